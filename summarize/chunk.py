@@ -1,0 +1,151 @@
+"""Chunk: pack whole sentences into pieces that fit the model, counted with its own tokenizer.
+
+A chunk's size is the number of tokens the model sees for it (task prefix and special tokens
+included), so ``count(chunk) <= budget`` is exactly "fits the model".  A sentence longer than
+the budget is split at the best boundary available (clause, then whitespace, then anywhere)
+and never cut off: every character of every sentence lands in exactly one chunk, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .errors import UsageError
+from .segment import Paragraph
+
+Counter = Callable[[str], int]
+
+# Split candidates, best first: after clause punctuation, then at whitespace.
+_CLAUSE = re.compile(r"(?<=[;:,\u2014\u2013)\]»])\s+|\s+(?=[\u2014\u2013(«])")
+_SPACE = re.compile(r"\s+")
+# Above this many characters per budget token a text surely does not fit: split it without
+# counting, so a 200,000-character run is never fed whole to the tokenizer.
+_CHARS_PER_TOKEN_CEILING = 12
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How a task's text is packed; part of the reproducibility signature."""
+
+    budget: int  # hard limit: tokens the model sees for one chunk
+    target: int  # soft limit: stop adding sentences past it (small for translation)
+    cross_paragraphs: bool  # summary chunks run across paragraphs; translation chunks do not
+
+    def __post_init__(self) -> None:
+        if self.budget < 4:
+            raise UsageError(f"a chunk budget of {self.budget} tokens is too small", "use at least 4 tokens")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of the body sent to the model as one input."""
+
+    text: str
+    paragraph: int  # index of the paragraph where the chunk starts
+    start: int  # offsets in the body
+    end: int
+    tokens: int
+    parts: tuple[str, ...]  # its sentences (or pieces of one long sentence), for retries
+    joiner: str  # what separated this chunk from the next: " ", "" (mid-word), "\n" or "\n\n"
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    paragraph: int
+    start: int
+    end: int
+    joiner: str
+
+
+def split_long(text: str, start: int, count: Counter, budget: int) -> list[tuple[str, int, str]]:
+    """Split one over-long sentence into (text, offset, joiner) pieces that each fit ``budget``."""
+    if len(text) <= budget * _CHARS_PER_TOKEN_CEILING and count(text) <= budget:
+        return [(text, start, " ")]
+    if len(text) < 2:
+        raise UsageError("a single character does not fit the chunk budget", "raise --max-chunk-tokens")
+    cut, joiner = _best_cut(text)
+    left, right = text[:cut].rstrip(), text[cut:].lstrip()
+    right_start = start + len(text) - len(right)
+    pieces = split_long(left, start, count, budget)
+    pieces[-1] = (pieces[-1][0], pieces[-1][1], joiner)
+    return pieces + split_long(right, right_start, count, budget)
+
+
+def _best_cut(text: str) -> tuple[int, str]:
+    """The split point nearest the middle, at the best kind of boundary the text has."""
+    middle = len(text) // 2
+    for pattern in (_CLAUSE, _SPACE):
+        cuts = [m.end() for m in pattern.finditer(text) if 0 < m.start() and m.end() < len(text)]
+        if cuts:
+            return min(cuts, key=lambda c: abs(c - middle)), " "
+    cut = middle
+    # Keep combining marks with their base character.
+    while 0 < cut < len(text) - 1 and _is_combining(text[cut]):
+        cut += 1
+    return cut, ""
+
+
+def _is_combining(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.combining(ch) != 0
+
+
+def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for p_index, para in enumerate(paragraphs):
+        joiner_after_para = "\n\n" if para.separator.count("\n") >= 2 else "\n"
+        for s_index, sent in enumerate(para.sentences):
+            last = s_index == len(para.sentences) - 1
+            for text, offset, joiner in split_long(sent.text, sent.start, count, budget):
+                pieces.append(_Piece(text, p_index, offset, offset + len(text), joiner))
+            if last:
+                tail = pieces[-1]
+                pieces[-1] = _Piece(tail.text, tail.paragraph, tail.start, tail.end, joiner_after_para)
+    return pieces
+
+
+def make_chunks(paragraphs: Sequence[Paragraph], count: Counter, settings: ChunkSettings,
+                prefix: str = "") -> list[Chunk]:
+    """Pack the sentences of ``paragraphs`` into chunks that fit ``settings.budget``.
+
+    ``prefix`` is the text the model puts before every input (a T5 task prefix): it is
+    counted, but it is not part of the chunk text.
+    """
+
+    def measure(text: str) -> int:
+        return count(prefix + text)
+
+    budget = settings.budget
+    chunks: list[Chunk] = []
+    group: list[_Piece] = []
+
+    def flush() -> None:
+        if group:
+            text = _join(group)
+            chunks.append(Chunk(text, group[0].paragraph, group[0].start, group[-1].end,
+                                measure(text), tuple(p.text for p in group), group[-1].joiner))
+            group.clear()
+
+    for piece in _pieces(paragraphs, measure, budget):
+        if group:
+            crosses = piece.paragraph != group[-1].paragraph
+            mid_word = group[-1].joiner == ""
+            if (crosses and not settings.cross_paragraphs) or (
+                not mid_word and measure(_join([*group, piece])) > settings.target
+            ) or measure(_join([*group, piece])) > budget:
+                flush()
+        group.append(piece)
+    flush()
+    return chunks
+
+
+def _join(pieces: Sequence[_Piece]) -> str:
+    out = [pieces[0].text]
+    for before, piece in zip(pieces, pieces[1:]):
+        out.append(" " if "\n" in before.joiner else before.joiner)
+        out.append(piece.text)
+    return "".join(out)

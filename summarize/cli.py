@@ -1,0 +1,358 @@
+"""The command line: the only module that touches argv, stdin, stdout, stderr and exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .errors import SummarizeError, UsageError
+
+app = typer.Typer(
+    help="French summaries and English translations of news articles, with seq2seq models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+models_app = typer.Typer(help="List and download models.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect and trim the output cache.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(cache_app, name="cache")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Only(str, Enum):
+    summary = "summary"
+    translation = "translation"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class Backend(str, Enum):
+    transformers = "transformers"
+
+
+class DType(str, Enum):
+    auto = "auto"
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
+
+
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"
+
+
+def _err(message: str) -> None:
+    typer.echo(f"summarize: {message}", err=True)
+
+
+def _fail(exc: SummarizeError) -> NoReturn:
+    _err(f"error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+    raise typer.Exit(exc.exit_code)
+
+
+@contextlib.contextmanager
+def _edge() -> Iterator[None]:
+    """Turn every failure into one line on stderr and an exit code; never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except SummarizeError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        _err("interrupted; finished results are kept in the cache")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other Unix tools do.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("SUMMARIZE_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set SUMMARIZE_DEBUG=1 for the traceback "
+             "and report it)")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+def _models_dir(value: Path | None) -> Path:
+    return value if value is not None else Path("models_cache")
+
+
+def _cache_path(cache_dir: Path | None, models_dir: Path) -> Path:
+    return (cache_dir if cache_dir is not None else models_dir) / "outputs.sqlite3"
+
+
+ModelsDirOpt = Annotated[Path | None, typer.Option(
+    "--models-dir", envvar="SUMMARIZE_MODELS_DIR", help="Where models are stored [default: ./models_cache].")]
+CacheDirOpt = Annotated[Path | None, typer.Option(
+    "--cache-dir", envvar="SUMMARIZE_CACHE_DIR", help="Where the output cache lives [default: the models dir].")]
+
+
+@app.command()
+def run(
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Files, folders (their .txt .md .jsonl .html files), http(s) URLs, or - for stdin.",
+        show_default=False)] = None,
+    only: Annotated[Only | None, typer.Option("--only", help="Run one half only.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output_dir: Annotated[Path | None, typer.Option(
+        "--output-dir", "-o", help="Write one file per article here instead of stdout.")] = None,
+    summary_model: Annotated[str, typer.Option(
+        envvar="SUMMARIZE_SUMMARY_MODEL", help="Summariser: Hugging Face id or local folder.")]
+        = "moussaKam/barthez-orangesum-abstract",
+    translation_model: Annotated[str, typer.Option(
+        envvar="SUMMARIZE_TRANSLATION_MODEL", help="Translator: Hugging Face id or local folder.")]
+        = "Helsinki-NLP/opus-mt-fr-en",
+    models_dir: ModelsDirOpt = None,
+    offline: Annotated[bool, typer.Option(
+        "--offline", envvar="HF_HUB_OFFLINE", help="Never download; use stored models only.")] = False,
+    max_chunk_tokens: Annotated[int | None, typer.Option(
+        min=4, help="Largest chunk in model tokens [default: the model's input limit].")] = None,
+    beams: Annotated[int | None, typer.Option(min=1, help="Beam size [default: each model's own].")] = None,
+    max_summary_tokens: Annotated[int | None, typer.Option(
+        min=1, help="Cap on tokens per summary [default: the model's own].")] = None,
+    max_translation_tokens: Annotated[int | None, typer.Option(
+        min=1, help="Cap on tokens per translated chunk [default: room for the whole chunk].")] = None,
+    dtype: Annotated[DType, typer.Option(help="Weights precision.")] = DType.auto,
+    device: Annotated[Device, typer.Option(help="Where models run.")] = Device.cpu,
+    threads: Annotated[int | None, typer.Option(
+        min=1, help="CPU threads [default: the cores this process may use].")] = None,
+    batch_tokens: Annotated[int, typer.Option(min=16, help="Padded input tokens per model batch.")] = 4096,
+    cache_dir: CacheDirOpt = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Recompute and overwrite cached outputs.")] = False,
+    keep_boilerplate: Annotated[bool, typer.Option(
+        "--keep-boilerplate", help="Do not remove page furniture (time stamps, captions, headline lists).")]
+        = False,
+    show_clean: Annotated[bool, typer.Option(
+        "--show-clean", help="Print the cleaned article bodies only; run no model.")] = False,
+    encoding: Annotated[str | None, typer.Option(help="Input encoding [default: UTF-8 or the BOM's].")] = None,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this.")] = 50_000_000,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Print the reproducibility signature and run statistics on stderr.")] = False,
+) -> None:
+    """Summarise (in French) and translate (into English) news articles.
+
+    Reads INPUTS (or standard input when it is a pipe) and writes one record per article.
+    Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
+    130 interrupted.
+    """
+    with _edge():
+        from .engines import EngineOptions
+        from .generation import Overrides
+        from .models import ModelRef
+        from .options import ChunkOptions, RunOptions
+        from .read import ReadOptions, iter_articles
+
+        if not inputs:
+            if sys.stdin is None or sys.stdin.isatty():
+                raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
+            inputs = ["-"]
+        mdir = _models_dir(models_dir)
+        options = RunOptions(
+            tasks=(only.value,) if only else ("summary", "translation"),
+            summary_model=ModelRef(summary_model),
+            translation_model=ModelRef(translation_model),
+            models_dir=mdir,
+            offline=offline,
+            chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
+            summary_overrides=Overrides(num_beams=beams, max_new_tokens=max_summary_tokens),
+            translation_overrides=Overrides(num_beams=beams, max_new_tokens=max_translation_tokens),
+            engine=EngineOptions(backend="transformers", dtype=dtype.value, device=device.value, threads=threads),
+            batch_tokens=batch_tokens,
+            cache_dir=None if no_cache else _cache_path(cache_dir, mdir).parent,
+            refresh=refresh,
+            keep_boilerplate=keep_boilerplate,
+        )
+        items = iter_articles(inputs, ReadOptions(encoding=encoding, max_bytes=max_bytes),
+                              read_stdin=lambda: sys.stdin.buffer.read())
+        if show_clean:
+            _show_clean(items, options, fmt.value)
+            return
+        failed = _run(items, options, fmt.value, output_dir, verbose)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _open_cache(options: object) -> object:
+    from .cache import Cache
+
+    cache_dir = getattr(options, "cache_dir", None)
+    if cache_dir is None:
+        return None
+    cache = Cache.open(Path(cache_dir) / "outputs.sqlite3")
+    for warning in cache.warnings:
+        _err(f"warning: {warning}")
+    return cache
+
+
+def _run(items: object, options: object, fmt: str, output_dir: Path | None, verbose: bool) -> int:
+    import json
+
+    from .output import DirectoryWriter, StreamWriter, to_record
+    from .pipeline import Summarizer
+
+    cache = _open_cache(options)
+    summarizer = Summarizer(options, cache)  # type: ignore[arg-type]
+    if verbose:
+        for task, signature in summarizer.signatures().items():
+            _err(f"signature {task}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")
+    writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
+    progress = sys.stderr.isatty()
+    done = failed = 0
+    try:
+        for result in summarizer.process(items):  # type: ignore[arg-type]
+            done += 1
+            record = to_record(result)
+            writer.write(record)
+            if result.failed:
+                failed += 1
+                err = result.error or {}
+                _err(f"{result.source}: {err.get('message', 'failed')}"
+                     + (f" ({err['hint']})" if err.get("hint") else ""))
+            if progress:
+                sys.stderr.write(f"\r{done} done, {failed} failed ")
+                sys.stderr.flush()
+    finally:
+        if isinstance(writer, StreamWriter):
+            writer.close()
+        if progress and done:
+            sys.stderr.write("\n")
+        if cache is not None:
+            cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
+            cache.close()  # type: ignore[attr-defined]
+    if verbose:
+        _err(f"{done} articles, {failed} failed; cache: {summarizer.stats.hits} hits, "
+             f"{summarizer.stats.misses} misses")
+    if output_dir and not verbose:
+        _err(f"wrote {done} files to {output_dir}")
+    return failed
+
+
+def _show_clean(items: object, options: object, fmt: str) -> None:
+    import json
+
+    from .clean import clean_text, extract_html, normalize_text
+    from .read import ReadFailure
+
+    keep = getattr(options, "keep_boilerplate", False)
+    for item in items:  # type: ignore[attr-defined]
+        if isinstance(item, ReadFailure):
+            _err(f"{item.source}: {item.error.message}")
+            continue
+        cleaned = (extract_html(item.text, url=item.url, keep_boilerplate=keep) if item.html
+                   else clean_text(normalize_text(item.text), keep_boilerplate=keep))
+        if fmt == "text":
+            typer.echo(cleaned.body)
+        else:
+            typer.echo(json.dumps({"id": item.id, "source": item.source, "title": cleaned.title,
+                                   "date": cleaned.date, "body": cleaned.body,
+                                   "removed": [r.__dict__ for r in cleaned.removed]}, ensure_ascii=False))
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+@models_app.command("list")
+def models_list(models_dir: ModelsDirOpt = None) -> None:
+    """Show the models stored in the models dir, with their sizes, and the defaults' state."""
+    with _edge():
+        from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef, find_local, list_stored
+
+        mdir = _models_dir(models_dir)
+        stored = list_stored(mdir)
+        for model in stored:
+            typer.echo(f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}")
+        for role, model_id in (("summary", DEFAULT_SUMMARY_MODEL), ("translation", DEFAULT_TRANSLATION_MODEL)):
+            if find_local(ModelRef(model_id), mdir) is None:
+                _err(f"default {role} model {model_id} is missing: summarize models pull {model_id}")
+        if not stored:
+            _err(f"no models in {mdir}; run `summarize models pull` on a connected machine")
+
+
+@models_app.command("pull")
+def models_pull(
+    ids: Annotated[list[str] | None, typer.Argument(help="Model ids [default: the two default models].")] = None,
+    models_dir: ModelsDirOpt = None,
+) -> None:
+    """Download models (only the files the tool needs: config, tokenizer, safetensors weights)."""
+    with _edge():
+        from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef, pull
+
+        mdir = _models_dir(models_dir)
+        for model_id in ids or [DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL]:
+            path = pull(ModelRef(model_id), mdir)
+            typer.echo(f"{model_id}\t{path}")
+
+
+@cache_app.command("stats")
+def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
+    """Entries, size on disk, and hits/misses of the last run."""
+    with _edge():
+        from .cache import Cache
+
+        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        stats = cache.stats()
+        cache.close()
+        typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")
+        if stats.last_run_hits is not None:
+            typer.echo(f"last run\t{stats.last_run_hits} hits, {stats.last_run_misses} misses")
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
+    """Remove every cached output."""
+    with _edge():
+        from .cache import Cache
+
+        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        removed = cache.clear()
+        cache.close()
+        typer.echo(f"removed {removed} entries")
+
+
+@cache_app.command("prune")
+def cache_prune(
+    max_size: Annotated[str | None, typer.Option(help="Keep the cache under this size (e.g. 500MB, 2G).")] = None,
+    older_than: Annotated[float | None, typer.Option(min=0, help="Remove entries unused for DAYS.")] = None,
+    cache_dir: CacheDirOpt = None,
+    models_dir: ModelsDirOpt = None,
+) -> None:
+    """Remove least recently used entries by size or age."""
+    with _edge():
+        from .cache import Cache, parse_size
+
+        if max_size is None and older_than is None:
+            raise UsageError("nothing to prune by", "pass --max-size SIZE and/or --older-than DAYS")
+        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        removed = cache.prune(max_size_bytes=parse_size(max_size) if max_size else None,
+                              older_than_days=older_than)
+        cache.close()
+        typer.echo(f"removed {removed} entries")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="summarize")

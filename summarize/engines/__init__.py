@@ -1,0 +1,66 @@
+"""Engines run a seq2seq model on batches of texts.  This module is the interface and registry.
+
+An engine module is imported only when a model actually has to run, so ``--help``, the
+``models``/``cache`` commands and an all-hit run never import torch or transformers.  An engine
+keeps no global state: it is built from a resolved model and options, and owned by its caller
+(so the same code can run inside a distributed ``map_batches`` worker).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import UsageError
+from ..generation import Settings
+from ..models import ResolvedModel
+
+# name -> "module:Class", imported lazily.
+ENGINES = {
+    "transformers": "summarize.engines.hf:TransformersEngine",
+}
+DTYPES = ("auto", "float32", "bfloat16", "int8")
+DEVICES = ("cpu", "cuda", "auto")
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How to run a model; part of the reproducibility signature where it changes the output."""
+
+    backend: str = "transformers"
+    dtype: str = "float32"
+    device: str = "cpu"
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One output: its text, and whether it stopped at its token cap instead of ending."""
+
+    text: str
+    truncated: bool
+
+
+class Engine(Protocol):
+    """What every backend provides."""
+
+    #: what the record's ``models`` entry says about how the model ran
+    description: dict[str, str]
+
+    def generate(self, texts: Sequence[str], settings: Settings,
+                 max_new_tokens: Sequence[int]) -> list[Generated]:
+        """Outputs for ``texts`` (one batch), each cut at its own ``max_new_tokens``."""
+        ...
+
+
+def load_engine(model: ResolvedModel, options: EngineOptions) -> Engine:
+    """Build the engine named by ``options.backend`` for ``model``."""
+    target = ENGINES.get(options.backend)
+    if target is None:
+        raise UsageError(f"unknown backend {options.backend!r}",
+                         "expected one of: " + ", ".join(sorted(ENGINES)))
+    module_name, class_name = target.split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(model, options)

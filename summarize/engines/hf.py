@@ -1,0 +1,122 @@
+"""The transformers backend: tokenizer + ``AutoModelForSeq2SeqLM.generate``, run by hand.
+
+transformers 5 has no summarization/translation pipelines, and driving ``generate`` directly
+lets the tool pass the effective generation settings explicitly (see ``generation.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..errors import ModelError, UsageError
+from ..generation import Settings
+from ..models import ResolvedModel
+from . import EngineOptions, Generated
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence library chatter (deprecations, progress bars) that would clutter stderr."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def usable_threads(requested: int | None) -> int:
+    """The cores this process may use (its CPU affinity), or what the user asked for."""
+    if requested:
+        return requested
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class TransformersEngine:
+    """Runs a Hugging Face seq2seq checkpoint with PyTorch."""
+
+    def __init__(self, model: ResolvedModel, options: EngineOptions) -> None:
+        import torch
+        import transformers
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+        transformers.utils.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        self._torch = torch
+        self.device = _pick_device(torch, options.device)
+        torch.set_num_threads(usable_threads(options.threads))
+        dtype = options.dtype if options.dtype != "auto" else "float32"
+        folder = model.path
+        has_safetensors = any(folder.glob("*.safetensors"))
+        if not has_safetensors and not (folder / "pytorch_model.bin").is_file():
+            raise ModelError(f"no weights in {folder} (model.safetensors or pytorch_model.bin)",
+                             f"pull the model again: summarize models pull {model.id}")
+        try:
+            with _quiet():
+                self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
+                                                               trust_remote_code=False)
+                net = AutoModelForSeq2SeqLM.from_pretrained(
+                    folder, local_files_only=True, trust_remote_code=False,
+                    # Prefer safetensors; a pickle file only ever goes through weights_only.
+                    use_safetensors=has_safetensors, weights_only=True,
+                    dtype=torch.bfloat16 if dtype == "bfloat16" else torch.float32,
+                )
+        except Exception as exc:  # a library error: turn it into one line with a way out
+            raise _load_error(model, exc) from exc
+        net.eval()
+        if dtype == "int8":
+            if self.device != "cpu":
+                raise UsageError("--dtype int8 runs on the CPU only", "use --dtype bfloat16 on a GPU")
+            with _quiet():
+                net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        self.model = net.to(self.device)
+        self.description = {"backend": "transformers", "dtype": dtype, "device": self.device}
+
+    def generate(self, texts: Sequence[str], settings: Settings,
+                 max_new_tokens: Sequence[int]) -> list[Generated]:
+        from transformers import GenerationConfig
+
+        torch = self._torch
+        params: dict[str, Any] = {k: v for k, v in settings.params.items() if k != "max_length"}
+        cap = max(max_new_tokens)
+        if params.get("min_length", 0) > cap:
+            params["min_length"] = cap
+        config = GenerationConfig(**params, max_new_tokens=cap)
+        inputs = self.tokenizer([settings.prefix + t for t in texts], return_tensors="pt", padding=True)
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        with torch.inference_mode(), _quiet():
+            out = self.model.generate(**inputs, generation_config=config)
+        # Cut every output at its own cap, so that a chunk's output does not depend on the
+        # other chunks of its batch (the cache key names the chunk alone).
+        start = 1 if self.model.config.is_encoder_decoder else inputs["input_ids"].shape[1]
+        rows = [row[start:start + n] for row, n in zip(out.tolist(), max_new_tokens)]
+        eos = config.eos_token_id if config.eos_token_id is not None else self.model.config.eos_token_id
+        stops = set(eos if isinstance(eos, list) else [eos])
+        texts_out = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+        return [Generated(text.strip(), len(row) >= n and not stops.intersection(row))
+                for text, row, n in zip(texts_out, rows, max_new_tokens)]
+
+
+def _pick_device(torch: Any, requested: str) -> str:
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda was asked for but no CUDA GPU is visible", "use --device cpu")
+    return requested
+
+
+def _load_error(model: ResolvedModel, exc: Exception) -> ModelError:
+    text = str(exc)
+    if "weights_only" in text or "Unsupported global" in text:
+        return ModelError(f"refused to load {model.path}: its pytorch_model.bin needs more than plain tensors",
+                          "use a checkpoint with model.safetensors (pickle code is never run)")
+    if "safetensors" in text.lower() or "header" in text.lower() or "incomplete" in text.lower():
+        return ModelError(f"the weights of {model.id} in {model.path} are damaged or incomplete",
+                          f"verify the files or pull again: summarize models pull {model.id}")
+    first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+    return ModelError(f"cannot load {model.id} from {model.path}: {first}",
+                      f"verify the folder or pull again: summarize models pull {model.id}")

@@ -1,0 +1,224 @@
+"""Models on disk: resolve an id or a folder, list what is stored, pull what is missing.
+
+Nothing here imports torch or transformers: resolving a model only reads the Hugging Face
+cache layout (``models--org--name/refs/<revision>`` → ``snapshots/<commit>/``), so a run that
+is served from the output cache can still name the exact revision it would have used.
+``huggingface_hub`` is imported only to download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError, ModelNotFoundError
+
+DEFAULT_SUMMARY_MODEL = "moussaKam/barthez-orangesum-abstract"
+DEFAULT_TRANSLATION_MODEL = "Helsinki-NLP/opus-mt-fr-en"
+# Revisions that hold safetensors weights: barthez has them only on the conversion PR.
+PINNED_REVISIONS = {
+    DEFAULT_SUMMARY_MODEL: "refs/pr/2",
+    DEFAULT_TRANSLATION_MODEL: "main",
+}
+
+# The files the tool needs; TF/Flax/ONNX copies are never fetched.
+NEEDED_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "vocab.json",
+    "target_vocab.json",
+    "source.spm",
+    "target.spm",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "sentencepiece.model",
+    "merges.txt",
+    "vocab.txt",
+)
+_TOKENIZER_FILES = tuple(n for n in NEEDED_FILES if n not in ("config.json", "generation_config.json"))
+_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """What the user asked for: a hub id (with a revision) or a local folder."""
+
+    id: str
+    revision: str | None = None
+
+    @property
+    def effective_revision(self) -> str:
+        return self.revision or PINNED_REVISIONS.get(self.id, "main")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A model found on disk, with what identifies its exact weights and tokenizer."""
+
+    id: str
+    revision: str
+    commit: str  # hub commit hash, or "local-<hash>" for a folder
+    path: Path
+    model_type: str
+    tokenizer_hash: str
+
+    def describe(self) -> dict[str, str]:
+        return {"id": self.id, "revision": self.revision, "commit": self.commit}
+
+
+def _repo_folder(models_dir: Path, model_id: str) -> Path:
+    return models_dir / ("models--" + model_id.replace("/", "--"))
+
+
+def _is_hub_id(model_id: str) -> bool:
+    return bool(re.fullmatch(r"[\w.\-]+(/[\w.\-]+)?", model_id)) and ".." not in model_id
+
+
+def find_local(ref: ModelRef, models_dir: Path) -> Path | None:
+    """The snapshot folder of ``ref`` in ``models_dir``, if it was pulled."""
+    repo = _repo_folder(models_dir, ref.id)
+    revision = ref.effective_revision
+    commit = revision if re.fullmatch(r"[0-9a-f]{40}", revision) else None
+    if commit is None:
+        ref_file = repo / "refs" / revision
+        if not ref_file.is_file():
+            return None
+        commit = ref_file.read_text(encoding="utf-8").strip()
+    snapshot = repo / "snapshots" / commit
+    return snapshot if (snapshot / "config.json").is_file() else None
+
+
+def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = True) -> ResolvedModel:
+    """Find ``ref`` locally or (online, ``download``) pull it; raise ModelNotFoundError otherwise."""
+    folder = Path(ref.id).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise ModelError(f"{folder} is not a model folder (no config.json)",
+                             "pass a folder saved with save_pretrained, or a Hugging Face model id")
+        return _describe(ref.id, "local", "local-" + fingerprint(folder)[:16], folder)
+    if looks_like_path(ref.id) or not _is_hub_id(ref.id):
+        raise ModelNotFoundError(f"model folder {ref.id} does not exist",
+                                 "check the path, or pass a Hugging Face model id")
+    snapshot = find_local(ref, models_dir)
+    if snapshot is None and download and not offline:
+        snapshot = pull(ref, models_dir)
+    if snapshot is None:
+        raise ModelNotFoundError(
+            f"model {ref.id} (revision {ref.effective_revision}) is not in {models_dir}",
+            f"run `summarize models pull {ref.id}` on a connected machine (then copy {models_dir}), "
+            "or pass a local model folder",
+        )
+    return _describe(ref.id, ref.effective_revision, snapshot.name, snapshot)
+
+
+def looks_like_path(model_id: str) -> bool:
+    """Whether ``model_id`` was meant as a folder (hub ids are ``name`` or ``org/name``)."""
+    return model_id.startswith((".", "/", "~")) or model_id.count("/") > 1
+
+
+def _describe(model_id: str, revision: str, commit: str, folder: Path) -> ResolvedModel:
+    config = read_json(folder / "config.json")
+    return ResolvedModel(model_id, revision, commit, folder, str(config.get("model_type", "unknown")),
+                         _hash_files(folder / n for n in _TOKENIZER_FILES))
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; {} when the file does not exist."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {path}: {exc}", "verify the model folder or pull it again") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} does not hold a JSON object", "verify the model folder or pull it again")
+    return data
+
+
+def _hash_files(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0")
+            with path.open("rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(folder: Path) -> str:
+    """Identify a local folder's model: its config files in full, its weights by size and edges.
+
+    Hashing gigabytes of weights on every run would cost seconds; size plus the first and last
+    MiB of each weights file changes whenever the weights are replaced or retrained.
+    """
+    digest = hashlib.sha256(_hash_files(folder / n for n in ("config.json", "generation_config.json")).encode())
+    for name in _WEIGHTS:
+        path = folder / name
+        if path.is_file():
+            size = path.stat().st_size
+            digest.update(f"{name}:{size}".encode())
+            with path.open("rb") as fh:
+                digest.update(fh.read(1 << 20))
+                fh.seek(max(0, size - (1 << 20)))
+                digest.update(fh.read(1 << 20))
+    return digest.hexdigest()
+
+
+def pull(ref: ModelRef, models_dir: Path) -> Path:
+    """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot."""
+    from huggingface_hub import HfApi, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    revision = ref.effective_revision
+    try:
+        files = HfApi().list_repo_files(ref.id, revision=revision)
+        has_safetensors = any(f.endswith(".safetensors") for f in files)
+        patterns = list(NEEDED_FILES) + (["model.safetensors", "model-*.safetensors", "model.safetensors.index.json"]
+                                         if has_safetensors else ["pytorch_model.bin"])
+        path = snapshot_download(ref.id, revision=revision, cache_dir=models_dir, allow_patterns=patterns)
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as exc:
+        raise ModelNotFoundError(
+            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}",
+            f"run `summarize models pull {ref.id}` on a connected machine, or pass a local model folder",
+        ) from exc
+    return Path(path)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:160] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    id: str
+    revision: str
+    commit: str
+    path: Path
+    size_bytes: int
+
+
+def list_stored(models_dir: Path) -> list[StoredModel]:
+    """Every pulled revision in ``models_dir`` with its size on disk (blobs counted once)."""
+    out: list[StoredModel] = []
+    if not models_dir.is_dir():
+        return out
+    for repo in sorted(models_dir.glob("models--*")):
+        model_id = repo.name[len("models--"):].replace("--", "/", 1)
+        refs = {p.read_text(encoding="utf-8").strip(): str(p.relative_to(repo / "refs"))
+                for p in (repo / "refs").rglob("*") if p.is_file()} if (repo / "refs").is_dir() else {}
+        for snapshot in sorted((repo / "snapshots").glob("*")) if (repo / "snapshots").is_dir() else []:
+            size = sum(f.stat().st_size for f in snapshot.iterdir() if f.is_file())
+            out.append(StoredModel(model_id, refs.get(snapshot.name, snapshot.name[:12]), snapshot.name,
+                                   snapshot, size))
+    return out

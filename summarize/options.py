@@ -1,0 +1,46 @@
+"""Options for a run, built once at the edge (the CLI) and passed down, never mutated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .engines import EngineOptions
+from .generation import Overrides
+from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef
+
+TASKS = ("summary", "translation")
+FORMATS = ("text", "json", "jsonl")
+
+# Translation chunks stay small: opus-mt models were trained on single sentences and drop
+# content from long inputs (marian-nmt/marian#389, transformers#19396).
+TRANSLATION_TARGET_TOKENS = 64
+MAX_SUMMARY_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class ChunkOptions:
+    max_chunk_tokens: int | None = None  # None: the model's own input limit
+    translation_target_tokens: int = TRANSLATION_TARGET_TOKENS
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything that decides what a run computes."""
+
+    tasks: tuple[str, ...] = TASKS
+    summary_model: ModelRef = field(default_factory=lambda: ModelRef(DEFAULT_SUMMARY_MODEL))
+    translation_model: ModelRef = field(default_factory=lambda: ModelRef(DEFAULT_TRANSLATION_MODEL))
+    models_dir: Path = Path("models_cache")
+    offline: bool = False
+    chunking: ChunkOptions = field(default_factory=ChunkOptions)
+    summary_overrides: Overrides = field(default_factory=Overrides)
+    translation_overrides: Overrides = field(default_factory=Overrides)
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    max_summary_rounds: int = MAX_SUMMARY_ROUNDS
+    batch_tokens: int = 4096  # padded input tokens per model batch
+    max_batch_size: int = 32
+    window_articles: int = 16  # articles prepared together before their chunks are batched
+    cache_dir: Path | None = None  # None: no cache
+    refresh: bool = False
+    keep_boilerplate: bool = False

@@ -1,0 +1,120 @@
+"""Output: records as text, JSON or JSON Lines, to a stream or one file per article."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from .pipeline import ArticleResult
+
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+MAX_NAME = 120
+
+
+def to_record(result: ArticleResult) -> dict[str, Any]:
+    """The JSON object written for one article (the JSONL schema in the README)."""
+    record = asdict(result)
+    if record["error"] is None:
+        del record["error"]
+    return record
+
+
+def format_text(record: dict[str, Any]) -> str:
+    """A record laid out for reading in a terminal."""
+    head = f"== {record['id']}"
+    if record.get("title"):
+        head += f" — {record['title']}"
+    lines = [head]
+    if record.get("error"):
+        err = record["error"]
+        lines.append(f"[{record['status']}: {err['message']}" + (f"; {err['hint']}]" if err.get("hint") else "]"))
+    if record.get("summary_fr") is not None:
+        lines += ["", "Résumé (fr):", record["summary_fr"]]
+    if record.get("translation_en") is not None:
+        lines += ["", "Translation (en):", record["translation_en"]]
+    for warning in record.get("warnings", []):
+        lines.append(f"warning: {warning.get('message', warning.get('kind'))}")
+    return "\n".join(lines) + "\n"
+
+
+class StreamWriter:
+    """Writes records to a text stream as they come: text blocks, JSON Lines or one JSON array."""
+
+    def __init__(self, stream: TextIO, fmt: str) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.count = 0
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.fmt == "jsonl":
+            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        elif self.fmt == "json":
+            # Stream the array element by element, so a large run is never held in memory.
+            self.stream.write(("[\n" if self.count == 0 else ",\n")
+                              + json.dumps(record, ensure_ascii=False, indent=2))
+        else:
+            self.stream.write(("\n" if self.count else "") + format_text(record))
+        self.stream.flush()
+        self.count += 1
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+            self.stream.flush()
+
+
+def safe_name(name: str) -> str:
+    """A file name made from untrusted ``name`` that cannot leave its folder."""
+    text = unicodedata.normalize("NFKC", name.replace("\0", ""))
+    text = _UNSAFE.sub("_", text).strip("._-") or "article"
+    if len(text.encode("utf-8")) > MAX_NAME or text != name:
+        # Keep names unique when sanitising or shortening made two inputs look alike.
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        text = text.encode("utf-8")[:MAX_NAME].decode("utf-8", "ignore").rstrip("._-") + "-" + digest
+    return text
+
+
+class DirectoryWriter:
+    """Writes one file per article into ``folder``, atomically, never outside it."""
+
+    def __init__(self, folder: Path, fmt: str) -> None:
+        self.folder = folder
+        self.fmt = fmt
+        self.used: set[str] = set()
+
+    def path_for(self, ident: str) -> Path:
+        base = safe_name(ident)
+        name, n = base, 1
+        while name in self.used:
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name)
+        suffix = ".txt" if self.fmt == "text" else ".json"
+        path = (self.folder / (name + suffix)).resolve()
+        if path.parent != self.folder.resolve():  # belt and braces: safe_name already prevents it
+            raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
+        return path
+
+    def write(self, record: dict[str, Any]) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.path_for(str(record["id"]))
+        if self.fmt == "text":
+            data = format_text(record)
+        else:
+            data = json.dumps(record, ensure_ascii=False, indent=2 if self.fmt == "json" else None) + "\n"
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path

@@ -1,0 +1,229 @@
+"""Read: turn the command line's inputs into articles, one failure never stopping the others.
+
+Inputs are files, folders (their article files, sorted), ``-`` for standard input, and
+http(s) URLs.  Each yields ``Article``s, or a ``ReadFailure`` that names what went wrong.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+DEFAULT_MAX_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article to process, as read (not yet cleaned)."""
+
+    id: str
+    source: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    html: bool = False
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadFailure:
+    """An input that yielded no article, and why."""
+
+    id: str
+    source: str
+    error: InputError
+
+
+Item = Article | ReadFailure
+
+
+class BinaryInputError(InputError):
+    kind = "binary"
+
+
+class EncodingInputError(InputError):
+    kind = "encoding"
+
+
+class TooLargeError(InputError):
+    kind = "too_large"
+
+
+class UnreadableError(InputError):
+    kind = "unreadable"
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    encoding: str | None = None  # None: UTF-8, or what a byte-order mark says
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+def decode(data: bytes, encoding: str | None) -> str:
+    """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(name)
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError as exc:
+            raise InputError(f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1") from exc
+        except UnicodeDecodeError as exc:
+            raise EncodingInputError(f"not valid {encoding} (byte {exc.start})",
+                                     "pass the right --encoding") from exc
+    if b"\0" in data[:65536] or b"\0" in data[-65536:]:
+        raise BinaryInputError("binary data (NUL bytes)", "give a text, HTML or JSONL file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EncodingInputError(f"not valid UTF-8 (byte {exc.start})",
+                                 "pass --encoding (for example --encoding latin-1)") from exc
+
+
+def iter_articles(inputs: list[str], options: ReadOptions,
+                  read_stdin: Callable[[], bytes] | None = None) -> Iterator[Item]:
+    """Yield the articles of every input, in order."""
+    for raw in inputs:
+        if raw == "-":
+            yield from _from_bytes("stdin", "stdin", _read_stdin(read_stdin, options), options, None)
+        elif raw.startswith(("http://", "https://")):
+            yield from _from_url(raw, options)
+        else:
+            yield from _from_path(Path(raw), options, top_level=True)
+
+
+def _read_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) -> bytes | InputError:
+    if read_stdin is None:
+        return InputError("no standard input", "pass a file, a folder or a URL")
+    data = read_stdin()
+    if len(data) > options.max_bytes:
+        return TooLargeError(f"standard input is over --max-bytes ({options.max_bytes} bytes)",
+                             "split it, or raise --max-bytes")
+    return data
+
+
+def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
+    from .fetch import fetch_url
+
+    try:
+        page = fetch_url(url, max_bytes=options.max_bytes)
+    except InputError as exc:
+        yield ReadFailure(url, url, exc)
+        return
+    yield Article(url, url, page.text, url=page.final_url, html=True)
+
+
+def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator[Item]:
+    name = path.stem or path.name
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        kind = "broken symbolic link" if path.is_symlink() else "no such file or folder"
+        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {kind}", "check the path"))
+        return
+    except OSError as exc:
+        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the path"))
+        return
+    if stat.S_ISDIR(info.st_mode):
+        if not top_level:
+            return
+        try:
+            entries = sorted(e for e in os.listdir(path) if e.lower().endswith(ARTICLE_SUFFIXES))
+        except OSError as exc:
+            yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}",
+                                                               "check the folder's permissions"))
+            return
+        for entry in entries:
+            yield from _from_path(path / entry, options, top_level=False)
+        return
+    if not stat.S_ISREG(info.st_mode):
+        # A FIFO or device would block or never end: refuse it without opening it.
+        yield ReadFailure(name, str(path), UnreadableError(f"{path}: not a regular file",
+                                                           "give a text, HTML or JSONL file"))
+        return
+    if info.st_size > options.max_bytes:
+        yield ReadFailure(name, str(path), TooLargeError(
+            f"{path} is {info.st_size} bytes, over --max-bytes ({options.max_bytes})",
+            "split it, or raise --max-bytes"))
+        return
+    try:
+        with path.open("rb") as fh:
+            data: bytes | InputError = fh.read(options.max_bytes + 1)
+    except OSError as exc:
+        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}",
+                                                           "check the file's permissions"))
+        return
+    yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
+
+
+def _from_bytes(name: str, source: str, data: bytes | InputError, options: ReadOptions,
+                suffix: str | None) -> Iterator[Item]:
+    if isinstance(data, InputError):
+        yield ReadFailure(name, source, data)
+        return
+    try:
+        text = decode(data, options.encoding)
+    except InputError as exc:
+        yield ReadFailure(name, source, exc)
+        return
+    if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
+        yield from _from_jsonl(name, source, text)
+    else:
+        html = suffix in HTML_SUFFIXES or (suffix is None and _looks_like_html(text))
+        yield Article(name, source, text, html=html)
+
+
+def _looks_like_html(text: str) -> bool:
+    from .clean import looks_like_html
+
+    return looks_like_html(text)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    first = text.lstrip()[:1]
+    if first != "{":
+        return False
+    line = text.lstrip().split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            yield ReadFailure(f"{name}-{number}", where, InputError(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "fix or remove that line"))
+            continue
+        body = obj.get("text") if isinstance(obj, dict) else None
+        if not isinstance(body, str):
+            yield ReadFailure(f"{name}-{number}", where, InputError(
+                f"{where}: no \"text\" string in the object", 'each line needs {"text": "..."}'))
+            continue
+        ident = obj.get("id")
+        yield Article(
+            str(ident) if ident not in (None, "") else f"{name}-{number}", where, body,
+            title=_opt_str(obj.get("title")), url=_opt_str(obj.get("url")),
+            html=_looks_like_html(body),
+        )
+
+
+def _opt_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
