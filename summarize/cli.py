@@ -62,7 +62,7 @@ def _err(message: str) -> None:
 
 
 def _fail(exc: SummarizeError) -> NoReturn:
-    _err(f"error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+    _err(f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
     raise typer.Exit(exc.exit_code)
 
 

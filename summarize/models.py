@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import socket
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,8 +116,8 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
         snapshot = pull(ref, models_dir)
     if snapshot is None:
         raise ModelNotFoundError(
-            f"model {ref.id} (revision {ref.effective_revision}) is not in {models_dir}",
-            f"run `summarize models pull {ref.id}` on a connected machine (then copy {models_dir}), "
+            f"model {ref.id} (revision {ref.effective_revision}) is not in {models_dir} (offline)",
+            f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, "
             "or pass a local model folder",
         )
     return _describe(ref.id, ref.effective_revision, snapshot.name, snapshot)
@@ -176,21 +179,27 @@ def fingerprint(folder: Path) -> str:
 
 def pull(ref: ModelRef, models_dir: Path) -> Path:
     """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot."""
-    from huggingface_hub import HfApi, snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-
     revision = ref.effective_revision
+    hint = f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, " \
+           "or pass a local model folder"
+    host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or ""
+    try:
+        # Fail fast when offline: the hub client would retry with backoff for half a minute.
+        socket.create_connection((host, 443), timeout=5).close()
+    except OSError as exc:
+        raise ModelNotFoundError(f"model {ref.id} (revision {revision}) is not in {models_dir} and "
+                                 f"{host} cannot be reached ({exc.strerror or exc})", hint) from exc
+    from huggingface_hub import HfApi, snapshot_download
+
     try:
         files = HfApi().list_repo_files(ref.id, revision=revision)
         has_safetensors = any(f.endswith(".safetensors") for f in files)
         patterns = list(NEEDED_FILES) + (["model.safetensors", "model-*.safetensors", "model.safetensors.index.json"]
                                          if has_safetensors else ["pytorch_model.bin"])
         path = snapshot_download(ref.id, revision=revision, cache_dir=models_dir, allow_patterns=patterns)
-    except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as exc:
+    except Exception as exc:  # the hub client raises many kinds; each means "not downloaded"
         raise ModelNotFoundError(
-            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}",
-            f"run `summarize models pull {ref.id}` on a connected machine, or pass a local model folder",
-        ) from exc
+            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", hint) from exc
     return Path(path)
 
 

@@ -70,7 +70,8 @@ def _is_abbreviation(sentence: str, following: str, lang: str) -> bool:
     nxt = following.lstrip()
     if not match or not nxt:
         return False
-    raw = match.group(1).lstrip("(«\"'")
+    # "l'art." -> "art": French elision glues the article to the abbreviation.
+    raw = re.split(r"['’]", match.group(1).lstrip("(«\"'"))[-1]
     word = raw.lower()
     initial = len(raw) == 1 and raw.isupper()  # "J. Dupont"
     if word not in _known_abbreviations(lang) and not initial:

@@ -37,7 +37,8 @@ class LightTokenizer:
     def encode(self, text: str) -> list[str]:
         """Token strings of ``text`` as fed to the encoder, special tokens included."""
         if self._kind == "tokenizers":
-            return list(self._impl.encode(text).tokens)
+            # Through the ids, so that unknown characters read "<unk>" as the model sees them.
+            return [self._impl.id_to_token(i) for i in self._impl.encode(text).ids]
         pieces = self._impl.encode(text, out_type=str)
         return [*self._specials.prefix, *pieces, *self._specials.suffix]
 

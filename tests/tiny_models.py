@@ -92,14 +92,14 @@ def build_marian(
         decoder_start_token_id=2,
         forced_eos_token_id=0,
         share_encoder_decoder_embeddings=True,
-        # Legacy generation fields kept in config.json, as older opus-mt checkpoints do.
-        num_beams=2,
-        max_length=max_positions,
-        bad_words_ids=[[2]],
     )
     MarianMTModel(config).eval().save_pretrained(out)
-    # Old checkpoints have no generation_config.json: the loader must carry config.json's settings.
+    # Older opus-mt checkpoints keep their generation settings in config.json only, and have no
+    # generation_config.json: transformers 5 ignores those, and the tool must carry them over.
     (out / "generation_config.json").unlink(missing_ok=True)
+    saved = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    saved.update(num_beams=2, max_length=max_positions, bad_words_ids=[[2]])
+    (out / "config.json").write_text(json.dumps(saved, indent=2), encoding="utf-8")
     return out
 
 

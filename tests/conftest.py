@@ -1,0 +1,40 @@
+"""Shared fixtures: every cache and model directory goes to a temp dir; tiny models built once."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tiny_models  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "seeds" / "000_7fb48d97fe35ba3a.txt"
+COPY_MODEL = REPO / "tests" / "fixtures" / "copy_model"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever reads or writes the user's models, cache or config."""
+    monkeypatch.setenv("SUMMARIZE_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("SUMMARIZE_SUMMARY_MODEL", raising=False)
+    monkeypatch.delenv("SUMMARIZE_TRANSLATION_MODEL", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Random-weight Marian, T5 and BARThez-shaped models with real tokenizers, built once."""
+    root = tmp_path_factory.mktemp("tiny-models")
+    return {name: build(root / name) for name, build in tiny_models.BUILDERS.items()}
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")

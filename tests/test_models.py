@@ -1,0 +1,66 @@
+"""Model resolution: local folders, the hub cache layout, and the missing-model message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from summarize.errors import ModelError, ModelNotFoundError
+from summarize.models import ModelRef, find_local, list_stored, resolve
+
+
+def _fake_pull(src: Path, models_dir: Path, model_id: str, revision: str, commit: str) -> Path:
+    """Lay a model out as huggingface_hub's snapshot_download does."""
+    repo = models_dir / ("models--" + model_id.replace("/", "--"))
+    (repo / "refs" / Path(revision).parent).mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / revision).write_text(commit)
+    shutil.copytree(src, repo / "snapshots" / commit)
+    return repo / "snapshots" / commit
+
+
+def test_local_folder(tiny: dict[str, Path], tmp_path: Path) -> None:
+    model = resolve(ModelRef(str(tiny["marian"])), tmp_path, offline=True)
+    assert model.path == tiny["marian"] and model.model_type == "marian"
+    assert model.commit.startswith("local-")
+
+
+def test_local_fingerprint_changes_with_the_weights(tiny: dict[str, Path], tmp_path: Path) -> None:
+    copy = shutil.copytree(tiny["marian"], tmp_path / "m")
+    before = resolve(ModelRef(str(copy)), tmp_path, offline=True).commit
+    data = bytearray((copy / "model.safetensors").read_bytes())
+    data[-1] ^= 1
+    (copy / "model.safetensors").write_bytes(bytes(data))
+    assert resolve(ModelRef(str(copy)), tmp_path, offline=True).commit != before
+
+
+def test_hub_layout_with_pinned_revision(tiny: dict[str, Path], tmp_path: Path) -> None:
+    commit = "a" * 40
+    snapshot = _fake_pull(tiny["barthez"], tmp_path, "moussaKam/barthez-orangesum-abstract", "refs/pr/2", commit)
+    model = resolve(ModelRef("moussaKam/barthez-orangesum-abstract"), tmp_path, offline=True)
+    assert model.path == snapshot and model.commit == commit and model.revision == "refs/pr/2"
+    stored = list_stored(tmp_path)
+    assert [(s.id, s.revision) for s in stored] == [("moussaKam/barthez-orangesum-abstract", "refs/pr/2")]
+    assert stored[0].size_bytes > 100_000
+
+
+def test_missing_model_offline(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError) as info:
+        resolve(ModelRef("Helsinki-NLP/opus-mt-fr-en"), tmp_path, offline=True)
+    assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in info.value.hint
+    assert str(tmp_path) in info.value.message
+
+
+def test_missing_model_online_fails_fast_without_network(tmp_path: Path) -> None:
+    """No network here: the real download attempt must end in the same clear error."""
+    with pytest.raises(ModelNotFoundError) as info:
+        resolve(ModelRef("Helsinki-NLP/opus-mt-de-en"), tmp_path, offline=False)
+    assert "local model folder" in info.value.hint
+    assert find_local(ModelRef("Helsinki-NLP/opus-mt-de-en"), tmp_path) is None
+
+
+def test_folder_without_config(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="not a model folder"):
+        resolve(ModelRef(str(tmp_path / "empty")), tmp_path, offline=True)
