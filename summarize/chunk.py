@@ -78,7 +78,7 @@ def _best_cut(text: str) -> tuple[int, str]:
     """The split point nearest the middle, at the best kind of boundary the text has."""
     middle = len(text) // 2
     for pattern in (_CLAUSE, _SPACE):
-        cuts = [m.end() for m in pattern.finditer(text) if 0 < m.start() and m.end() < len(text)]
+        cuts = [m.end() for m in pattern.finditer(text) if m.start() > 0 and m.end() < len(text)]
         if cuts:
             return min(cuts, key=lambda c: abs(c - middle)), " "
     cut = middle
@@ -108,8 +108,9 @@ def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int) -> lis
     return pieces
 
 
-def make_chunks(paragraphs: Sequence[Paragraph], count: Counter, settings: ChunkSettings,
-                prefix: str = "") -> list[Chunk]:
+def make_chunks(
+    paragraphs: Sequence[Paragraph], count: Counter, settings: ChunkSettings, prefix: str = ""
+) -> list[Chunk]:
     """Pack the sentences of ``paragraphs`` into chunks that fit ``settings.budget``.
 
     ``prefix`` is the text the model puts before every input (a T5 task prefix): it is
@@ -126,17 +127,28 @@ def make_chunks(paragraphs: Sequence[Paragraph], count: Counter, settings: Chunk
     def flush() -> None:
         if group:
             text = _join(group)
-            chunks.append(Chunk(text, group[0].paragraph, group[0].start, group[-1].end,
-                                measure(text), tuple(p.text for p in group), group[-1].joiner))
+            chunks.append(
+                Chunk(
+                    text,
+                    group[0].paragraph,
+                    group[0].start,
+                    group[-1].end,
+                    measure(text),
+                    tuple(p.text for p in group),
+                    group[-1].joiner,
+                )
+            )
             group.clear()
 
     for piece in _pieces(paragraphs, measure, budget):
         if group:
             crosses = piece.paragraph != group[-1].paragraph
             mid_word = group[-1].joiner == ""
-            if (crosses and not settings.cross_paragraphs) or (
-                not mid_word and measure(_join([*group, piece])) > settings.target
-            ) or measure(_join([*group, piece])) > budget:
+            if (
+                (crosses and not settings.cross_paragraphs)
+                or (not mid_word and measure(_join([*group, piece])) > settings.target)
+                or measure(_join([*group, piece])) > budget
+            ):
                 flush()
         group.append(piece)
     flush()

@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -26,32 +26,40 @@ cache_app = typer.Typer(help="Inspect and trim the output cache.", no_args_is_he
 app.add_typer(models_app, name="models")
 app.add_typer(cache_app, name="cache")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
-class Only(str, Enum):
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C so that finished work is committed before exiting."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+class Only(StrEnum):
     summary = "summary"
     translation = "translation"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     jsonl = "jsonl"
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     transformers = "transformers"
 
 
-class DType(str, Enum):
+class DType(StrEnum):
     auto = "auto"
     float32 = "float32"
     bfloat16 = "bfloat16"
     int8 = "int8"
 
 
-class Device(str, Enum):
+class Device(StrEnum):
     cpu = "cpu"
     cuda = "cuda"
     auto = "auto"
@@ -75,9 +83,9 @@ def _edge() -> Iterator[None]:
         raise
     except SummarizeError as exc:
         _fail(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _err("interrupted; finished results are kept in the cache")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
         with contextlib.suppress(OSError):
@@ -87,9 +95,17 @@ def _edge() -> Iterator[None]:
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("SUMMARIZE_DEBUG"):
             raise
-        _err(f"internal error: {type(exc).__name__}: {exc} (set SUMMARIZE_DEBUG=1 for the traceback "
-             "and report it)")
+        _err(
+            f"internal error: {type(exc).__name__}: {exc} (set SUMMARIZE_DEBUG=1 for the traceback "
+            "and report it)"
+        )
         raise typer.Exit(EXIT_FAILED) from None
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _models_dir(value: Path | None) -> Path:
@@ -100,62 +116,108 @@ def _cache_path(cache_dir: Path | None, models_dir: Path) -> Path:
     return (cache_dir if cache_dir is not None else models_dir) / "outputs.sqlite3"
 
 
-ModelsDirOpt = Annotated[Path | None, typer.Option(
-    "--models-dir", envvar="SUMMARIZE_MODELS_DIR", help="Where models are stored [default: ./models_cache].")]
-CacheDirOpt = Annotated[Path | None, typer.Option(
-    "--cache-dir", envvar="SUMMARIZE_CACHE_DIR", help="Where the output cache lives [default: the models dir].")]
+ModelsDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--models-dir",
+        envvar="SUMMARIZE_MODELS_DIR",
+        help="Where models are stored [default: ./models_cache].",
+    ),
+]
+CacheDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        envvar="SUMMARIZE_CACHE_DIR",
+        help="Where the output cache lives [default: the models dir].",
+    ),
+]
 
 
 @app.command()
 def run(
-    inputs: Annotated[list[str] | None, typer.Argument(
-        help="Files, folders (their .txt .md .jsonl .html files), http(s) URLs, or - for stdin.",
-        show_default=False)] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders (their .txt .md .jsonl .html files), http(s) URLs, or - for stdin.",
+            show_default=False,
+        ),
+    ] = None,
     only: Annotated[Only | None, typer.Option("--only", help="Run one half only.")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    output_dir: Annotated[Path | None, typer.Option(
-        "--output-dir", "-o", help="Write one file per article here instead of stdout.")] = None,
-    summary_model: Annotated[str, typer.Option(
-        envvar="SUMMARIZE_SUMMARY_MODEL", help="Summariser: Hugging Face id or local folder.")]
-        = "moussaKam/barthez-orangesum-abstract",
-    translation_model: Annotated[str, typer.Option(
-        envvar="SUMMARIZE_TRANSLATION_MODEL", help="Translator: Hugging Face id or local folder.")]
-        = "Helsinki-NLP/opus-mt-fr-en",
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", "-o", help="Write one file per article here instead of stdout."),
+    ] = None,
+    summary_model: Annotated[
+        str,
+        typer.Option(envvar="SUMMARIZE_SUMMARY_MODEL", help="Summariser: Hugging Face id or local folder."),
+    ] = "moussaKam/barthez-orangesum-abstract",
+    translation_model: Annotated[
+        str,
+        typer.Option(
+            envvar="SUMMARIZE_TRANSLATION_MODEL", help="Translator: Hugging Face id or local folder."
+        ),
+    ] = "Helsinki-NLP/opus-mt-fr-en",
     models_dir: ModelsDirOpt = None,
-    offline: Annotated[bool, typer.Option(
-        "--offline", envvar="HF_HUB_OFFLINE", help="Never download; use stored models only.")] = False,
-    max_chunk_tokens: Annotated[int | None, typer.Option(
-        min=4, help="Largest chunk in model tokens [default: the model's input limit].")] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", envvar="HF_HUB_OFFLINE", help="Never download; use stored models only."),
+    ] = False,
+    max_chunk_tokens: Annotated[
+        int | None,
+        typer.Option(min=4, help="Largest chunk in model tokens [default: the model's input limit]."),
+    ] = None,
     beams: Annotated[int | None, typer.Option(min=1, help="Beam size [default: each model's own].")] = None,
-    max_summary_tokens: Annotated[int | None, typer.Option(
-        min=1, help="Cap on tokens per summary [default: the model's own].")] = None,
-    max_translation_tokens: Annotated[int | None, typer.Option(
-        min=1, help="Cap on tokens per translated chunk [default: room for the whole chunk].")] = None,
+    max_summary_tokens: Annotated[
+        int | None, typer.Option(min=1, help="Cap on tokens per summary [default: the model's own].")
+    ] = None,
+    max_translation_tokens: Annotated[
+        int | None,
+        typer.Option(min=1, help="Cap on tokens per translated chunk [default: room for the whole chunk]."),
+    ] = None,
     dtype: Annotated[DType, typer.Option(help="Weights precision.")] = DType.auto,
     device: Annotated[Device, typer.Option(help="Where models run.")] = Device.cpu,
-    threads: Annotated[int | None, typer.Option(
-        min=1, help="CPU threads [default: the cores this process may use].")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="CPU threads [default: the cores this process may use].")
+    ] = None,
     batch_tokens: Annotated[int, typer.Option(min=16, help="Padded input tokens per model batch.")] = 4096,
     cache_dir: CacheDirOpt = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Recompute and overwrite cached outputs.")] = False,
-    keep_boilerplate: Annotated[bool, typer.Option(
-        "--keep-boilerplate", help="Do not remove page furniture (time stamps, captions, headline lists).")]
-        = False,
-    show_clean: Annotated[bool, typer.Option(
-        "--show-clean", help="Print the cleaned article bodies only; run no model.")] = False,
-    encoding: Annotated[str | None, typer.Option(help="Input encoding [default: UTF-8 or the BOM's].")] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Recompute and overwrite cached outputs.")
+    ] = False,
+    keep_boilerplate: Annotated[
+        bool,
+        typer.Option(
+            "--keep-boilerplate", help="Do not remove page furniture (time stamps, captions, headline lists)."
+        ),
+    ] = False,
+    show_clean: Annotated[
+        bool, typer.Option("--show-clean", help="Print the cleaned article bodies only; run no model.")
+    ] = False,
+    encoding: Annotated[
+        str | None, typer.Option(help="Input encoding [default: UTF-8 or the BOM's].")
+    ] = None,
     max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this.")] = 50_000_000,
-    verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="Print the reproducibility signature and run statistics on stderr.")] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Print the reproducibility signature and run statistics on stderr."
+        ),
+    ] = False,
 ) -> None:
     """Summarise (in French) and translate (into English) news articles.
 
     Reads INPUTS (or standard input when it is a pipe) and writes one record per article.
     Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
-    130 interrupted.
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
     with _edge():
+        import signal
+
+        if threading_main():
+            signal.signal(signal.SIGTERM, _on_sigterm)
         from .engines import EngineOptions
         from .generation import Overrides
         from .models import ModelRef
@@ -176,14 +238,19 @@ def run(
             chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
             summary_overrides=Overrides(num_beams=beams, max_new_tokens=max_summary_tokens),
             translation_overrides=Overrides(num_beams=beams, max_new_tokens=max_translation_tokens),
-            engine=EngineOptions(backend="transformers", dtype=dtype.value, device=device.value, threads=threads),
+            engine=EngineOptions(
+                backend="transformers", dtype=dtype.value, device=device.value, threads=threads
+            ),
             batch_tokens=batch_tokens,
             cache_dir=None if no_cache else _cache_path(cache_dir, mdir).parent,
             refresh=refresh,
             keep_boilerplate=keep_boilerplate,
         )
-        items = iter_articles(inputs, ReadOptions(encoding=encoding, max_bytes=max_bytes),
-                              read_stdin=lambda: sys.stdin.buffer.read())
+        items = iter_articles(
+            inputs,
+            ReadOptions(encoding=encoding, max_bytes=max_bytes),
+            read_stdin=lambda: sys.stdin.buffer.read(),
+        )
         if show_clean:
             _show_clean(items, options, fmt.value)
             return
@@ -225,8 +292,10 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
             if result.failed:
                 failed += 1
                 err = result.error or {}
-                _err(f"{result.source}: {err.get('message', 'failed')}"
-                     + (f" ({err['hint']})" if err.get("hint") else ""))
+                _err(
+                    f"{result.source}: {err.get('message', 'failed')}"
+                    + (f" ({err['hint']})" if err.get("hint") else "")
+                )
             if progress:
                 sys.stderr.write(f"\r{done} done, {failed} failed ")
                 sys.stderr.flush()
@@ -239,8 +308,10 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
             cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
             cache.close()  # type: ignore[attr-defined]
     if verbose:
-        _err(f"{done} articles, {failed} failed; cache: {summarizer.stats.hits} hits, "
-             f"{summarizer.stats.misses} misses")
+        _err(
+            f"{done} articles, {failed} failed; cache: {summarizer.stats.hits} hits, "
+            f"{summarizer.stats.misses} misses"
+        )
     if output_dir and not verbose:
         _err(f"wrote {done} files to {output_dir}")
     return failed
@@ -257,14 +328,27 @@ def _show_clean(items: object, options: object, fmt: str) -> None:
         if isinstance(item, ReadFailure):
             _err(f"{item.source}: {item.error.message}")
             continue
-        cleaned = (extract_html(item.text, url=item.url, keep_boilerplate=keep) if item.html
-                   else clean_text(normalize_text(item.text), keep_boilerplate=keep))
+        cleaned = (
+            extract_html(item.text, url=item.url, keep_boilerplate=keep)
+            if item.html
+            else clean_text(normalize_text(item.text), keep_boilerplate=keep)
+        )
         if fmt == "text":
             typer.echo(cleaned.body)
         else:
-            typer.echo(json.dumps({"id": item.id, "source": item.source, "title": cleaned.title,
-                                   "date": cleaned.date, "body": cleaned.body,
-                                   "removed": [r.__dict__ for r in cleaned.removed]}, ensure_ascii=False))
+            typer.echo(
+                json.dumps(
+                    {
+                        "id": item.id,
+                        "source": item.source,
+                        "title": cleaned.title,
+                        "date": cleaned.date,
+                        "body": cleaned.body,
+                        "removed": [r.__dict__ for r in cleaned.removed],
+                    },
+                    ensure_ascii=False,
+                )
+            )
 
 
 def _size(n: float) -> str:
@@ -279,13 +363,24 @@ def _size(n: float) -> str:
 def models_list(models_dir: ModelsDirOpt = None) -> None:
     """Show the models stored in the models dir, with their sizes, and the defaults' state."""
     with _edge():
-        from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef, find_local, list_stored
+        from .models import (
+            DEFAULT_SUMMARY_MODEL,
+            DEFAULT_TRANSLATION_MODEL,
+            ModelRef,
+            find_local,
+            list_stored,
+        )
 
         mdir = _models_dir(models_dir)
         stored = list_stored(mdir)
         for model in stored:
-            typer.echo(f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}")
-        for role, model_id in (("summary", DEFAULT_SUMMARY_MODEL), ("translation", DEFAULT_TRANSLATION_MODEL)):
+            typer.echo(
+                f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}"
+            )
+        for role, model_id in (
+            ("summary", DEFAULT_SUMMARY_MODEL),
+            ("translation", DEFAULT_TRANSLATION_MODEL),
+        ):
             if find_local(ModelRef(model_id), mdir) is None:
                 _err(f"default {role} model {model_id} is missing: summarize models pull {model_id}")
         if not stored:
@@ -294,7 +389,9 @@ def models_list(models_dir: ModelsDirOpt = None) -> None:
 
 @models_app.command("pull")
 def models_pull(
-    ids: Annotated[list[str] | None, typer.Argument(help="Model ids [default: the two default models].")] = None,
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Model ids [default: the two default models].")
+    ] = None,
     models_dir: ModelsDirOpt = None,
 ) -> None:
     """Download models (only the files the tool needs: config, tokenizer, safetensors weights)."""
@@ -335,7 +432,9 @@ def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
 
 @cache_app.command("prune")
 def cache_prune(
-    max_size: Annotated[str | None, typer.Option(help="Keep the cache under this size (e.g. 500MB, 2G).")] = None,
+    max_size: Annotated[
+        str | None, typer.Option(help="Keep the cache under this size (e.g. 500MB, 2G).")
+    ] = None,
     older_than: Annotated[float | None, typer.Option(min=0, help="Remove entries unused for DAYS.")] = None,
     cache_dir: CacheDirOpt = None,
     models_dir: ModelsDirOpt = None,
@@ -347,8 +446,9 @@ def cache_prune(
         if max_size is None and older_than is None:
             raise UsageError("nothing to prune by", "pass --max-size SIZE and/or --older-than DAYS")
         cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
-        removed = cache.prune(max_size_bytes=parse_size(max_size) if max_size else None,
-                              older_than_days=older_than)
+        removed = cache.prune(
+            max_size_bytes=parse_size(max_size) if max_size else None, older_than_days=older_than
+        )
         cache.close()
         typer.echo(f"removed {removed} entries")
 

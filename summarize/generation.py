@@ -18,10 +18,25 @@ from .models import read_json
 
 # Settings that influence the output and that every backend understands.
 GENERATION_KEYS = (
-    "num_beams", "max_length", "min_length", "no_repeat_ngram_size", "length_penalty",
-    "early_stopping", "repetition_penalty", "bad_words_ids", "renormalize_logits",
-    "forced_bos_token_id", "forced_eos_token_id", "decoder_start_token_id", "eos_token_id",
-    "pad_token_id", "bos_token_id", "do_sample", "temperature", "top_k", "top_p",
+    "num_beams",
+    "max_length",
+    "min_length",
+    "no_repeat_ngram_size",
+    "length_penalty",
+    "early_stopping",
+    "repetition_penalty",
+    "bad_words_ids",
+    "renormalize_logits",
+    "forced_bos_token_id",
+    "forced_eos_token_id",
+    "decoder_start_token_id",
+    "eos_token_id",
+    "pad_token_id",
+    "bos_token_id",
+    "do_sample",
+    "temperature",
+    "top_k",
+    "top_p",
     "encoder_no_repeat_ngram_size",
 )
 TASK_PARAMS = {"summary": "summarization", "translation": "translation"}
@@ -46,9 +61,13 @@ class Settings:
     position_limit: int  # the decoder cannot go past this many positions
 
     def as_dict(self) -> dict[str, Any]:
-        return {"params": dict(self.params), "prefix": self.prefix,
-                "normalize_whitespace": self.normalize_whitespace, "max_new_tokens": self.max_new_tokens,
-                "position_limit": self.position_limit}
+        return {
+            "params": dict(self.params),
+            "prefix": self.prefix,
+            "normalize_whitespace": self.normalize_whitespace,
+            "max_new_tokens": self.max_new_tokens,
+            "position_limit": self.position_limit,
+        }
 
     def new_tokens_for(self, task: str, input_tokens: int) -> int:
         """Output-token cap for one chunk: room for the whole output, never cut short."""

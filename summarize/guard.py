@@ -24,8 +24,8 @@ def _repeated_run(words: list[str], repeats: int) -> str | None:
     """A phrase of 1-6 words that occurs ``repeats`` times back to back, if any."""
     for size in range(1, 7):
         for start in range(0, len(words) - size * repeats + 1):
-            phrase = words[start:start + size]
-            if all(words[start + k * size:start + (k + 1) * size] == phrase for k in range(1, repeats)):
+            phrase = words[start : start + size]
+            if all(words[start + k * size : start + (k + 1) * size] == phrase for k in range(1, repeats)):
                 return " ".join(phrase)
     return None
 
@@ -35,10 +35,9 @@ def check_translation(source: str, output: Generated) -> str | None:
     if output.truncated:
         return "cut at the output token limit"
     src, out = source.strip(), output.text.strip()
-    if len(src) >= MIN_SOURCE_CHARS and len(out) < MIN_LENGTH_RATIO * len(src):
-        # Scripts without spaces (Chinese, Japanese) pack more per character: compare words too.
-        if not _dense_script(src):
-            return f"output is {len(out)} characters for a source of {len(src)}"
+    # Scripts without spaces (Chinese, Japanese) pack more per character: no length rule there.
+    if len(src) >= MIN_SOURCE_CHARS and len(out) < MIN_LENGTH_RATIO * len(src) and not _dense_script(src):
+        return f"output is {len(out)} characters for a source of {len(src)}"
     words = [w.lower() for w in _WORD.findall(out)]
     phrase = _repeated_run(words, LOOP_REPEATS)
     if phrase is not None and _repeated_run([w.lower() for w in _WORD.findall(src)], LOOP_REPEATS) is None:

@@ -105,12 +105,15 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
     folder = Path(ref.id).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
-            raise ModelError(f"{folder} is not a model folder (no config.json)",
-                             "pass a folder saved with save_pretrained, or a Hugging Face model id")
+            raise ModelError(
+                f"{folder} is not a model folder (no config.json)",
+                "pass a folder saved with save_pretrained, or a Hugging Face model id",
+            )
         return _describe(ref.id, "local", "local-" + fingerprint(folder)[:16], folder)
     if looks_like_path(ref.id) or not _is_hub_id(ref.id):
-        raise ModelNotFoundError(f"model folder {ref.id} does not exist",
-                                 "check the path, or pass a Hugging Face model id")
+        raise ModelNotFoundError(
+            f"model folder {ref.id} does not exist", "check the path, or pass a Hugging Face model id"
+        )
     snapshot = find_local(ref, models_dir)
     if snapshot is None and download and not offline:
         snapshot = pull(ref, models_dir)
@@ -130,8 +133,14 @@ def looks_like_path(model_id: str) -> bool:
 
 def _describe(model_id: str, revision: str, commit: str, folder: Path) -> ResolvedModel:
     config = read_json(folder / "config.json")
-    return ResolvedModel(model_id, revision, commit, folder, str(config.get("model_type", "unknown")),
-                         _hash_files(folder / n for n in _TOKENIZER_FILES))
+    return ResolvedModel(
+        model_id,
+        revision,
+        commit,
+        folder,
+        str(config.get("model_type", "unknown")),
+        _hash_files(folder / n for n in _TOKENIZER_FILES),
+    )
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -164,7 +173,9 @@ def fingerprint(folder: Path) -> str:
     Hashing gigabytes of weights on every run would cost seconds; size plus the first and last
     MiB of each weights file changes whenever the weights are replaced or retrained.
     """
-    digest = hashlib.sha256(_hash_files(folder / n for n in ("config.json", "generation_config.json")).encode())
+    digest = hashlib.sha256(
+        _hash_files(folder / n for n in ("config.json", "generation_config.json")).encode()
+    )
     for name in _WEIGHTS:
         path = folder / name
         if path.is_file():
@@ -180,26 +191,35 @@ def fingerprint(folder: Path) -> str:
 def pull(ref: ModelRef, models_dir: Path) -> Path:
     """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot."""
     revision = ref.effective_revision
-    hint = f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, " \
-           "or pass a local model folder"
+    hint = (
+        f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, "
+        "or pass a local model folder"
+    )
     host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or ""
     try:
         # Fail fast when offline: the hub client would retry with backoff for half a minute.
         socket.create_connection((host, 443), timeout=5).close()
     except OSError as exc:
-        raise ModelNotFoundError(f"model {ref.id} (revision {revision}) is not in {models_dir} and "
-                                 f"{host} cannot be reached ({exc.strerror or exc})", hint) from exc
+        raise ModelNotFoundError(
+            f"model {ref.id} (revision {revision}) is not in {models_dir} and "
+            f"{host} cannot be reached ({exc.strerror or exc})",
+            hint,
+        ) from exc
     from huggingface_hub import HfApi, snapshot_download
 
     try:
         files = HfApi().list_repo_files(ref.id, revision=revision)
         has_safetensors = any(f.endswith(".safetensors") for f in files)
-        patterns = list(NEEDED_FILES) + (["model.safetensors", "model-*.safetensors", "model.safetensors.index.json"]
-                                         if has_safetensors else ["pytorch_model.bin"])
+        patterns = list(NEEDED_FILES) + (
+            ["model.safetensors", "model-*.safetensors", "model.safetensors.index.json"]
+            if has_safetensors
+            else ["pytorch_model.bin"]
+        )
         path = snapshot_download(ref.id, revision=revision, cache_dir=models_dir, allow_patterns=patterns)
     except Exception as exc:  # the hub client raises many kinds; each means "not downloaded"
         raise ModelNotFoundError(
-            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", hint) from exc
+            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", hint
+        ) from exc
     return Path(path)
 
 
@@ -223,11 +243,21 @@ def list_stored(models_dir: Path) -> list[StoredModel]:
     if not models_dir.is_dir():
         return out
     for repo in sorted(models_dir.glob("models--*")):
-        model_id = repo.name[len("models--"):].replace("--", "/", 1)
-        refs = {p.read_text(encoding="utf-8").strip(): str(p.relative_to(repo / "refs"))
-                for p in (repo / "refs").rglob("*") if p.is_file()} if (repo / "refs").is_dir() else {}
+        model_id = repo.name[len("models--") :].replace("--", "/", 1)
+        refs = (
+            {
+                p.read_text(encoding="utf-8").strip(): str(p.relative_to(repo / "refs"))
+                for p in (repo / "refs").rglob("*")
+                if p.is_file()
+            }
+            if (repo / "refs").is_dir()
+            else {}
+        )
         for snapshot in sorted((repo / "snapshots").glob("*")) if (repo / "snapshots").is_dir() else []:
             size = sum(f.stat().st_size for f in snapshot.iterdir() if f.is_file())
-            out.append(StoredModel(model_id, refs.get(snapshot.name, snapshot.name[:12]), snapshot.name,
-                                   snapshot, size))
+            out.append(
+                StoredModel(
+                    model_id, refs.get(snapshot.name, snapshot.name[:12]), snapshot.name, snapshot, size
+                )
+            )
     return out

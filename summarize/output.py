@@ -34,7 +34,9 @@ def format_text(record: dict[str, Any]) -> str:
     lines = [head]
     if record.get("error"):
         err = record["error"]
-        lines.append(f"[{record['status']}: {err['message']}" + (f"; {err['hint']}]" if err.get("hint") else "]"))
+        lines.append(
+            f"[{record['status']}: {err['message']}" + (f"; {err['hint']}]" if err.get("hint") else "]")
+        )
     if record.get("summary_fr") is not None:
         lines += ["", "Résumé (fr):", record["summary_fr"]]
     if record.get("translation_en") is not None:
@@ -57,8 +59,9 @@ class StreamWriter:
             self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif self.fmt == "json":
             # Stream the array element by element, so a large run is never held in memory.
-            self.stream.write(("[\n" if self.count == 0 else ",\n")
-                              + json.dumps(record, ensure_ascii=False, indent=2))
+            self.stream.write(
+                ("[\n" if self.count == 0 else ",\n") + json.dumps(record, ensure_ascii=False, indent=2)
+            )
         else:
             self.stream.write(("\n" if self.count else "") + format_text(record))
         self.stream.flush()

@@ -63,8 +63,9 @@ class RunStats:
 class TaskRunner:
     """One task (summary or translation) on one model: chunking, cache and engine."""
 
-    def __init__(self, task: str, ref: ModelRef, overrides: Overrides, options: RunOptions,
-                 cache: Any, stats: RunStats) -> None:
+    def __init__(
+        self, task: str, ref: ModelRef, overrides: Overrides, options: RunOptions, cache: Any, stats: RunStats
+    ) -> None:
         self.task = task
         self.options = options
         self.model: ResolvedModel = resolve(ref, options.models_dir, offline=options.offline)
@@ -89,8 +90,12 @@ class TaskRunner:
             "model": self.model.describe(),
             "tokenizer": self.model.tokenizer_hash,
             "generation": self.settings.as_dict(),
-            "chunker": {"budget": self.chunk_settings.budget, "target": self.chunk_settings.target,
-                        "cross_paragraphs": self.chunk_settings.cross_paragraphs, "segmenter": "sentencex+abbr"},
+            "chunker": {
+                "budget": self.chunk_settings.budget,
+                "target": self.chunk_settings.target,
+                "cross_paragraphs": self.chunk_settings.cross_paragraphs,
+                "segmenter": "sentencex+abbr",
+            },
             "engine": {"backend": engine.backend, "dtype": engine.dtype},
         }
 
@@ -105,8 +110,9 @@ class TaskRunner:
     def chunks(self, body: str, lang: str | None = None) -> list[Chunk]:
         if self.settings.normalize_whitespace:
             body = re.sub(r"[ \t]+", " ", body)
-        return make_chunks(segment(body, lang), self.tokenizer.count, self.chunk_settings,
-                           prefix=self.settings.prefix)
+        return make_chunks(
+            segment(body, lang), self.tokenizer.count, self.chunk_settings, prefix=self.settings.prefix
+        )
 
     def run(self, texts: Sequence[str]) -> tuple[list[Generated], list[bool]]:
         """Outputs for ``texts`` (and whether each came from the cache), computing misses only."""
@@ -130,8 +136,9 @@ class TaskRunner:
             found.update(zip(batch, outputs))
             if self.cache is not None:
                 # One transaction per batch: a crash keeps every finished batch.
-                self.cache.put_many([(keys[t][0], keys[t][1], _encode_value(o))
-                                     for t, o in zip(batch, outputs)])
+                self.cache.put_many(
+                    [(keys[t][0], keys[t][1], _encode_value(o)) for t, o in zip(batch, outputs)]
+                )
         return [found[t] for t in texts], [t in hit_texts for t in texts]
 
     def _cap(self, text: str) -> int:
@@ -144,8 +151,10 @@ class TaskRunner:
         longest = 0
         for n, text in sized:
             longest = max(longest, n)
-            if batch and (longest * (len(batch) + 1) > self.options.batch_tokens
-                          or len(batch) >= self.options.max_batch_size):
+            if batch and (
+                longest * (len(batch) + 1) > self.options.batch_tokens
+                or len(batch) >= self.options.max_batch_size
+            ):
                 yield batch
                 batch, longest = [], n
             batch.append(text)
@@ -202,22 +211,27 @@ class Summarizer:
     def runner(self, task: str) -> TaskRunner:
         if task not in self._runners:
             ref = self.options.summary_model if task == "summary" else self.options.translation_model
-            overrides = (self.options.summary_overrides if task == "summary"
-                         else self.options.translation_overrides)
+            overrides = (
+                self.options.summary_overrides if task == "summary" else self.options.translation_overrides
+            )
             self._runners[task] = TaskRunner(task, ref, overrides, self.options, self.cache, self.stats)
         return self._runners[task]
 
     def signatures(self) -> dict[str, dict[str, Any]]:
         return {task: self.runner(task).signature() for task in self.options.tasks}
 
-    def process(self, items: Iterable[Item],
-                on_done: Callable[[ArticleResult], None] | None = None) -> Iterator[ArticleResult]:
+    def process(
+        self, items: Iterable[Item], on_done: Callable[[ArticleResult], None] | None = None
+    ) -> Iterator[ArticleResult]:
         """Yield one result per item, in order, working a window of articles at a time."""
         for task in self.options.tasks:
             self.runner(task)  # resolve models up front: a missing one stops the run at once
         iterator = iter(items)
-        while window := list(islice(iterator, self.options.window_articles)):
+        size = 1
+        # Windows grow 1, 2, 4... so the first result shows at once and later ones batch well.
+        while window := list(islice(iterator, size)):
             yield from self._process_window(window)
+            size = min(size * 2, self.options.window_articles)
 
     # -- one window ----------------------------------------------------------------------
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:
@@ -257,8 +271,11 @@ class Summarizer:
 
         article, result = prep.article, prep.result
         keep = self.options.keep_boilerplate
-        cleaned = (extract_html(article.text, url=article.url, keep_boilerplate=keep) if article.html
-                   else clean_text(normalize_text(article.text), keep_boilerplate=keep))
+        cleaned = (
+            extract_html(article.text, url=article.url, keep_boilerplate=keep)
+            if article.html
+            else clean_text(normalize_text(article.text), keep_boilerplate=keep)
+        )
         result.title = result.title or cleaned.title
         result.url = result.url or cleaned.url
         result.date = cleaned.date
@@ -266,8 +283,11 @@ class Summarizer:
         if not article.text.strip():
             raise _Skip("empty", "the article is empty", "give it some text")
         if not has_text(cleaned.body):
-            raise _Skip("no_text", "nothing to translate is left after cleaning",
-                        "check the input, or pass --keep-boilerplate")
+            raise _Skip(
+                "no_text",
+                "nothing to translate is left after cleaning",
+                "check the input, or pass --keep-boilerplate",
+            )
         prep.body = cleaned.body
 
     def _translate(self, live: list[_Prepared]) -> None:
@@ -277,7 +297,7 @@ class Summarizer:
         position = 0
         for prep in live:
             n = len(prep.translation_chunks)
-            outs, cached = outputs[position:position + n], hits[position:position + n]
+            outs, cached = outputs[position : position + n], hits[position : position + n]
             position += n
             outs = self._guard(runner, prep, list(outs))
             prep.result.translation_en = reassemble(prep.translation_chunks, [o.text for o in outs])
@@ -298,10 +318,15 @@ class Summarizer:
                     continue
                 outs[index] = joined
                 problem = next(r for r in retry if r)
-            prep.result.warnings.append({
-                "kind": "incomplete_translation", "chunk": index, "paragraph": chunk.paragraph,
-                "reason": problem, "message": f"chunk {index + 1} of {len(outs)} may be incomplete: {problem}",
-            })
+            prep.result.warnings.append(
+                {
+                    "kind": "incomplete_translation",
+                    "chunk": index,
+                    "paragraph": chunk.paragraph,
+                    "reason": problem,
+                    "message": f"chunk {index + 1} of {len(outs)} may be incomplete: {problem}",
+                }
+            )
         return outs
 
     def _summarize(self, live: list[_Prepared]) -> None:
@@ -317,8 +342,8 @@ class Summarizer:
             position, still = 0, []
             for prep in pending:
                 inputs = current[id(prep)]
-                outs = outputs[position:position + len(inputs)]
-                all_cached[id(prep)] &= all(hits[position:position + len(inputs)])
+                outs = outputs[position : position + len(inputs)]
+                all_cached[id(prep)] &= all(hits[position : position + len(inputs)])
                 position += len(inputs)
                 joined = " ".join(o.text for o in outs if o.text)
                 if len(inputs) == 1:
@@ -331,13 +356,19 @@ class Summarizer:
                     # The model does not shorten (or the depth bound is reached): stop here
                     # rather than loop, and say so.
                     prep.result.summary_fr = joined
-                    reason = ("the summary model did not shorten the text" if after >= 0.9 * before
-                              else f"the depth bound ({self.options.max_summary_rounds} rounds) was reached")
-                    prep.result.warnings.append({
-                        "kind": "summary_not_converged", "rounds": depth,
-                        "message": f"{reason}; the summary is the joined partial summaries "
-                                   f"({after} tokens from {before})",
-                    })
+                    reason = (
+                        "the summary model did not shorten the text"
+                        if after >= 0.9 * before
+                        else f"the depth bound ({self.options.max_summary_rounds} rounds) was reached"
+                    )
+                    prep.result.warnings.append(
+                        {
+                            "kind": "summary_not_converged",
+                            "rounds": depth,
+                            "message": f"{reason}; the summary is the joined partial summaries "
+                            f"({after} tokens from {before})",
+                        }
+                    )
                     continue
                 current[id(prep)] = [c.text for c in after_chunks]
                 still.append(prep)

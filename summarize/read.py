@@ -70,29 +70,37 @@ class ReadOptions:
 
 def decode(data: bytes, encoding: str | None) -> str:
     """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                      (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(name)
     if encoding:
         try:
             return data.decode(encoding)
         except LookupError as exc:
-            raise InputError(f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1") from exc
+            raise InputError(
+                f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1"
+            ) from exc
         except UnicodeDecodeError as exc:
-            raise EncodingInputError(f"not valid {encoding} (byte {exc.start})",
-                                     "pass the right --encoding") from exc
+            raise EncodingInputError(
+                f"not valid {encoding} (byte {exc.start})", "pass the right --encoding"
+            ) from exc
     if b"\0" in data[:65536] or b"\0" in data[-65536:]:
         raise BinaryInputError("binary data (NUL bytes)", "give a text, HTML or JSONL file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise EncodingInputError(f"not valid UTF-8 (byte {exc.start})",
-                                 "pass --encoding (for example --encoding latin-1)") from exc
+        raise EncodingInputError(
+            f"not valid UTF-8 (byte {exc.start})", "pass --encoding (for example --encoding latin-1)"
+        ) from exc
 
 
-def iter_articles(inputs: list[str], options: ReadOptions,
-                  read_stdin: Callable[[], bytes] | None = None) -> Iterator[Item]:
+def iter_articles(
+    inputs: list[str], options: ReadOptions, read_stdin: Callable[[], bytes] | None = None
+) -> Iterator[Item]:
     """Yield the articles of every input, in order."""
     for raw in inputs:
         if raw == "-":
@@ -108,8 +116,10 @@ def _read_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) ->
         return InputError("no standard input", "pass a file, a folder or a URL")
     data = read_stdin()
     if len(data) > options.max_bytes:
-        return TooLargeError(f"standard input is over --max-bytes ({options.max_bytes} bytes)",
-                             "split it, or raise --max-bytes")
+        return TooLargeError(
+            f"standard input is over --max-bytes ({options.max_bytes} bytes)",
+            "split it, or raise --max-bytes",
+        )
     return data
 
 
@@ -141,34 +151,43 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         try:
             entries = sorted(e for e in os.listdir(path) if e.lower().endswith(ARTICLE_SUFFIXES))
         except OSError as exc:
-            yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}",
-                                                               "check the folder's permissions"))
+            yield ReadFailure(
+                name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the folder's permissions")
+            )
             return
         for entry in entries:
             yield from _from_path(path / entry, options, top_level=False)
         return
     if not stat.S_ISREG(info.st_mode):
         # A FIFO or device would block or never end: refuse it without opening it.
-        yield ReadFailure(name, str(path), UnreadableError(f"{path}: not a regular file",
-                                                           "give a text, HTML or JSONL file"))
+        yield ReadFailure(
+            name, str(path), UnreadableError(f"{path}: not a regular file", "give a text, HTML or JSONL file")
+        )
         return
     if info.st_size > options.max_bytes:
-        yield ReadFailure(name, str(path), TooLargeError(
-            f"{path} is {info.st_size} bytes, over --max-bytes ({options.max_bytes})",
-            "split it, or raise --max-bytes"))
+        yield ReadFailure(
+            name,
+            str(path),
+            TooLargeError(
+                f"{path} is {info.st_size} bytes, over --max-bytes ({options.max_bytes})",
+                "split it, or raise --max-bytes",
+            ),
+        )
         return
     try:
         with path.open("rb") as fh:
             data: bytes | InputError = fh.read(options.max_bytes + 1)
     except OSError as exc:
-        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}",
-                                                           "check the file's permissions"))
+        yield ReadFailure(
+            name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the file's permissions")
+        )
         return
     yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
 
 
-def _from_bytes(name: str, source: str, data: bytes | InputError, options: ReadOptions,
-                suffix: str | None) -> Iterator[Item]:
+def _from_bytes(
+    name: str, source: str, data: bytes | InputError, options: ReadOptions, suffix: str | None
+) -> Iterator[Item]:
     if isinstance(data, InputError):
         yield ReadFailure(name, source, data)
         return
@@ -209,18 +228,29 @@ def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            yield ReadFailure(f"{name}-{number}", where, InputError(
-                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "fix or remove that line"))
+            yield ReadFailure(
+                f"{name}-{number}",
+                where,
+                InputError(
+                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "fix or remove that line"
+                ),
+            )
             continue
         body = obj.get("text") if isinstance(obj, dict) else None
         if not isinstance(body, str):
-            yield ReadFailure(f"{name}-{number}", where, InputError(
-                f"{where}: no \"text\" string in the object", 'each line needs {"text": "..."}'))
+            yield ReadFailure(
+                f"{name}-{number}",
+                where,
+                InputError(f'{where}: no "text" string in the object', 'each line needs {"text": "..."}'),
+            )
             continue
         ident = obj.get("id")
         yield Article(
-            str(ident) if ident not in (None, "") else f"{name}-{number}", where, body,
-            title=_opt_str(obj.get("title")), url=_opt_str(obj.get("url")),
+            str(ident) if ident not in (None, "") else f"{name}-{number}",
+            where,
+            body,
+            title=_opt_str(obj.get("title")),
+            url=_opt_str(obj.get("url")),
             html=_looks_like_html(body),
         )
 

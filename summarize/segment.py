@@ -22,10 +22,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n")
 _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "fr": frozenset(
         "m mm mme mmes mlle mlles dr drs pr me mgr st ste sts p pp art al av apr env cf ch chap "
-        "éd etc fig hab hr min n no nº numéro réf s ss sq suiv t tél vol vs j.-c av. jc ex "
+        "éd etc fig hab hr min n no nº numéro réf s ss sq suiv t tél vol vs j.-c jc ex "
         "gén col lt cdt adj sgt".split()
     ),
-    "en": frozenset("mr mrs ms dr prof st jr sr vs etc e.g i.e fig no p pp gen col lt sgt inc ltd co".split()),
+    "en": frozenset(
+        "mr mrs ms dr prof st jr sr vs etc e.g i.e fig no p pp gen col lt sgt inc ltd co".split()
+    ),
     "de": frozenset("hr fr dr prof bzw ca evtl usw z.b d.h nr s vgl str".split()),
     "es": frozenset("sr sra srta dr dra ud uds pág art etc núm".split()),
 }
@@ -97,7 +99,7 @@ def split_sentences(text: str, lang: str | None = None) -> list[tuple[int, int]]
         stripped_end = start + len(chunk.rstrip())
         if stripped_end <= stripped_start:
             continue
-        if spans and _is_abbreviation(text[spans[-1][0]:spans[-1][1]], text[stripped_start:], key):
+        if spans and _is_abbreviation(text[spans[-1][0] : spans[-1][1]], text[stripped_start:], key):
             spans[-1][1] = stripped_end
         else:
             spans.append([stripped_start, stripped_end])
@@ -114,14 +116,13 @@ def segment(body: str, lang: str | None = None) -> list[Paragraph]:
         sep = brk.group(0) if brk else ""
         raw = body[pos:end]
         if raw.strip():
-            sentences = tuple(
-                Sentence(raw[s:e], pos + s, pos + e) for s, e in split_sentences(raw, lang)
-            )
+            sentences = tuple(Sentence(raw[s:e], pos + s, pos + e) for s, e in split_sentences(raw, lang))
             paragraphs.append(Paragraph(raw, pos, end, sentences, sep))
         elif paragraphs:
             # An all-whitespace stretch joins the previous separator so nothing is lost.
             last = paragraphs[-1]
-            paragraphs[-1] = Paragraph(last.text, last.start, last.end, last.sentences,
-                                       last.separator + raw + sep)
+            paragraphs[-1] = Paragraph(
+                last.text, last.start, last.end, last.sentences, last.separator + raw + sep
+            )
         pos = brk.end() if brk else len(body)
     return paragraphs

@@ -59,22 +59,27 @@ def _load(folder: Path) -> tuple[str, Any, Any, _Specials]:
 
         source = spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
         target_file = folder / "target.spm"
-        target = spm.SentencePieceProcessor(model_file=str(target_file if target_file.exists()
-                                                                else folder / "source.spm"))
+        target = spm.SentencePieceProcessor(
+            model_file=str(target_file if target_file.exists() else folder / "source.spm")
+        )
         return "spm", source, target, _Specials((), (config.get("eos_token") or "</s>",))
     if tokenizer_json.exists():
         from tokenizers import Tokenizer
 
         return "tokenizers", Tokenizer.from_file(str(tokenizer_json)), None, _Specials((), ())
-    for name, specials in (("spiece.model", _Specials((), ("</s>",))),
-                           ("sentencepiece.bpe.model", _Specials(("<s>",), ("</s>",)))):
+    for name, specials in (
+        ("spiece.model", _Specials((), ("</s>",))),
+        ("sentencepiece.bpe.model", _Specials(("<s>",), ("</s>",))),
+    ):
         if (folder / name).exists():
             import sentencepiece as spm
 
             sp = spm.SentencePieceProcessor(model_file=str(folder / name))
             return "spm", sp, sp, specials
-    raise ModelError(f"no tokenizer files in {folder}",
-                     "the folder needs tokenizer.json, source.spm or a sentencepiece model; pull it again")
+    raise ModelError(
+        f"no tokenizer files in {folder}",
+        "the folder needs tokenizer.json, source.spm or a sentencepiece model; pull it again",
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:

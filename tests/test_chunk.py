@@ -25,8 +25,9 @@ def _squash(text: str) -> str:
 
 @pytest.mark.parametrize("family", ["marian", "t5", "barthez"])
 @pytest.mark.parametrize(("budget", "target", "cross"), [(128, 128, True), (128, 64, False), (24, 24, False)])
-def test_chunks_fit_and_cover_the_seed(tiny: dict[str, Path], seed_text: str, family: str,
-                                       budget: int, target: int, cross: bool) -> None:
+def test_chunks_fit_and_cover_the_seed(
+    tiny: dict[str, Path], seed_text: str, family: str, budget: int, target: int, cross: bool
+) -> None:
     counter = LightTokenizer(tiny[family]).count
     hf_count = _hf_count(tiny[family])
     chunks = make_chunks(segment(seed_text, "fr"), counter, ChunkSettings(budget, target, cross))
@@ -44,7 +45,9 @@ def test_chunks_fit_and_cover_the_seed(tiny: dict[str, Path], seed_text: str, fa
 
 
 def test_seed_needs_several_chunks_at_128(tiny: dict[str, Path], seed_text: str) -> None:
-    chunks = make_chunks(segment(seed_text), LightTokenizer(tiny["marian"]).count, ChunkSettings(128, 128, True))
+    chunks = make_chunks(
+        segment(seed_text), LightTokenizer(tiny["marian"]).count, ChunkSettings(128, 128, True)
+    )
     assert len(chunks) > 1
 
 
@@ -58,9 +61,11 @@ def test_translation_chunks_never_cross_paragraphs(tiny: dict[str, Path], seed_t
 
 def test_a_sentence_longer_than_the_budget_is_split_not_cut(tiny: dict[str, Path]) -> None:
     count = LightTokenizer(tiny["marian"]).count
-    sentence = ("La commission, réunie à Bruxelles depuis lundi, a examiné les propositions des États membres; "
-                "elle a ensuite entendu les représentants des régions, des syndicats et des entreprises, "
-                "puis elle a publié un rapport de plus de deux cents pages sur la coopération spatiale.")
+    sentence = (
+        "La commission, réunie à Bruxelles depuis lundi, a examiné les propositions des États membres; "
+        "elle a ensuite entendu les représentants des régions, des syndicats et des entreprises, "
+        "puis elle a publié un rapport de plus de deux cents pages sur la coopération spatiale."
+    )
     chunks = make_chunks(segment(sentence), count, ChunkSettings(20, 20, False))
     assert len(chunks) > 2
     assert all(count(c.text) <= 20 for c in chunks)

@@ -43,9 +43,25 @@ def test_seed_end_to_end_jsonl(models: dict[str, Path]) -> None:
 
 def test_seed_end_to_end_subprocess(models: dict[str, Path], tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "summarize", "run", str(REPO / "seeds" / "000_7fb48d97fe35ba3a.txt"),
-                           "--format", "jsonl", "--only", "translation", "--max-chunk-tokens", "128"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "summarize",
+            "run",
+            str(REPO / "seeds" / "000_7fb48d97fe35ba3a.txt"),
+            "--format",
+            "jsonl",
+            "--only",
+            "translation",
+            "--max-chunk-tokens",
+            "128",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)  # stdout holds exactly one JSON document
     assert record["translation_en"] and record["summary_fr"] is None
@@ -62,8 +78,11 @@ def test_formats_text_and_json(models: dict[str, Path]) -> None:
 
 def test_jsonl_input_and_failure_isolation(models: dict[str, Path], tmp_path: Path) -> None:
     src = tmp_path / "batch.jsonl"
-    src.write_text('{"id": "a", "text": "Le ciel est bleu."}\n{not json}\n{"id": "c", "title": "Titre", '
-                   '"text": "La mer est calme."}\n', encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "text": "Le ciel est bleu."}\n{not json}\n{"id": "c", "title": "Titre", '
+        '"text": "La mer est calme."}\n',
+        encoding="utf-8",
+    )
     result = _invoke(["run", str(src), "--format", "jsonl", "--only", "translation"])
     assert result.exit_code == 1  # one article failed, the others are written
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -75,10 +94,13 @@ def test_jsonl_input_and_failure_isolation(models: dict[str, Path], tmp_path: Pa
 
 def test_output_dir_names_stay_inside(models: dict[str, Path], tmp_path: Path) -> None:
     src = tmp_path / "evil.jsonl"
-    src.write_text('{"id": "../../etc/passwd", "text": "Un."}\n{"id": "/abs/path", "text": "Deux."}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"id": "../../etc/passwd", "text": "Un."}\n{"id": "/abs/path", "text": "Deux."}\n', encoding="utf-8"
+    )
     out = tmp_path / "out"
-    result = _invoke(["run", str(src), "--format", "jsonl", "--only", "translation", "--output-dir", str(out)])
+    result = _invoke(
+        ["run", str(src), "--format", "jsonl", "--only", "translation", "--output-dir", str(out)]
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     files = sorted(p.name for p in out.iterdir())
@@ -102,9 +124,11 @@ def test_usage_errors_exit_2(models: dict[str, Path]) -> None:
 
 
 def test_help_imports_neither_torch_nor_transformers() -> None:
-    code = ("import sys; from summarize.cli import app; from typer.testing import CliRunner; "
-            "r = CliRunner().invoke(app, ['run', '--help']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    code = (
+        "import sys; from summarize.cli import app; from typer.testing import CliRunner; "
+        "r = CliRunner().invoke(app, ['run', '--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -54,8 +54,12 @@ def test_engine_applies_the_carried_settings(tiny: dict[str, Path], tmp_path: Pa
     tok = AutoTokenizer.from_pretrained(tiny["marian"])
     net = AutoModelForSeq2SeqLM.from_pretrained(tiny["marian"]).eval()
     with torch.inference_mode():
-        out = net.generate(**tok(texts, return_tensors="pt", padding=True), num_beams=2,
-                           bad_words_ids=[[2]], max_new_tokens=12)
+        out = net.generate(
+            **tok(texts, return_tensors="pt", padding=True),
+            num_beams=2,
+            bad_words_ids=[[2]],
+            max_new_tokens=12,
+        )
     expected = [t.strip() for t in tok.batch_decode(out, skip_special_tokens=True)]
     assert [o.text for o in ours] == expected
     greedy = net.generate(**tok(texts, return_tensors="pt", padding=True), num_beams=1, max_new_tokens=12)

@@ -37,7 +37,9 @@ def test_local_fingerprint_changes_with_the_weights(tiny: dict[str, Path], tmp_p
 
 def test_hub_layout_with_pinned_revision(tiny: dict[str, Path], tmp_path: Path) -> None:
     commit = "a" * 40
-    snapshot = _fake_pull(tiny["barthez"], tmp_path, "moussaKam/barthez-orangesum-abstract", "refs/pr/2", commit)
+    snapshot = _fake_pull(
+        tiny["barthez"], tmp_path, "moussaKam/barthez-orangesum-abstract", "refs/pr/2", commit
+    )
     model = resolve(ModelRef("moussaKam/barthez-orangesum-abstract"), tmp_path, offline=True)
     assert model.path == snapshot and model.commit == commit and model.revision == "refs/pr/2"
     stored = list_stored(tmp_path)

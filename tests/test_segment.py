@@ -10,27 +10,45 @@ from summarize.segment import segment, split_sentences
 FRENCH_TABLE = [
     ("M. Ji a parlé hier. Mme Dupont a répondu.", ["M. Ji a parlé hier.", "Mme Dupont a répondu."]),
     ("Le Dr Martin est arrivé. Il a vu M. Durand.", ["Le Dr Martin est arrivé.", "Il a vu M. Durand."]),
-    ("Le taux est de 3,5 % cette année. Il était de 2,1 % l'an dernier.",
-     ["Le taux est de 3,5 % cette année.", "Il était de 2,1 % l'an dernier."]),
-    ("« Nous sommes prêts », a-t-il déclaré. La réunion a repris.",
-     ["« Nous sommes prêts », a-t-il déclaré.", "La réunion a repris."]),
+    (
+        "Le taux est de 3,5 % cette année. Il était de 2,1 % l'an dernier.",
+        ["Le taux est de 3,5 % cette année.", "Il était de 2,1 % l'an dernier."],
+    ),
+    (
+        "« Nous sommes prêts », a-t-il déclaré. La réunion a repris.",
+        ["« Nous sommes prêts », a-t-il déclaré.", "La réunion a repris."],
+    ),
     ("Il hésita... Puis il partit.", ["Il hésita...", "Puis il partit."]),
-    ("La mission coûte 12 000 €. Elle commence le 17/06 à 16h01.",
-     ["La mission coûte 12 000 €.", "Elle commence le 17/06 à 16h01."]),
+    (
+        "La mission coûte 12 000 €. Elle commence le 17/06 à 16h01.",
+        ["La mission coûte 12 000 €.", "Elle commence le 17/06 à 16h01."],
+    ),
     ("Voir p. 12 du rapport. La suite est en annexe.", ["Voir p. 12 du rapport.", "La suite est en annexe."]),
-    ("Selon l'art. 3 de la loi, c'est interdit. Le juge l'a rappelé.",
-     ["Selon l'art. 3 de la loi, c'est interdit.", "Le juge l'a rappelé."]),
+    (
+        "Selon l'art. 3 de la loi, c'est interdit. Le juge l'a rappelé.",
+        ["Selon l'art. 3 de la loi, c'est interdit.", "Le juge l'a rappelé."],
+    ),
     ("Quoi ? Vraiment ! Oui.", ["Quoi ?", "Vraiment !", "Oui."]),
-    ("Le site www.example.fr a fermé. Les utilisateurs sont partis.",
-     ["Le site www.example.fr a fermé.", "Les utilisateurs sont partis."]),
-    ("Mme Lagarde et M. Le Maire se sont vus. Ils ont parlé de la BCE.",
-     ["Mme Lagarde et M. Le Maire se sont vus.", "Ils ont parlé de la BCE."]),
-    ("Il est né en 1985 à Paris. Il vit à Lyon depuis 2010.",
-     ["Il est né en 1985 à Paris.", "Il vit à Lyon depuis 2010."]),
-    ("J. Dupont a signé. Le contrat court jusqu'en 2030.",
-     ["J. Dupont a signé.", "Le contrat court jusqu'en 2030."]),
-    ("Il a acheté des pommes, des poires, etc. et il est rentré.",
-     ["Il a acheté des pommes, des poires, etc. et il est rentré."]),
+    (
+        "Le site www.example.fr a fermé. Les utilisateurs sont partis.",
+        ["Le site www.example.fr a fermé.", "Les utilisateurs sont partis."],
+    ),
+    (
+        "Mme Lagarde et M. Le Maire se sont vus. Ils ont parlé de la BCE.",
+        ["Mme Lagarde et M. Le Maire se sont vus.", "Ils ont parlé de la BCE."],
+    ),
+    (
+        "Il est né en 1985 à Paris. Il vit à Lyon depuis 2010.",
+        ["Il est né en 1985 à Paris.", "Il vit à Lyon depuis 2010."],
+    ),
+    (
+        "J. Dupont a signé. Le contrat court jusqu'en 2030.",
+        ["J. Dupont a signé.", "Le contrat court jusqu'en 2030."],
+    ),
+    (
+        "Il a acheté des pommes, des poires, etc. et il est rentré.",
+        ["Il a acheté des pommes, des poires, etc. et il est rentré."],
+    ),
 ]
 
 
@@ -58,17 +76,27 @@ def test_ours_beats_the_raw_libraries() -> None:
     assert scores["pysbd"] < len(FRENCH_TABLE) and scores["sentencex"] < len(FRENCH_TABLE), scores
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "Un.", "Pas de point final", "Ligne un.\nLigne deux.\n\nParagraphe deux.\n",
-    "  Indenté.  Deux espaces.  ", "«»…!!??", "a\n\n\n\nb", "中文句子。第二句。",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "Un.",
+        "Pas de point final",
+        "Ligne un.\nLigne deux.\n\nParagraphe deux.\n",
+        "  Indenté.  Deux espaces.  ",
+        "«»…!!??",
+        "a\n\n\n\nb",
+        "中文句子。第二句。",
+    ],
+)
 def test_offsets_cover_the_text(text: str) -> None:
     paragraphs = segment(text, "fr")
     rebuilt = []
     for para in paragraphs:
-        assert text[para.start:para.end] == para.text
+        assert text[para.start : para.end] == para.text
         for sent in para.sentences:
-            assert text[sent.start:sent.end] == sent.text
+            assert text[sent.start : sent.end] == sent.text
             assert sent.text == sent.text.strip() and sent.text
         rebuilt.append(" ".join(s.text for s in para.sentences))
     # Nothing but whitespace is left out.

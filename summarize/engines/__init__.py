@@ -49,8 +49,9 @@ class Engine(Protocol):
     #: what the record's ``models`` entry says about how the model ran
     description: dict[str, str]
 
-    def generate(self, texts: Sequence[str], settings: Settings,
-                 max_new_tokens: Sequence[int]) -> list[Generated]:
+    def generate(
+        self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
+    ) -> list[Generated]:
         """Outputs for ``texts`` (one batch), each cut at its own ``max_new_tokens``."""
         ...
 
@@ -59,8 +60,9 @@ def load_engine(model: ResolvedModel, options: EngineOptions) -> Engine:
     """Build the engine named by ``options.backend`` for ``model``."""
     target = ENGINES.get(options.backend)
     if target is None:
-        raise UsageError(f"unknown backend {options.backend!r}",
-                         "expected one of: " + ", ".join(sorted(ENGINES)))
+        raise UsageError(
+            f"unknown backend {options.backend!r}", "expected one of: " + ", ".join(sorted(ENGINES))
+        )
     module_name, class_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(model, options)

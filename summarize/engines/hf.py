@@ -53,16 +53,22 @@ class TransformersEngine:
         folder = model.path
         has_safetensors = any(folder.glob("*.safetensors"))
         if not has_safetensors and not (folder / "pytorch_model.bin").is_file():
-            raise ModelError(f"no weights in {folder} (model.safetensors or pytorch_model.bin)",
-                             f"pull the model again: summarize models pull {model.id}")
+            raise ModelError(
+                f"no weights in {folder} (model.safetensors or pytorch_model.bin)",
+                f"pull the model again: summarize models pull {model.id}",
+            )
         try:
             with _quiet():
-                self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True,
-                                                               trust_remote_code=False)
+                self.tokenizer = AutoTokenizer.from_pretrained(
+                    folder, local_files_only=True, trust_remote_code=False
+                )
                 net = AutoModelForSeq2SeqLM.from_pretrained(
-                    folder, local_files_only=True, trust_remote_code=False,
+                    folder,
+                    local_files_only=True,
+                    trust_remote_code=False,
                     # Prefer safetensors; a pickle file only ever goes through weights_only.
-                    use_safetensors=has_safetensors, weights_only=True,
+                    use_safetensors=has_safetensors,
+                    weights_only=True,
                     dtype=torch.bfloat16 if dtype == "bfloat16" else torch.float32,
                 )
         except Exception as exc:  # a library error: turn it into one line with a way out
@@ -76,8 +82,9 @@ class TransformersEngine:
         self.model = net.to(self.device)
         self.description = {"backend": "transformers", "dtype": dtype, "device": self.device}
 
-    def generate(self, texts: Sequence[str], settings: Settings,
-                 max_new_tokens: Sequence[int]) -> list[Generated]:
+    def generate(
+        self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
+    ) -> list[Generated]:
         from transformers import GenerationConfig
 
         torch = self._torch
@@ -93,12 +100,14 @@ class TransformersEngine:
         # Cut every output at its own cap, so that a chunk's output does not depend on the
         # other chunks of its batch (the cache key names the chunk alone).
         start = 1 if self.model.config.is_encoder_decoder else inputs["input_ids"].shape[1]
-        rows = [row[start:start + n] for row, n in zip(out.tolist(), max_new_tokens)]
+        rows = [row[start : start + n] for row, n in zip(out.tolist(), max_new_tokens)]
         eos = config.eos_token_id if config.eos_token_id is not None else self.model.config.eos_token_id
         stops = set(eos if isinstance(eos, list) else [eos])
         texts_out = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
-        return [Generated(text.strip(), len(row) >= n and not stops.intersection(row))
-                for text, row, n in zip(texts_out, rows, max_new_tokens)]
+        return [
+            Generated(text.strip(), len(row) >= n and not stops.intersection(row))
+            for text, row, n in zip(texts_out, rows, max_new_tokens)
+        ]
 
 
 def _pick_device(torch: Any, requested: str) -> str:
@@ -112,11 +121,17 @@ def _pick_device(torch: Any, requested: str) -> str:
 def _load_error(model: ResolvedModel, exc: Exception) -> ModelError:
     text = str(exc)
     if "weights_only" in text or "Unsupported global" in text:
-        return ModelError(f"refused to load {model.path}: its pytorch_model.bin needs more than plain tensors",
-                          "use a checkpoint with model.safetensors (pickle code is never run)")
+        return ModelError(
+            f"refused to load {model.path}: its pytorch_model.bin needs more than plain tensors",
+            "use a checkpoint with model.safetensors (pickle code is never run)",
+        )
     if "safetensors" in text.lower() or "header" in text.lower() or "incomplete" in text.lower():
-        return ModelError(f"the weights of {model.id} in {model.path} are damaged or incomplete",
-                          f"verify the files or pull again: summarize models pull {model.id}")
+        return ModelError(
+            f"the weights of {model.id} in {model.path} are damaged or incomplete",
+            f"verify the files or pull again: summarize models pull {model.id}",
+        )
     first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
-    return ModelError(f"cannot load {model.id} from {model.path}: {first}",
-                      f"verify the folder or pull again: summarize models pull {model.id}")
+    return ModelError(
+        f"cannot load {model.id} from {model.path}: {first}",
+        f"verify the folder or pull again: summarize models pull {model.id}",
+    )

@@ -1,0 +1,1519 @@
+"""Turn pasted text or an HTML page into a clean article body plus metadata.
+
+Copies of news pages carry furniture around the article: time stamps, photo captions, lists of
+other headlines, share buttons, cookie banners, "Read more" links. Translating and summarising
+that furniture wastes time and drags other stories into the summary, so this module separates
+the body from it by general rules (line shape and position, plus keyword lists in French,
+English, Spanish and German) and reports every line it took out, with its kind.
+
+Everything here is pure: constants only at module level, and trafilatura / lxml are imported
+inside the functions that need them so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# --- kinds of removed lines ------------------------------------------------------------------
+TITLE = "title"
+TIMESTAMP = "timestamp"
+BYLINE = "byline"
+CAPTION = "caption"
+CREDIT = "credit"
+COPYRIGHT = "copyright"
+RELATED = "related_headlines"
+SHARE = "share"
+SUBSCRIBE = "subscribe"
+COOKIE = "cookie"
+READ_ALSO = "read_also"
+NAVIGATION = "navigation"
+ADVERTISEMENT = "advertisement"
+READING_TIME = "reading_time"
+#: a line of the page's visible text that the HTML extractor (trafilatura) left out
+BOILERPLATE = "boilerplate"
+
+#: every kind a :class:`RemovedLine` can carry
+KINDS: tuple[str, ...] = (
+    TITLE,
+    TIMESTAMP,
+    BYLINE,
+    CAPTION,
+    CREDIT,
+    COPYRIGHT,
+    RELATED,
+    SHARE,
+    SUBSCRIBE,
+    COOKIE,
+    READ_ALSO,
+    NAVIGATION,
+    ADVERTISEMENT,
+    READING_TIME,
+    BOILERPLATE,
+)
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    """One line taken out of the body: 1-based number in the normalised input, kind, text."""
+
+    line_no: int
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The article body and the metadata found around it.
+
+    ``body`` keeps the input's line and paragraph breaks. ``date`` is the time stamp line as
+    written (plain text) or an ISO date (HTML). ``removed`` lists every line that is not in the
+    body, in input order, the title included (kind ``title``).
+    """
+
+    body: str
+    title: str | None
+    date: str | None
+    url: str | None
+    removed: tuple[RemovedLine, ...]
+
+
+# --- normalisation ---------------------------------------------------------------------------
+# Characters that str.splitlines() treats as line ends become "\n" rather than vanishing, so
+# that two lines never get glued into one word.
+_LINE_BREAKS = "[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
+# Other C0/C1 controls (tab and newline excepted), zero-width characters, BOM, soft hyphen,
+# invisible operators and lone surrogates: invisible, and they split words for the tokenizers.
+_INVISIBLE = (
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\ud800-\udfff]"
+)
+_SPACE_RUN = r"[^\S\n\t]{2,}"
+
+
+def normalize_text(text: str) -> str:
+    """Return ``text`` in a canonical form every later step can rely on.
+
+    NFC; ``\\r\\n``/``\\r`` and the other Unicode line separators become ``\\n``; control
+    characters (except ``\\n`` and ``\\t``), zero-width characters and BOMs are removed; runs of
+    spaces inside a line collapse to one space; lines are stripped; runs of blank lines collapse
+    to one blank line; leading and trailing blank lines are dropped. Idempotent.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(_LINE_BREAKS, "\n", text)
+    # Remove before NFC so that a mark freed by a removed character still gets composed.
+    text = re.sub(_INVISIBLE, "", text)
+    text = unicodedata.normalize("NFC", text)
+    lines = [re.sub(_SPACE_RUN, " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+_URL = r"(?:https?://|ftp://|www\.)\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"
+
+
+def has_text(text: str) -> bool:
+    """Tell whether ``text`` holds anything worth translating: at least one letter outside URLs
+    and e-mail addresses. Text made only of URLs, emoji, digits, punctuation or whitespace has
+    none (the pipeline then skips the article as ``no_text``)."""
+    stripped = re.sub(_URL, " ", normalize_text(text), flags=re.IGNORECASE)
+    return any(ch.isalpha() for ch in stripped)
+
+
+_HTML_START = r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html\b|<head\b|<body\b)"
+_HTML_TAG = (
+    r"</?(?:html|head|body|div|p|span|a|article|section|main|header|footer|nav|h[1-6]|ul|ol|li|"
+    r"table|tr|td|br|img|meta|link|script|style|figure|figcaption|blockquote|strong|em|b|i)\b[^<>]*>"
+)
+
+
+def looks_like_html(text: str) -> bool:
+    """Tell whether ``text`` is an HTML document or fragment rather than plain text.
+
+    True when it opens like a document (doctype, ``<html>``, ``<head>``, ``<body>``), or when
+    known tags are frequent enough (a plain article quoting one ``<p>`` stays plain text).
+    """
+    head = text[:100_000]
+    if re.match(_HTML_START, head, flags=re.IGNORECASE | re.DOTALL):
+        return True
+    tags = re.findall(_HTML_TAG, head, flags=re.IGNORECASE)
+    closing = sum(1 for tag in tags if tag.startswith("</"))
+    if head.lstrip().startswith("<") and len(tags) >= 3 and closing >= 1:
+        return True
+    return len(tags) >= 10 and closing >= 3
+
+
+# --- keyword lists (lower case, apostrophes as "'") ------------------------------------------
+_NAVIGATION_LINES = frozenset(
+    {
+        "menu",
+        "menú",
+        "accueil",
+        "home",
+        "inicio",
+        "portada",
+        "startseite",
+        "rechercher",
+        "recherche",
+        "search",
+        "buscar",
+        "búsqueda",
+        "suche",
+        "suchen",
+        "se connecter",
+        "connexion",
+        "s'identifier",
+        "mon compte",
+        "log in",
+        "login",
+        "sign in",
+        "my account",
+        "iniciar sesión",
+        "mi cuenta",
+        "anmelden",
+        "einloggen",
+        "mein konto",
+        "skip to content",
+        "skip to main content",
+        "aller au contenu",
+        "aller au contenu principal",
+        "ir al contenido",
+        "saltar al contenido",
+        "zum inhalt springen",
+        "direkt zum inhalt",
+        "retour en haut",
+        "haut de page",
+        "back to top",
+        "volver arriba",
+        "nach oben",
+        "page suivante",
+        "page précédente",
+        "next page",
+        "previous page",
+        "página siguiente",
+        "página anterior",
+        "nächste seite",
+        "vorherige seite",
+        "suivant",
+        "précédent",
+        "next",
+        "previous",
+        "siguiente",
+        "anterior",
+        "weiter",
+        "zurück",
+        "fermer",
+        "close",
+        "cerrar",
+        "schließen",
+        "voir plus",
+        "see more",
+        "show more",
+        "ver más",
+        "mehr anzeigen",
+        "afficher plus",
+        "charger plus",
+        "load more",
+        "cargar más",
+        "mehr laden",
+        "commentaires",
+        "comments",
+        "comentarios",
+        "kommentare",
+        "voir les commentaires",
+        "view comments",
+        "ver comentarios",
+        "réagir",
+        "save",
+        "enregistrer",
+        "sauvegarder",
+        "guardar",
+        "merken",
+        "bookmark",
+        "contribuer",
+    }
+)
+_TIMESTAMP_LINES = frozenset(
+    {
+        "publié",
+        "publié le",
+        "mis à jour",
+        "published",
+        "updated",
+        "publicado",
+        "actualizado",
+        "veröffentlicht",
+        "aktualisiert",
+    }
+)
+_SUBSCRIBE_LINES = frozenset(
+    {
+        "newsletter",
+        "newsletters",
+        "abonnez-vous",
+        "s'abonner",
+        "je m'abonne",
+        "abonnement",
+        "subscribe",
+        "subscribe now",
+        "sign up",
+        "suscríbete",
+        "suscribirse",
+        "suscripción",
+        "abonnieren",
+        "jetzt abonnieren",
+        "abo",
+        "abonnement abschließen",
+    }
+)
+_ADVERTISEMENT_LINES = frozenset(
+    {
+        "publicité",
+        "pub",
+        "advertisement",
+        "advertising",
+        "ad",
+        "ads",
+        "sponsored",
+        "sponsorisé",
+        "contenu sponsorisé",
+        "contenu partenaire",
+        "sponsored content",
+        "paid content",
+        "publicidad",
+        "anuncio",
+        "contenido patrocinado",
+        "patrocinado",
+        "anzeige",
+        "werbung",
+        "gesponsert",
+        "annonce",
+    }
+)
+_READ_MORE_LINES = frozenset(
+    {
+        "lire la suite",
+        "lire plus",
+        "voir la suite",
+        "read more",
+        "continue reading",
+        "read the full story",
+        "leer más",
+        "seguir leyendo",
+        "sigue leyendo",
+        "weiterlesen",
+        "mehr lesen",
+        "mehr dazu",
+    }
+)
+_RELATED_HEADINGS = frozenset(
+    {
+        "les plus lus",
+        "les plus lues",
+        "les plus partagés",
+        "les plus consultés",
+        "à la une",
+        "a la une",
+        "dernières actualités",
+        "dernières infos",
+        "dernières nouvelles",
+        "en continu",
+        "l'actu en continu",
+        "à voir",
+        "à voir aussi",
+        "sur le même sujet",
+        "sur le même thème",
+        "dans la même rubrique",
+        "articles liés",
+        "articles similaires",
+        "nos derniers articles",
+        "vous aimerez aussi",
+        "plus d'actualités",
+        "most read",
+        "most popular",
+        "most viewed",
+        "most shared",
+        "trending",
+        "trending now",
+        "top stories",
+        "latest news",
+        "latest stories",
+        "latest",
+        "related",
+        "related articles",
+        "related stories",
+        "related news",
+        "related content",
+        "more stories",
+        "more news",
+        "recommended",
+        "recommended for you",
+        "editor's picks",
+        "you may also like",
+        "you might also like",
+        "lo más leído",
+        "lo más visto",
+        "lo más popular",
+        "últimas noticias",
+        "noticias relacionadas",
+        "te puede interesar",
+        "también te puede interesar",
+        "más noticias",
+        "relacionados",
+        "meistgelesen",
+        "meistgelesene artikel",
+        "meist gelesen",
+        "am meisten gelesen",
+        "neueste artikel",
+        "neueste nachrichten",
+        "top-themen",
+        "topthemen",
+        "weitere artikel",
+        "weitere nachrichten",
+        "das könnte sie auch interessieren",
+        "mehr zum thema",
+        "ähnliche artikel",
+        "auch interessant",
+        "archivado en",
+        "temas",
+        "etiquetas",
+        "tags",
+        "mots-clés",
+        "mots clés",
+        "sujets associés",
+        "thèmes associés",
+        "themen",
+        "schlagwörter",
+        "related topics",
+        "topics",
+        "more on this story",
+        "plus sur ce sujet",
+        "más sobre este tema",
+    }
+)
+_COOKIE_BUTTONS = frozenset(
+    {
+        "accepter",
+        "tout accepter",
+        "accepter tout",
+        "j'accepte",
+        "refuser",
+        "tout refuser",
+        "continuer sans accepter",
+        "paramétrer",
+        "personnaliser",
+        "gérer mes choix",
+        "en savoir plus",
+        "accept",
+        "accept all",
+        "i accept",
+        "agree",
+        "i agree",
+        "reject",
+        "reject all",
+        "decline",
+        "manage preferences",
+        "manage settings",
+        "cookie settings",
+        "learn more",
+        "ok",
+        "got it",
+        "aceptar",
+        "aceptar todo",
+        "aceptar todas",
+        "acepto",
+        "rechazar",
+        "rechazar todo",
+        "configurar",
+        "gestionar preferencias",
+        "más información",
+        "akzeptieren",
+        "alle akzeptieren",
+        "ablehnen",
+        "alle ablehnen",
+        "einstellungen",
+        "zustimmen",
+        "einverstanden",
+        "mehr erfahren",
+    }
+)
+
+# "Lire aussi : …" and friends, at the start of a line.
+_READ_ALSO = (
+    r"^(?:[>»›►▶→•*-]+\s*)?(?:à lire aussi|a lire aussi|à lire également|lire aussi|"
+    r"lire également|voir aussi|à voir aussi|read more|read also|also read|see also|"
+    r"related|more on this(?: story)?|lea también|lee también|leer más|ver también|"
+    r"te puede interesar|también te puede interesar|lesen sie auch|lesen sie mehr|mehr zum thema|"
+    r"auch interessant|weiterlesen|das könnte sie auch interessieren|sur le même sujet|"
+    r"vous aimerez aussi|you may also like|you might also like)(?=\s*(?:[:>»›|–—-]|$))"
+)
+_SUBSCRIBE_STRONG = (
+    # QR codes only count with a "scan" verb: "the QR code is required" is news, not a CTA.
+    r"\b(?:scan|scannez|scanner|scanne|scannen|escanea|escanee|escanear)\b.*"
+    r"\b(?:qr|code qr|código qr)\b|\bqr[- ]?codes?\b.*\b(?:scan\w*|escane\w*)\b|"
+    r"\babonnez[- ]vous\b|\bje m'abonne\b|\bs'abonner\b|\binscrivez[- ]vous\b|"
+    r"\brecevez (?:notre|nos|gratuitement)\b|\bsuivez[- ]nous\b|\brejoignez[- ]nous\b|"
+    r"\bnous rejoindre sur\b|\btéléchargez (?:notre|l'|la) ?app|\bréservé aux abonnés\b|"
+    r"\bdéjà abonné\b|\bla suite est réservée\b|\bil vous reste \d+ ?% de cet article\b|"
+    r"\bsubscribe (?:to|now|today|for|here)\b|\bsign up (?:for|to|now|here)\b|\bfollow us\b|"
+    r"\bjoin us on\b|\bdownload (?:our|the) app\b|\bget (?:our|the) newsletter\b|"
+    r"\balready a subscriber\b|\bsubscribers only\b|\bfor subscribers\b|"
+    r"\bsuscr[ií]b(?:ete|ase|irse)\b|\bs[ií]guenos\b|\bdescarga (?:nuestra|la) app\b|"
+    r"\breg[ií]strate\b|\bya eres suscriptor\b|\bpara suscriptores\b|\búnete a\b|"
+    r"\babonnieren sie\b|\bjetzt abonnieren\b|\bnewsletter abonnieren\b|\bfolgen sie uns\b|"
+    r"\bmelden sie sich\b.*\bnewsletter\b|\bfür abonnenten\b|\bbereits abonnent\b|"
+    r"\bjetzt registrieren\b|\bladen sie (?:unsere|die) app\b|"
+    r"\b(?:recibir|recibe|recevoir|recevez|receive|get|erhalten)\s+(?:nuestra|nuestro|notre|nos|"
+    r"our|unseren?)\s+(?:\w+\s+)?(?:newsletter|boletín|lettre)|"
+    r"\b(?:seguir|sigue|síguenos|suivre|suivez|follow|folgen)\b.{0,60}\b(?:en|sur|on|auf)\s+"
+    r"(?:facebook|twitter|x|instagram|linkedin|tiktok|youtube|whatsapp|telegram|threads|bluesky)\b"
+)
+_COOKIE_USE = (
+    r"\b(?:nous utilisons|utilise|utilisent|we use|uses|use of|utilizamos|usamos|utiliza|"
+    r"verwenden|verwendet|nutzen|nutzt)\b.{0,60}\bcookies?\b.*\b(?:expérience|navigation|"
+    r"experience|browsing|consent\w*|accept\w*|politique|policy|política|datenschutz\w*|"
+    r"richtlinie|zustimmung|einwilligung|navegación|experiencia|services|servicios|"
+    r"statisti\w+|analy\w+|audience|publicité|advertising|publicidad|werbung|partenaires|"
+    r"partners|socios|partner)\b"
+)
+_COOKIE_ACTION = (
+    r"\bcookies?\b.*\b(?:accepter|acceptez|accept|aceptar|acepta|akzeptieren|stimmen sie|"
+    r"refuser|reject|rechazar|ablehnen|gérer|manage|gestionar|verwalten|paramétrer|paramètres|"
+    r"settings|customi[sz]e|personnaliser|configuración|einstellungen)\b|"
+    r"\b(?:accepter|acceptez|accept|aceptar|acepta|akzeptieren|refuser|reject|rechazar|"
+    r"ablehnen|gérer|manage|gestionar)\b.*\bcookies?\b|"
+    r"\b(?:politique|policy|política|richtlinie)\b.{0,20}\bcookies?\b|\bcookie[- ]?(?:policy|"
+    r"richtlinie|einstellungen|settings|banner)\b"
+)
+_RIGHTS = (
+    r"\b(?:tous droits réservés|all rights reserved|todos los derechos reservados|"
+    r"alle rechte vorbehalten|reproduction interdite|derechos reservados)\b"
+)
+# Calls to share, as phrases: "Vous avez aimé cet article ? Partagez-le !".
+_SHARE_PHRASE = (
+    r"\bpartagez[- ](?:le|la|les)\b|\bpartager cet article\b|\bshare (?:this|it)\b|"
+    r"\bcompártel[oa]\b|\bcomparte (?:esta|este)\b|\bteilen sie (?:diesen|den|diese)\b|"
+    r"\bartikel teilen\b|\bteile diesen\b"
+)
+_READING_TIME = (
+    r"^(?:temps de lecture|durée de lecture|lecture|lesezeit|lesedauer|tiempo de lectura|lectura|"
+    r"reading time|read time)\s*[:：]?\s*(?:env\.?\s*|ca\.?\s*|approx\.?\s*)?\d+\s*"
+    r"(?:min\w*|mn)\.?$|^\d+\s*(?:min\w*|mn)\.?\s+(?:read|de lecture|de lectura|lesezeit|lesen)$"
+)
+# Source lines: "Le Monde avec AFP", "(avec AFP)", "With Reuters", "Mit Material von dpa".
+_AGENCY_SOURCE = (
+    r"^\(?(?:[\w'’ .-]{0,40}\s)?(?:avec|with|con|mit|mit material von|et|and|y|und|source\s*:|"
+    r"fuente\s*:|quelle\s*:)\s+(?:l'|la |el |les |las )?(?:afp|ap|reuters|efe|dpa|europa press|"
+    r"ansa|xinhua|agences?|agencias|agenturen|agencies)\)?\.?$"
+)
+# Wire-story credits at the end: "Reporting by …; Editing by …", "Edición de …".
+_STAFF_CREDIT = (
+    r"^(?:(?:additional )?reporting|writing|editing|compiled|produced) by\b|"
+    r"^(?:édité par|rédigé par|édition\s*:|rédaction\s*:|edición de|editado por|redacción\s*:|"
+    r"redaktion\s*:|bearbeitet von|mitarbeit\s*:)"
+)
+_SHARE_STRONG = frozenset(
+    {
+        "partager",
+        "partagez",
+        "partage",
+        "share",
+        "shares",
+        "shared",
+        "compartir",
+        "comparte",
+        "compártelo",
+        "teilen",
+        "teile",
+        "tweet",
+        "tweeter",
+        "tweeten",
+        "imprimer",
+        "print",
+        "drucken",
+        "imprimir",
+        "facebook",
+        "twitter",
+        "linkedin",
+        "whatsapp",
+        "telegram",
+        "pinterest",
+        "reddit",
+        "messenger",
+        "flipboard",
+        "bluesky",
+        "xing",
+        "wechat",
+        "weibo",
+        "copier",
+        "copy",
+        "kopieren",
+        "copiar",
+        "email",
+        "mail",
+        "courriel",
+        "envoyer",
+        "enviar",
+        "senden",
+        "send",
+        "sms",
+        "commentaires",
+        "commentaire",
+        "comments",
+        "comentarios",
+        "kommentare",
+        "kommentieren",
+        "réagir",
+        "réagissez",
+        "threads",
+        "instagram",
+        "youtube",
+        "tiktok",
+        "mastodon",
+    }
+)
+_SHARE_FILLER = frozenset(
+    {
+        "sur",
+        "on",
+        "en",
+        "auf",
+        "per",
+        "par",
+        "via",
+        "le",
+        "la",
+        "les",
+        "l",
+        "lien",
+        "link",
+        "links",
+        "enlace",
+        "this",
+        "article",
+        "cet",
+        "ce",
+        "este",
+        "artículo",
+        "noticia",
+        "diesen",
+        "den",
+        "artikel",
+        "beitrag",
+        "the",
+        "a",
+        "an",
+        "to",
+        "with",
+        "avec",
+        "con",
+        "mit",
+        "amis",
+        "friends",
+        "page",
+        "story",
+        "copied",
+        "copié",
+        "copiado",
+        "kopiert",
+        "x",
+        "e",
+        "post",
+        "url",
+        "or",
+        "ou",
+        "o",
+        "oder",
+        "by",
+        "and",
+        "et",
+        "y",
+        "und",
+        "voir",
+        "view",
+        "ver",
+        "anzeigen",
+        "de",
+        "du",
+        "des",
+        "un",
+        "une",
+        "por",
+        "el",
+        "los",
+        "las",
+        "it",
+        "us",
+        "nous",
+        "follow",
+        "suivre",
+        "seguir",
+        "folgen",
+    }
+)
+_FILLER_DATE_WORDS = frozenset(
+    {
+        "le",
+        "la",
+        "les",
+        "l",
+        "à",
+        "a",
+        "au",
+        "du",
+        "de",
+        "des",
+        "del",
+        "el",
+        "las",
+        "los",
+        "the",
+        "at",
+        "on",
+        "of",
+        "am",
+        "um",
+        "den",
+        "der",
+        "dem",
+        "uhr",
+        "h",
+        "heure",
+        "heures",
+        "et",
+        "and",
+        "y",
+        "und",
+        "o",
+        "or",
+        "ou",
+        "oder",
+        "pm",
+        "ap",
+        "min",
+        "ét",
+        "est",
+        "edt",
+        "pt",
+        "pst",
+        "pdt",
+        "gmt",
+        "utc",
+        "cet",
+        "cest",
+        "mez",
+        "mesz",
+        "bst",
+        "hora",
+        "horas",
+        "hs",
+        "hrs",
+        "in",
+        "en",
+        "t",
+        "z",
+        "mis",
+        "mise",
+        "jour",
+        "dernière",
+        "publié",
+        "publiée",
+        "publication",
+        "modifié",
+        "modifiée",
+        "créé",
+        "màj",
+        "maj",
+        "updated",
+        "update",
+        "last",
+        "published",
+        "posted",
+        "first",
+        "modified",
+        "actualizado",
+        "actualizada",
+        "actualización",
+        "última",
+        "publicado",
+        "publicada",
+        "aktualisiert",
+        "veröffentlicht",
+        "zuletzt",
+        "stand",
+        "erstellt",
+        "geändert",
+        "il",
+        "ago",
+        "hace",
+        "vor",
+        "minutes",
+        "minute",
+        "hours",
+        "hour",
+        "days",
+        "day",
+        "jours",
+        "minutos",
+        "días",
+        "stunden",
+        "minuten",
+        "tagen",
+        "seconds",
+        "secondes",
+        "lecture",
+        "read",
+        "lesezeit",
+        "lectura",
+        "temps",
+        "mins",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "lun",
+        "mar",
+        "mer",
+        "jeu",
+        "ven",
+        "sam",
+        "dim",
+    }
+)
+_MONTHS = (
+    r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|"
+    r"décembre|decembre|janv|févr|fév|avr|juil|sept|déc|january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|"
+    r"dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    r"noviembre|diciembre|ene|abr|ago|dic|januar|jänner|februar|märz|juni|juli|oktober|"
+    r"dezember|okt|dez|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
+    r"dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
+)
+_DATE_PARTS = (
+    r"\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\b",
+    r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b",
+    r"\b\d{1,2}(?:[:h]\d{2}|\s?(?:h|uhr|am|pm|a\.m\.|p\.m\.))(?![\w])",
+    rf"\b\d{{1,2}}(?:er|st|nd|rd|th|º|\.)?\s+(?:de\s+)?(?:{_MONTHS})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?",
+    rf"\b(?:{_MONTHS})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+    rf"\b(?:{_MONTHS})\b\.?\s+(?:de\s+)?\d{{4}}\b",
+    r"\b(?:il y a|hace|vor)\s+\d+\s+\w+|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b",
+)
+_TIMESTAMP_LABEL = (
+    r"(?:^|[|•·,–—-]\s*)(?:dernière mise à jour|mise à jour|mis à jour|màj|maj|publié|publiée|"
+    r"modifié|modifiée|créé|updated|last updated|update|published|posted|first published|"
+    r"last modified|actualizado|actualizada|última actualización|publicado|publicada|"
+    r"aktualisiert|zuletzt aktualisiert|veröffentlicht|stand|erstellt)\b"
+)
+_BYLINE_CONNECTORS = frozenset(
+    {
+        "et",
+        "and",
+        "y",
+        "und",
+        "de",
+        "van",
+        "von",
+        "der",
+        "den",
+        "da",
+        "di",
+        "le",
+        "la",
+        "du",
+        "del",
+        "des",
+        "e",
+        "&",
+    }
+)
+# A photo word, then a separator, then a short credit, at the end of a line.
+_PHOTO_WORDS = (
+    r"photos?|fotos?|images?|imagen|imágenes|bild|bilder|crédits? photo|photo credits?|"
+    r"crédits?|credits?|crédito|illustration|ilustración|capture d'écran|screenshot|vidéo|video"
+)
+_CAPTION_PAREN = rf"\(\s*(?:[\w.]+\s+){{0,2}}(?:(?:{_PHOTO_WORDS}|pictured|archives?)\b|©)[^()]{{0,80}}\)\s*$"
+_CAPTION_TAIL = (
+    rf"(?:^|(?<=[.!?…»\"”])\s+|\s[-–—|/]\s*)(?:{_PHOTO_WORDS})\s*(?::|/|©|\bby\b|\bpar\b|"
+    rf"\bvon\b|\bde\b|[-–—]|\s(?=(?-i:[A-ZÀ-Ý])))\s*[^.!?]{{1,60}}$"
+)
+_CAPTION_COPY = r"©\s*[^.!?©]{1,60}$"
+# "… in Panama City, April 3. AGENCY/Photographer/File Photo": an agency then a slash.
+_CAPTION_AGENCY = (
+    r"(?:^|(?<=[.!?…»\"”])\s+|\s[-–—|]\s*)(?:REUTERS|AFP|AP|EPA|DPA|dpa|EFE|ANSA|XINHUA|Xinhua|"
+    r"Getty Images|GETTY IMAGES|Imago|IMAGO|Keystone|KEYSTONE|Bloomberg|SIPA|MAXPPP|"
+    r"Europa Press|picture alliance|ABACA|Shutterstock)\s*/\s*[^.!?]{1,80}$"
+)
+_CAPTION_LEAD = (
+    r"^(?:(?:photos?|fotos?|image|imagen|bild|illustration|sur la photo|sur cette photo|"
+    r"en la imagen|en la foto|im bild|auf dem bild|pictured|above|ci-dessus|caption|légende)"
+    r"\s*[:：]|(?:image|photo|picture|video|vidéo) (?:caption|source|credit)s?\s*[:：,]|"
+    r"(?:légende|crédits?|source) (?:de l'|de la )?(?:photo|image)\s*[:：,]|"
+    r"(?:pie de (?:foto|imagen)|fuente de la imagen)\s*[:：,]|"
+    r"(?:bildunterschrift|bildquelle|bildnachweis|fotoquelle)\s*[:：,])\s*"
+)
+# "… Sevilla.PACO PUENTES", "… 8 juillet 2024. GLEB GARANICH / REUTERS": a sentence, then a
+# photographer's name in capitals (and maybe an agency), with nothing after it.
+_CAPTION_CAPS = r"[.!?…»”]\s*(?:[A-ZÀ-ÖØ-Ý][A-ZÀ-ÖØ-Ý'’.-]+ ?){2,5}(?:/ ?(?:[A-ZÀ-ÖØ-Ý][\w'’.-]* ?){1,4})?$"
+_LIST_MARKER = r"^(?:[-–—•*·▪►▶→>]+|\d{1,2}[.)])\s+"
+_BREADCRUMB_SEP = r"\s+[>›»|/·•]\s+|\s*[›|•·]\s*"
+
+
+# --- line classification -------------------------------------------------------------------
+def _key(line: str) -> str:
+    """The line as a lookup key: lower case, straight apostrophes, no surrounding marks."""
+    key = line.lower().replace("\u2019", "'").replace("\u00a0", " ")
+    key = re.sub(r"\s+", " ", key)
+    return key.strip(" \t:：.…>»«›‹|•·*-–—→►▶▸▪()[]!¡?¿\"'“”")
+
+
+def _words(line: str) -> list[str]:
+    return line.split()
+
+
+def _tokens(line: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", line.lower().replace("\u2019", "'"))
+
+
+def _strip_marker(line: str) -> str:
+    return re.sub(_LIST_MARKER, "", line.strip())
+
+
+def _is_headline_like(line: str) -> bool:
+    """A short line with letters and no final full stop, comma, colon or semicolon."""
+    if line.startswith(("— ", "– ", "―")):
+        return False  # a line of dialogue, not a headline in a list
+    text = _strip_marker(line)
+    if not text or len(text) > 160 or len(_words(text)) > 20:
+        return False
+    if not any(ch.isalpha() for ch in text):
+        return False
+    # Look past closing quotes and brackets: « … » ends a headline, « … . » ends a sentence.
+    end = text.rstrip(" \"'»”’)]")
+    # A final dash is a dateline ("MADRID -") opening the first paragraph, not a headline.
+    return bool(end) and end[-1] not in ".,;:-–—"
+
+
+def _is_label(line: str) -> bool:
+    """A headline-like line of at most three words: a section name or a menu entry."""
+    return _is_headline_like(line) and len(_words(_strip_marker(line))) <= 3
+
+
+def _date_spans(line: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for pattern in _DATE_PARTS:
+        spans.extend(m.span() for m in re.finditer(pattern, line, flags=re.IGNORECASE))
+    return spans
+
+
+def _is_timestamp(line: str) -> bool:
+    """A short line that is a date and/or time, possibly behind a "Published"/"Stand" label."""
+    words = _words(line)
+    if not words or len(words) > 20:
+        return False
+    if line.rstrip().endswith(".") and len(words) > 10:
+        return False
+    spans = _date_spans(line)
+    if not spans:
+        return False
+    if re.search(_TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
+        return True
+    rest = list(line)
+    for start, end in spans:
+        rest[start:end] = " " * (end - start)
+    content = [t for t in _tokens("".join(rest)) if t not in _FILLER_DATE_WORDS]
+    content = [t for t in content if not re.fullmatch(_MONTHS, t)]
+    if not content:
+        return True
+    # "Paris, le 17 juin 2024 à 10h": one place name is fine next to a full date and time.
+    return len(content) == 1 and len(spans) >= 2
+
+
+def _is_byline(line: str) -> bool:
+    """ "By Jane Smith", "Par Jean Dupont et Marie Durand", "Von …", "Por …"."""
+    words = _words(line)
+    if len(words) < 2 or len(words) > 12 or not _is_headline_like(line):
+        return False
+    if words[0].lower() not in {"par", "by", "por", "von"}:
+        return False
+    names = [w.strip(",;()") for w in words[1:]]
+    names = [w for w in names if w]
+    if not names or not names[0][:1].isupper():
+        return False
+    return all(w[:1].isupper() or w.lower() in _BYLINE_CONNECTORS for w in names)
+
+
+def _is_share(line: str) -> bool:
+    """A short line made of share/social/print words: "Partager sur Facebook", "Teilen"."""
+    if len(_words(line)) > 12:
+        return False
+    tokens = _tokens(line)
+    if not tokens or not any(t in _SHARE_STRONG for t in tokens):
+        return False
+    known = sum(1 for t in tokens if t in _SHARE_STRONG or t in _SHARE_FILLER)
+    return known / len(tokens) >= 0.75
+
+
+def _is_breadcrumb(line: str) -> bool:
+    """ "Accueil > Monde > Asie", "Home | News | Sport": short parts between separators."""
+    parts = [p.strip() for p in re.split(_BREADCRUMB_SEP, line)]
+    parts = [p for p in parts if p]
+    if len(parts) < 3 or len(_words(line)) > 20:
+        return False
+    return all(len(_words(p)) <= 4 and not p.endswith(".") for p in parts)
+
+
+def _caption_kind(line: str) -> str | None:
+    """``caption`` for a described photo with its credit, ``credit`` for a bare credit."""
+    if len(_words(line)) > 80:
+        return None
+    lead = re.match(_CAPTION_LEAD, line, flags=re.IGNORECASE)
+    if lead:
+        return CAPTION if len(_words(line[lead.end() :])) >= 4 else CREDIT
+    for pattern, flags in (
+        (_CAPTION_PAREN, re.IGNORECASE),
+        (_CAPTION_TAIL, re.IGNORECASE),
+        (_CAPTION_COPY, re.IGNORECASE),
+        # Case matters here: "AP/" is an agency, "ap/" is not.
+        (_CAPTION_AGENCY, 0),
+        (_CAPTION_CAPS, 0),
+    ):
+        found = re.search(pattern, line, flags=flags)
+        if found:
+            before = line[: found.start()]
+            return CAPTION if len(_tokens(before)) >= 3 else CREDIT
+    return None
+
+
+def _keyword_kind(line: str) -> tuple[str | None, bool]:
+    """Kind of a line by its own words, wherever it stands; and whether it heads a list."""
+    key = _key(line)
+    if not key or len(line) > 2000:
+        # Page furniture is short; a very long line is running text (and costly to scan).
+        return None, False
+    words = len(_words(line))
+    if key in _ADVERTISEMENT_LINES:
+        return ADVERTISEMENT, False
+    if key in _READ_MORE_LINES:
+        return READ_ALSO, False
+    if key in _RELATED_HEADINGS:
+        return RELATED, True
+    also = re.match(_READ_ALSO, key)
+    if also:
+        # "Lire aussi :" alone introduces a list of headlines; with text it is one link.
+        heads_list = not key[also.end() :].strip(" :>»›|–—-")
+        return READ_ALSO, heads_list
+    if key in _NAVIGATION_LINES:
+        return NAVIGATION, False
+    if key in _SUBSCRIBE_LINES:
+        return SUBSCRIBE, False
+    if key in _TIMESTAMP_LINES:
+        return TIMESTAMP, False
+    low = line.lower().replace("\u2019", "'")
+    if words <= 80 and re.search(_COOKIE_USE, low):
+        return COOKIE, False
+    if words <= 25 and re.search(_COOKIE_ACTION, low):
+        return COOKIE, False
+    if words <= 40 and re.search(_SUBSCRIBE_STRONG, low):
+        return SUBSCRIBE, False
+    if words <= 12 and "newsletter" in low and _is_headline_like(line):
+        return SUBSCRIBE, False
+    if _is_share(line) or (words <= 15 and re.search(_SHARE_PHRASE, low)):
+        return SHARE, False
+    if words <= 12 and re.search(_READING_TIME, key):
+        return READING_TIME, False
+    if words <= 25 and re.search(_STAFF_CREDIT, low):
+        return CREDIT, False
+    if words <= 10 and re.search(_AGENCY_SOURCE, low):
+        return CREDIT, False
+    if words <= 25 and re.search(_RIGHTS, low):
+        return COPYRIGHT, False
+    if re.match(r"^(?:©|\(c\)\s|copyright\b)", low) and words <= 25:
+        return COPYRIGHT if words > 6 else CREDIT, False
+    caption = _caption_kind(line)
+    if caption:
+        return caption, False
+    if _is_breadcrumb(line):
+        return NAVIGATION, False
+    return None, False
+
+
+def _classify(lines: Sequence[str]) -> tuple[list[str | None], int | None]:
+    """Kind of every line (None: body) and the index of the title line, if any."""
+    n = len(lines)
+    kinds: list[str | None] = [None] * n
+    heads: list[bool] = [False] * n
+    for i, line in enumerate(lines):
+        if line:
+            kinds[i], heads[i] = _keyword_kind(line)
+
+    # A labelled time stamp ("Publié le …") or a bare byline is furniture wherever it stands:
+    # a standfirst often comes before them, so they are not always in the leading lines.
+    for i, line in enumerate(lines):
+        if kinds[i] is None and line and _is_headline_like(line):
+            if _is_timestamp(line) and re.match(_TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
+                kinds[i] = TIMESTAMP
+            elif _is_byline(line) and len(_words(line)) <= 6:
+                kinds[i] = BYLINE
+
+    # Cookie banners: their buttons ("Accept all", "Refuser") sit next to the banner text.
+    for i, line in enumerate(lines):
+        if kinds[i] is None and line and _key(line) in _COOKIE_BUTTONS:
+            near = range(max(0, i - 3), min(n, i + 4))
+            if any(kinds[j] == COOKIE for j in near if j != i):
+                kinds[i] = COOKIE
+
+    # A heading such as "Most read" or "Lire aussi :" owns the headline-like lines under it,
+    # up to a blank line (a byline or time stamp belongs to the article, not to the list).
+    listed: list[int] = []
+    for i in range(n):
+        if not heads[i]:
+            continue
+        j = i + 1
+        while j < n and not lines[j]:
+            j += 1
+        while j < n and lines[j] and kinds[j] is None and _is_headline_like(lines[j]):
+            if _is_timestamp(lines[j]) or _is_byline(lines[j]):
+                break
+            kinds[j] = RELATED
+            listed.append(j)
+            j += 1
+
+    def is_prose(i: int) -> bool:
+        line = lines[i]
+        return (
+            bool(line)
+            and kinds[i] is None
+            and not _is_headline_like(line)
+            and not (_is_timestamp(line) or _is_byline(line))
+        )
+
+    prose = [i for i in range(n) if is_prose(i)]
+    if not prose:
+        # Nothing reads as running text: shape rules would have no body to stand against.
+        return kinds, None
+    first, last = prose[0], prose[-1]
+
+    # Leading furniture: time stamp, byline, section labels, other headlines, then the title.
+    headlines: list[int] = []
+    for i in range(first):
+        if not lines[i] or kinds[i] is not None:
+            continue
+        if _is_timestamp(lines[i]):
+            kinds[i] = TIMESTAMP
+        elif _is_byline(lines[i]):
+            kinds[i] = BYLINE
+        else:
+            headlines.append(i)
+    title = _pick_title(lines, headlines, kinds)
+    if title is None and not headlines:
+        # A list under a heading can run straight into the article: its last line, next to
+        # the body, is then the article's title.
+        before = [i for i in listed if i < first]
+        if before and lines[before[-1] + 1] and len(_words(lines[before[-1]])) >= 2:
+            title = before[-1]
+            kinds[title] = None
+
+    # Trailing furniture: a run of several headline-like lines after the last sentence.
+    tail = [i for i in range(last + 1, n) if lines[i] and kinds[i] is None]
+    for i in tail:
+        if _is_timestamp(lines[i]):
+            kinds[i] = TIMESTAMP
+        elif _is_byline(lines[i]):
+            kinds[i] = BYLINE
+    tail = [i for i in tail if kinds[i] is None]
+    has_heading = any(heads[i] for i in range(last + 1, n))
+    # A sentence ending with ":" announces a list that belongs to the article.
+    if (len(tail) >= 3 or (tail and has_heading)) and not lines[last].endswith(":"):
+        for i in tail:
+            kinds[i] = RELATED
+    return kinds, title
+
+
+def _pick_title(lines: Sequence[str], headlines: list[int], kinds: list[str | None]) -> int | None:
+    """Choose the title among the headline-like lines before the body; mark the others.
+
+    Short labels (three words or fewer) are section names when a longer candidate exists. Of
+    the longer lines, the last one next to the body is the title, unless it is a long
+    standfirst under a shorter headline; a standfirst stays in the body. Two or more lines
+    above the title are a list of other stories.
+    """
+    if not headlines:
+        return None
+    candidates = [i for i in headlines if not _is_label(lines[i])]
+    if not candidates:
+        # Only labels: a one-word line is a section name, a few words may be the title.
+        last = headlines[-1]
+        for i in headlines[:-1]:
+            kinds[i] = NAVIGATION
+        if len(_words(lines[last])) < 2:
+            kinds[last] = NAVIGATION
+            return None
+        return last
+    for i in headlines:
+        if i not in candidates:
+            kinds[i] = NAVIGATION
+    title_at = len(candidates) - 1
+    if len(candidates) >= 2:
+        last, previous = (len(_words(lines[i])) for i in (candidates[-1], candidates[-2]))
+        # "Headline\nLonger standfirst without a full stop": the headline is the title.
+        if last >= 12 and last > previous:
+            title_at -= 1
+        elif len(candidates) == 2:
+            # Title then a short subtitle: keep the subtitle in the body.
+            title_at = 0
+    title = candidates[title_at]
+    others = candidates[:title_at]
+    if len(others) >= 2:
+        for i in others:
+            kinds[i] = RELATED
+    return title
+
+
+def _assemble(lines: Sequence[str], kinds: Sequence[str | None], title: int | None) -> Cleaned:
+    """Build the body from the kept lines and the record of the removed ones."""
+    kept: list[str] = []
+    removed: list[RemovedLine] = []
+    date: str | None = None
+    for i, line in enumerate(lines):
+        kind = TITLE if i == title else kinds[i]
+        if kind is None:
+            kept.append(line)
+            continue
+        removed.append(RemovedLine(line_no=i + 1, kind=kind, text=line))
+        if kind == TIMESTAMP and date is None and any(ch.isdigit() for ch in line):
+            date = line  # a bare "Published" label is no date
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    return Cleaned(
+        body=body,
+        title=lines[title] if title is not None else None,
+        date=date,
+        url=None,
+        removed=tuple(removed),
+    )
+
+
+def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
+    """Separate the article in plain ``text`` from the page furniture around it.
+
+    The text is normalised first (:func:`normalize_text`); the body is then a subsequence of
+    its lines, never reordered or rewritten. Removed: a leading (or trailing) time stamp, which
+    becomes ``date``; a byline; photo captions and credits; runs of several short headline-like
+    lines before or after the article; share, subscribe, cookie, copyright, advertisement and
+    navigation lines; "Lire aussi" / "Read more" / "Lesen Sie auch" links. A first line that
+    reads as a headline and is followed by the body becomes ``title``. Every removed line is
+    listed in ``removed``. With ``keep_boilerplate`` the body is the normalised text, untouched.
+    """
+    normalized = normalize_text(text)
+    if keep_boilerplate or not normalized:
+        return Cleaned(body=normalized, title=None, date=None, url=None, removed=())
+    lines = normalized.split("\n")
+    kinds, title = _classify(lines)
+    return _assemble(lines, kinds, title)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+_SKIPPED_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "svg",
+        "iframe",
+        "object",
+        "canvas",
+        "math",
+        "select",
+        "option",
+        "datalist",
+    }
+)
+_PARAGRAPH_TAGS = frozenset(
+    {
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "article",
+        "section",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "form",
+        "fieldset",
+        "address",
+        "hr",
+        "details",
+        "summary",
+        # trafilatura's own output vocabulary
+        "head",
+        "list",
+        "quote",
+        "code",
+    }
+)
+_BREAK_TAGS = frozenset({"br", "lb"})
+_LINE_TAGS = frozenset({"li", "item", "tr", "row", "div", "dt", "dd", "caption", "legend"})
+_CELL_TAGS = frozenset({"td", "th", "cell"})
+
+
+def _is_hidden(element: Any) -> bool:
+    attrib = element.attrib
+    if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+        return True
+    style = attrib.get("style", "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _element_text(root: Any, *, skip_hidden: bool, skipped: Iterable[str] = ()) -> str:
+    """Visible text of an lxml tree with block elements as line and paragraph breaks."""
+    skip = frozenset(skipped)
+    # Text pieces and break requests (1: new line, 2: new paragraph, "br": one more line).
+    parts: list[str | int] = []
+
+    def add_text(text: str | None) -> None:
+        if text:
+            parts.append(_source_space(text))
+
+    # An explicit stack instead of recursion: real pages nest deeper than Python's limit.
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else None
+        name = tag.lower().rsplit("}", 1)[-1] if tag else None
+        if closing:
+            if name in _PARAGRAPH_TAGS:
+                parts.append(2)
+            elif name in _LINE_TAGS:
+                parts.append(1)
+            elif name in _CELL_TAGS:
+                parts.append(" ")
+            if element is not root:
+                add_text(element.tail)
+            continue
+        if name is None or name in skip or (skip_hidden and _is_hidden(element)):
+            # Comments, scripts and hidden blocks: only the text after them is visible.
+            if element is not root:
+                add_text(element.tail)
+            continue
+        if name in _BREAK_TAGS:
+            parts.append(0)
+        elif name in _PARAGRAPH_TAGS:
+            parts.append(2)
+        elif name in _LINE_TAGS:
+            parts.append(1)
+        add_text(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(list(element)))
+    return _join_parts(parts)
+
+
+def _join_parts(parts: Sequence[str | int]) -> str:
+    """Join text pieces; adjacent break requests merge into the strongest one."""
+    out: list[str] = []
+    pending = 0
+    for part in parts:
+        if isinstance(part, int):
+            # 0 stands for <br>: each one adds a line, so <br><br> opens a paragraph.
+            pending = min(2, pending + 1) if part == 0 else max(pending, part)
+            continue
+        if not part.strip():
+            if out and pending == 0:
+                out.append(" ")
+            continue
+        if out and pending:
+            out.append("\n" * pending)
+        pending = 0
+        out.append(part)
+    text = "".join(out)
+    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _source_space(text: str) -> str:
+    """HTML whitespace rule: newlines and runs of blanks in the source are one space."""
+    return re.sub(r"[ \t\n\r\f\v]+", " ", text)
+
+
+def _visible_text(html: str) -> str:
+    """All text a reader would see on the page, one block per line."""
+    import lxml.html  # lazy: lxml comes with trafilatura and is slow to import
+
+    # lxml refuses str input that declares its own encoding; the text is decoded already.
+    html = re.sub(r"\A\s*<\?xml[^>]*>", "", html)
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except Exception:  # lxml raises several types on junk input; all mean "no document"
+        return ""
+    return _element_text(root, skip_hidden=True, skipped=_SKIPPED_TAGS)
+
+
+def _line_set(text: str) -> set[str]:
+    return {re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip()}
+
+
+def _dropped_lines(
+    visible: str, body: str, title: str | None, known: dict[str, str]
+) -> tuple[RemovedLine, ...]:
+    """Lines of the visible page text that did not make it into the body, with a kind.
+
+    The kind comes from the cleaning of the extracted text when the line went through it, else
+    from cleaning the whole visible text (which sees headings and neighbours), else
+    ``boilerplate``: trafilatura dropped it for reasons of its own.
+    """
+    page = {r.line_no: r.kind for r in clean_text(visible).removed if r.kind != TITLE}
+    kept = _line_set(body)
+    flat_body = re.sub(r"\s+", " ", body)
+    title_key = re.sub(r"\s+", " ", title).strip() if title else None
+    removed: list[RemovedLine] = []
+    for number, line in enumerate(visible.split("\n"), start=1):
+        text = re.sub(r"\s+", " ", line).strip()
+        if not text or text in kept or (len(text) > 20 and text in flat_body):
+            continue
+        guessed = known.get(text) or page.get(number) or _lone_line_kind(text)
+        kind = TITLE if text == title_key else guessed
+        removed.append(RemovedLine(line_no=number, kind=kind, text=text))
+    return tuple(removed)
+
+
+def _lone_line_kind(line: str) -> str:
+    """Kind of a line seen without its neighbours (a line the HTML extractor dropped)."""
+    kind = _keyword_kind(line)[0]
+    if kind:
+        return kind
+    if _is_timestamp(line):
+        return TIMESTAMP
+    return BYLINE if _is_byline(line) else BOILERPLATE
+
+
+def _trafilatura_text(document: Any) -> str:
+    body = getattr(document, "body", None)
+    if body is not None and len(body):
+        return _element_text(body, skip_hidden=False)
+    return getattr(document, "text", None) or ""
+
+
+def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = False) -> Cleaned:
+    """Reduce an HTML page to its article with trafilatura, then clean it like plain text.
+
+    ``title``, ``date`` (ISO) and ``url`` come from the page's metadata when it has them (the
+    ``url`` argument is the fallback). When trafilatura finds no article, the page's visible
+    text goes through :func:`clean_text` instead. ``removed`` lists the lines of the page's
+    visible text that are not in the body (numbered in that text); lines dropped by trafilatura
+    itself carry the kind our line rules give them, else ``boilerplate``. With
+    ``keep_boilerplate`` the body is all the visible text, normalised.
+    """
+    import trafilatura  # lazy: importing it takes a noticeable part of a second
+
+    visible = _visible_text(html)
+    if keep_boilerplate:
+        meta = _metadata(trafilatura, html, url)
+        return Cleaned(
+            body=normalize_text(visible),
+            title=_clean_meta(meta.get("title")),
+            date=_clean_meta(meta.get("date")),
+            url=_clean_meta(meta.get("url")) or url,
+            removed=(),
+        )
+
+    document = None
+    try:
+        document = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except Exception:  # trafilatura can fail on odd markup; the fallback below still works
+        document = None
+    extracted = normalize_text(_trafilatura_text(document)) if document is not None else ""
+    if extracted and has_text(extracted):
+        meta = {
+            "title": getattr(document, "title", None),
+            "date": getattr(document, "date", None),
+            "url": getattr(document, "url", None),
+        }
+        source = extracted
+    else:
+        meta = _metadata(trafilatura, html, url)
+        source = normalize_text(visible)
+
+    cleaned = clean_text(source)
+    title = _clean_meta(meta.get("title")) or cleaned.title
+    body = cleaned.body
+    # trafilatura keeps the <h1>; when it repeats the title, it is the title, not the body.
+    if title:
+        first, _, rest = body.partition("\n")
+        if normalize_text(first) == normalize_text(title):
+            body = rest.lstrip("\n")
+    known = {r.text: r.kind for r in cleaned.removed}
+    return Cleaned(
+        body=body,
+        title=title,
+        date=_clean_meta(meta.get("date")) or cleaned.date,
+        url=_clean_meta(meta.get("url")) or url,
+        removed=_dropped_lines(normalize_text(visible), body, title, known),
+    )
+
+
+def _clean_meta(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = normalize_text(value).replace("\n", " ")
+    return value or None
+
+
+def _metadata(trafilatura: Any, html: str, url: str | None) -> dict[str, str | None]:
+    """Title, date and URL of a page even when it has no extractable article."""
+    try:
+        meta = trafilatura.extract_metadata(html, default_url=url)
+    except Exception:  # metadata is a bonus; a page without it is still a page
+        return {}
+    if meta is None:
+        return {}
+    return {"title": meta.title, "date": meta.date, "url": meta.url}

@@ -1,0 +1,470 @@
+"""Which models turn an article in any language into an English translation and a French summary.
+
+Everything here is a pure function of the source language and the user's overrides (no I/O except
+:func:`load_config`), so routes can be shown, tested and pre-fetched without loading a model.
+
+English translation
+-------------------
+* French → ``Helsinki-NLP/opus-mt-fr-en`` (the project's default model).
+* English → nothing to do: a pass-through route with no model.
+* Other languages → the dedicated ``Helsinki-NLP/opus-mt-{src}-en`` model when one exists
+  (:data:`TO_ENGLISH`); for a few languages with no dedicated model, the opus-mt model of their
+  language family (e.g. ``opus-mt-ROMANCE-en`` for Portuguese and Romanian, ``opus-mt-zls-en`` for
+  Croatian/Serbian/Slovene, ``opus-mt-gmq-en`` for Norwegian); anything else →
+  the multilingual fallback ``Helsinki-NLP/opus-mt-mul-en``.
+
+French summary
+--------------
+The summariser (``moussaKam/barthez-orangesum-abstract``) only reads French, so a non-French article
+is **translated into French first, then summarised**:
+
+* French → summarised as is.
+* A dedicated ``opus-mt-{src}-fr`` model exists (:data:`TO_FRENCH`: German, Spanish, Italian,
+  Dutch, Russian, English...) → translate directly, then summarise.
+* Otherwise → pivot through English: ``{src}→en`` with the article's English-translation route,
+  then ``opus-mt-en-fr``. The first leg is exactly the translation the user gets as output, so the
+  pipeline can reuse it (:attr:`SummaryRoute.reuses_translation`) and the pivot costs one extra
+  pass (en→fr), like the direct route.
+
+Why not summarise in the source language with a multilingual summariser and translate the summary?
+
+* Cost. Translating first costs one extra Marian pass over the body (opus-mt models are ~75 M
+  parameters, ~300 MB each), and the English translation the user asked for is needed anyway. The
+  alternative translates only a short summary, but needs a second, much larger summariser — the
+  usual choice, mT5 fine-tuned on XL-Sum (``csebuetnlp/mT5_multilingual_XLSum``), is mT5-base
+  (~580 M parameters, ~2.3 GB) against BARThez's ~165 M.
+* Coverage. XL-Sum covers 45 languages but not German, Italian, Dutch or Polish — major sources of
+  European news — while opus-mt has a model for them.
+* Quality and consistency. Every summary comes from the same French model, in the same OrangeSum
+  style, whatever the source; XL-Sum's summaries are single-sentence BBC-style ones. The cost is
+  error propagation: translation mistakes reach the summary, twice over on a pivot route, which is
+  why a direct ``{src}-fr`` model is preferred when one exists.
+* Licence. The XL-Sum checkpoint is CC BY-NC-SA 4.0 (non-commercial); opus-mt models are
+  Apache-2.0 / CC-BY.
+
+Marian models read ~512 tokens at most, so the body is translated sentence chunk by chunk (as the
+English translation already is) before the French text goes to the summariser.
+
+Configuration file
+------------------
+Overrides live in ``config.toml`` in the user config directory
+(``platformdirs.user_config_path("summarize")``: ``~/.config/summarize/config.toml`` on Linux,
+``~/Library/Application Support/summarize/config.toml`` on macOS,
+``%LOCALAPPDATA%\\summarize\\config.toml`` on Windows). Every key is optional; a missing file means
+the defaults. Only the ``[models]`` table belongs to routing; other tables are left to other
+features. Model values are Hugging Face ids or local model folders::
+
+    [models]
+    summary = "moussaKam/barthez-orangesum-abstract"   # the French summariser
+    translation = "Helsinki-NLP/opus-mt-fr-en"         # French → English (shorthand for
+                                                       # [models.translation] default = ...)
+
+    [models.translation]             # use this table *instead of* the shorthand above
+    default = "Helsinki-NLP/opus-mt-fr-en"       # French → English
+    fallback = "Helsinki-NLP/opus-mt-mul-en"     # languages without a model of their own
+
+    [models.translation.by_lang]     # {source language} → English
+    es = "Helsinki-NLP/opus-mt-es-en"
+    pt = "my-org/opus-mt-pt-en-finetuned"
+
+    [models.to_french]
+    default = "Helsinki-NLP/opus-mt-en-fr"       # English → French, also the pivot's second leg
+
+    [models.to_french.by_lang]       # {source language} → French, before summarising
+    de = "Helsinki-NLP/opus-mt-de-fr"
+    ja = "pivot"                     # go through English even though a direct model exists
+
+Language keys are ISO 639-1 codes (``nb``/``nn`` count as ``no``). A per-language entry wins over
+the built-in tables; ``translation.by_lang.en`` is ignored (English is never translated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from summarize.errors import UsageError
+from summarize.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
+
+__all__ = [
+    "CONFIG_FILENAME",
+    "DEFAULT_EN_FR_MODEL",
+    "DEFAULT_FALLBACK_MODEL",
+    "PIVOT",
+    "TO_ENGLISH",
+    "TO_FRENCH",
+    "ConfigError",
+    "LanguageCodeError",
+    "Route",
+    "RoutingConfig",
+    "SummaryRoute",
+    "default_config_path",
+    "load_config",
+    "models_for_langs",
+    "normalize_lang",
+    "summary_route",
+    "translation_route",
+]
+
+_HUB = "Helsinki-NLP/opus-mt-"
+
+#: English → French: the English route of the summary, and the pivot's second leg.
+DEFAULT_EN_FR_MODEL = f"{_HUB}en-fr"
+#: Any language → English, for languages with no model of their own (or no detected language).
+DEFAULT_FALLBACK_MODEL = f"{_HUB}mul-en"
+#: Config value that forces the summary route through English.
+PIVOT = "pivot"
+CONFIG_FILENAME = "config.toml"
+
+# Only models checked to exist on the Hugging Face Hub (their model cards, or Helsinki-NLP's model
+# listing). No opus-mt-{src}-en was found for pt, ro, el, he, hr, sr, bs, sl, lt, no, fa (served by
+# family models below), nor an opus-mt-{src}-fr for pt, zh, hi, fa, sr... (served by the pivot).
+_DIRECT_TO_ENGLISH = (
+    "af ar bg bn ca cs cy da de eo es et eu fi ga gl hi hu hy id is it ja ka ko lv mk ml mr mt "
+    "nl pl ru sk sq sv th tl tr uk ur vi zh"
+)
+# Multi-source models for one language family, English target (no language token needed).
+_FAMILY_TO_ENGLISH = {
+    "pt": "ROMANCE",  # fr, es, pt, it, ro, ca, gl... → en
+    "ro": "ROMANCE",
+    "el": "grk",  # Greek
+    "he": "sem",  # Semitic
+    "hr": "zls",  # South Slavic
+    "sr": "zls",
+    "bs": "zls",
+    "sl": "zls",
+    "no": "gmq",  # North Germanic
+    "lt": "bat",  # Baltic
+    "fa": "iir",  # Indo-Iranian
+}
+_DIRECT_TO_FRENCH = (
+    "af ar bg ca cs da de el en eo es et fi he hr hu id is it ja ko lt lv mk ms nl no pl ro ru "
+    "sk sl sv th tr uk vi"
+)
+
+#: Source language → English model (French's default is the project's translation model).
+TO_ENGLISH: Mapping[str, str] = MappingProxyType(
+    {
+        **{code: f"{_HUB}{code}-en" for code in _DIRECT_TO_ENGLISH.split()},
+        **{code: f"{_HUB}{family}-en" for code, family in _FAMILY_TO_ENGLISH.items()},
+        "fr": DEFAULT_TRANSLATION_MODEL,
+    }
+)
+#: Source language → French model, used before summarising (absent: pivot through English).
+TO_FRENCH: Mapping[str, str] = MappingProxyType(
+    {code: f"{_HUB}{code}-fr" for code in _DIRECT_TO_FRENCH.split()}
+)
+
+# Legacy and regional codes → the code the tables use.
+_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "sh": "hr"}
+_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+class LanguageCodeError(UsageError):
+    """A language code that is not an ISO 639-1 (or 639-3) code."""
+
+    kind = "language_code"
+
+
+class ConfigError(UsageError):
+    """The configuration file cannot be read or holds a wrong value."""
+
+    kind = "config"
+
+    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(
+            f"{where}: {problem}",
+            hint="fix that line, or move the file away to use the defaults",
+        )
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+def normalize_lang(lang: str) -> str:
+    """Lower-case an ISO 639 code and map aliases (``nb``/``nn`` → ``no``, ``pt-BR`` → ``pt``)."""
+    code = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
+    code = _ALIASES.get(code, code)
+    if not _CODE.match(code):
+        raise LanguageCodeError(
+            f"{lang!r} is not a language code", hint="use ISO 639-1 codes such as fr, en, de"
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Model overrides read from the config file; empty fields mean the built-in defaults."""
+
+    summary_model: str | None = None
+    translation_model: str | None = None  # French → English
+    translation_fallback: str | None = None  # replaces opus-mt-mul-en
+    en_fr_model: str | None = None  # English → French (and pivot second leg)
+    translation_by_lang: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    to_french_by_lang: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: the file these overrides came from (None: defaults, no file)
+    path: Path | None = None
+
+
+_NO_OVERRIDES = RoutingConfig()
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to get the English translation of a text in ``source_lang``.
+
+    ``kind`` says where the model came from: ``passthrough`` (English, no model), ``default``
+    (French, the project's model), ``direct`` (a ``{src}-en`` model), ``family`` (a language-family
+    model), ``fallback`` (the multilingual model) or ``override`` (the config file).
+    """
+
+    source_lang: str | None
+    model: str | None
+    kind: str
+
+    @property
+    def passthrough(self) -> bool:
+        """True when the text is already English and goes through untouched."""
+        return self.model is None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The models this route needs (none for a pass-through)."""
+        return () if self.model is None else (self.model,)
+
+
+@dataclass(frozen=True)
+class SummaryRoute:
+    """How to get the French summary of a text in ``source_lang``.
+
+    ``to_french`` lists the translation models to apply in order before summarising (empty for
+    French); ``kind`` is ``native`` (French), ``direct`` (one ``{src}-fr`` model), ``pivot``
+    (``{src}→en→fr``) or ``override`` (the config file).
+    """
+
+    source_lang: str | None
+    to_french: tuple[str, ...]
+    summarizer: str
+    kind: str
+    #: the intermediate language of a pivot route ("en"), else None
+    pivot: str | None = None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """Every model the route needs, in the order they run."""
+        return (*self.to_french, self.summarizer)
+
+    @property
+    def reuses_translation(self) -> bool:
+        """True when the first step is the English translation route, whose output can be reused."""
+        return self.pivot == "en"
+
+
+def translation_route(lang: str | None, overrides: RoutingConfig | None = None) -> Route:
+    """Pick the model that translates text in ``lang`` into English.
+
+    ``lang`` is an ISO 639-1 code, or None when detection failed (→ the multilingual fallback).
+    Config overrides win over the built-in table.
+    """
+    config = overrides or _NO_OVERRIDES
+    if lang is None:
+        return Route(None, config.translation_fallback or DEFAULT_FALLBACK_MODEL, "fallback")
+    code = normalize_lang(lang)
+    if code == "en":
+        return Route(code, None, "passthrough")
+    if code in config.translation_by_lang:
+        return Route(code, config.translation_by_lang[code], "override")
+    if code == "fr":
+        if config.translation_model:
+            return Route(code, config.translation_model, "override")
+        return Route(code, DEFAULT_TRANSLATION_MODEL, "default")
+    if code in TO_ENGLISH:
+        kind = "family" if code in _FAMILY_TO_ENGLISH else "direct"
+        return Route(code, TO_ENGLISH[code], kind)
+    return Route(code, config.translation_fallback or DEFAULT_FALLBACK_MODEL, "fallback")
+
+
+def summary_route(lang: str | None, overrides: RoutingConfig | None = None) -> SummaryRoute:
+    """Pick the models that turn text in ``lang`` into a French summary.
+
+    French is summarised as is; other languages are translated into French first — directly when
+    a ``{src}-fr`` model exists, else through English (see the module docstring for why).
+    """
+    config = overrides or _NO_OVERRIDES
+    summarizer = config.summary_model or DEFAULT_SUMMARY_MODEL
+    en_fr = config.en_fr_model or DEFAULT_EN_FR_MODEL
+    code = None if lang is None else normalize_lang(lang)
+    if code == "fr":
+        return SummaryRoute(code, (), summarizer, "native")
+    override = config.to_french_by_lang.get(code) if code is not None else None
+    if override is not None and override != PIVOT:
+        return SummaryRoute(code, (override,), summarizer, "override")
+    if code == "en":
+        return SummaryRoute(code, (en_fr,), summarizer, "override" if config.en_fr_model else "direct")
+    if override is None and code in TO_FRENCH:
+        return SummaryRoute(code, (TO_FRENCH[code],), summarizer, "direct")
+    # Pivot: the first leg is the English translation route, so its output can be reused.
+    to_english = translation_route(code, config)
+    assert to_english.model is not None  # only English passes through, handled above
+    return SummaryRoute(code, (to_english.model, en_fr), summarizer, "pivot", pivot="en")
+
+
+def models_for_langs(langs: Iterable[str], config: RoutingConfig | None = None) -> list[str]:
+    """Every model needed to translate and summarise articles in ``langs``, without duplicates.
+
+    This is what ``summarize models pull --lang es,de`` should fetch; the order is stable
+    (language by language, translation first, summariser last).
+    """
+    needed: dict[str, None] = {}
+    summarizer: str | None = None
+    for lang in langs:
+        needed.update(dict.fromkeys(translation_route(lang, config).models))
+        route = summary_route(lang, config)
+        needed.update(dict.fromkeys(route.to_french))
+        summarizer = route.summarizer
+    if summarizer is not None:
+        needed[summarizer] = None
+    return list(needed)
+
+
+def default_config_path() -> Path:
+    """The config file's default location, in the user config directory."""
+    # Lazy import: platformdirs is only needed by runs that read the config.
+    import platformdirs
+
+    return platformdirs.user_config_path("summarize") / CONFIG_FILENAME
+
+
+def load_config(path: Path | None = None) -> RoutingConfig:
+    """Read the routing overrides from a TOML file (format in the module docstring).
+
+    With ``path=None`` the default file is read, and a missing default file just means the
+    defaults. An explicit ``path`` must exist. A file that cannot be read, is not valid TOML or
+    holds a wrong value raises :class:`ConfigError` naming the file and, where known, the line.
+    """
+    explicit = path is not None
+    file = Path(path) if path is not None else default_config_path()
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(file, "no such file") from None
+        return RoutingConfig()
+    except OSError as exc:
+        raise ConfigError(file, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(file, "not UTF-8 text", line) from None
+    tomllib = _toml_module(file)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _error_line(str(exc))
+        message = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
+        raise ConfigError(file, f"invalid TOML: {message}", line) from None
+    return _parse(data, file, text)
+
+
+def _toml_module(file: Path) -> Any:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise ConfigError(file, "reading TOML on Python 3.10 needs the 'tomli' package") from None
+    return tomllib
+
+
+def _error_line(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Best-effort line of ``key`` (an assignment or a table header) for error messages."""
+    last = re.escape(key.rsplit(".", 1)[-1])
+    patterns = (
+        rf"^\s*\[\s*{re.escape(key)}\s*\]",  # [models.translation]
+        rf"^\s*(?:[\w.\"-]+\.)?\"?{last}\"?\s*=",  # translation = ... / models.translation = ...
+    )
+    for pattern in patterns:
+        match = re.search(pattern, text, flags=re.MULTILINE)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(file, f"{key}: {problem}", _line_of(text, key))
+
+    def model_value(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, "must be a non-empty string (a model id or folder)")
+        return value.strip()
+
+    def table(key: str, value: Any, allowed: set[str]) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise fail(key, "must be a table")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise fail(f"{key}.{unknown[0]}", f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+        return value
+
+    def by_lang(key: str, value: Any, *, allow_pivot: bool) -> Mapping[str, str]:
+        if not isinstance(value, dict):
+            raise fail(key, "must be a table of language = model")
+        result: dict[str, str] = {}
+        for lang, model in value.items():
+            try:
+                code = normalize_lang(lang)
+            except LanguageCodeError:
+                raise fail(f"{key}.{lang}", "not an ISO 639-1 language code") from None
+            result[code] = model_value(f"{key}.{lang}", model)
+            if result[code] == PIVOT and not allow_pivot:
+                raise fail(f"{key}.{lang}", f"'{PIVOT}' is only valid under models.to_french.by_lang")
+        return MappingProxyType(result)
+
+    models = table("models", data.get("models", {}), {"summary", "translation", "to_french"})
+    summary = model_value("models.summary", models["summary"]) if "summary" in models else None
+
+    translation_model = fallback = None
+    translation_by_lang: Mapping[str, str] = MappingProxyType({})
+    translation = models.get("translation")
+    if isinstance(translation, str) or (translation is not None and not isinstance(translation, dict)):
+        translation_model = model_value("models.translation", translation)
+    elif translation is not None:
+        section = table("models.translation", translation, {"default", "fallback", "by_lang"})
+        if "default" in section:
+            translation_model = model_value("models.translation.default", section["default"])
+        if "fallback" in section:
+            fallback = model_value("models.translation.fallback", section["fallback"])
+        if "by_lang" in section:
+            translation_by_lang = by_lang("models.translation.by_lang", section["by_lang"], allow_pivot=False)
+
+    en_fr = None
+    to_french_by_lang: Mapping[str, str] = MappingProxyType({})
+    if "to_french" in models:
+        section = table("models.to_french", models["to_french"], {"default", "by_lang"})
+        if "default" in section:
+            en_fr = model_value("models.to_french.default", section["default"])
+        if "by_lang" in section:
+            to_french_by_lang = by_lang("models.to_french.by_lang", section["by_lang"], allow_pivot=True)
+
+    return RoutingConfig(
+        summary_model=summary,
+        translation_model=translation_model,
+        translation_fallback=fallback,
+        en_fr_model=en_fr,
+        translation_by_lang=translation_by_lang,
+        to_french_by_lang=to_french_by_lang,
+        path=file,
+    )

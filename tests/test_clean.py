@@ -1,0 +1,443 @@
+"""Tests of summarize.clean: normalisation, the no-text predicate, and article extraction.
+
+The annotated pages in tests/data/pages/*.txt hold one input line per file line, prefixed with
+``+ `` (must stay in the body), ``T `` (the title) or ``-kind `` / ``- `` (must be removed, with
+that kind when one is given); ``x `` marks furniture the rules are known to miss today (it stays
+in the body; the benchmark counts it as a miss). Blank lines are blank input lines; ``#`` lines
+are comments.
+HTML pages come as NAME.html with the same annotations in NAME.expect.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from summarize.clean import (
+    CAPTION,
+    KINDS,
+    RELATED,
+    SUBSCRIBE,
+    TIMESTAMP,
+    Cleaned,
+    clean_text,
+    extract_html,
+    has_text,
+    looks_like_html,
+    normalize_text,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "tests" / "data" / "pages"
+SEED = ROOT / "seeds" / "000_7fb48d97fe35ba3a.txt"
+
+
+@dataclass
+class Annotated:
+    """An annotated test page: the input text and what must become of each line."""
+
+    text: str
+    keep: list[str] = field(default_factory=list)
+    drop: list[tuple[str | None, str]] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    title: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    expected_body: str = ""
+
+
+def parse_annotated(path: Path) -> Annotated:
+    """Read an annotated page (see the module docstring)."""
+    page = Annotated(text="")
+    lines: list[str] = []
+    body: list[str] = []
+    for raw in path.read_text(encoding="utf-8").split("\n"):
+        if raw.startswith("#"):
+            key, _, value = raw[1:].partition(":")
+            page.meta[key.strip()] = value.strip()
+            continue
+        if not raw.strip():
+            lines.append("")
+            body.append("")
+            continue
+        found = re.match(r"^(\+|T|x|-(\w*)) (.*)$", raw)
+        assert found, f"{path.name}: bad annotation {raw!r}"
+        mark, kind, text = found.group(1), found.group(2), found.group(3)
+        lines.append(text)
+        if mark in "+x":
+            (page.keep if mark == "+" else page.missed).append(text)
+            body.append(text)
+        elif mark == "T":
+            page.title = text
+        else:
+            page.drop.append((kind or None, text))
+    page.text = "\n".join(lines)
+    page.expected_body = re.sub(r"\n{3,}", "\n\n", "\n".join(body)).strip("\n")
+    return page
+
+
+TEXT_PAGES = sorted(PAGES.glob("*.txt"))
+HTML_PAGES = sorted(PAGES.glob("*.html"))
+
+
+# --- the seed ---------------------------------------------------------------------------------
+def test_seed_keeps_the_article_and_drops_the_furniture() -> None:
+    raw = SEED.read_text(encoding="utf-8")
+    cleaned = clean_text(raw)
+    lines = raw.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("La Chine va étendre"))
+    end = next(i for i, line in enumerate(lines) if line.endswith("», a-t-il affirmé."))
+    caption = next(line for line in lines if line.endswith("(Photo / China News Service)"))
+    article = [line for line in lines[start : end + 1] if line.strip() and line != caption]
+    trailing = [line for line in lines[end + 1 :] if line.strip()]
+
+    body_lines = cleaned.body.split("\n")
+    assert [line for line in body_lines if line] == article
+    for line in trailing:
+        assert line not in cleaned.body
+    assert "WeChat" not in cleaned.body
+    kinds = {r.text: r.kind for r in cleaned.removed}
+    assert kinds[caption] == CAPTION
+    assert kinds[lines[0]] == TIMESTAMP
+    assert cleaned.date == "Dernière mise à jour à 16h01 le 17/06"
+    assert kinds[next(line for line in trailing if "WeChat" in line)] == SUBSCRIBE
+    assert all(kinds[line] == RELATED for line in trailing if "WeChat" not in line)
+    assert cleaned.title is None
+    # The paragraph break before the caption survives its removal.
+    assert "astronautes.\n\nLa Chine continuera" in cleaned.body
+
+
+def test_seed_keep_boilerplate_keeps_everything() -> None:
+    raw = SEED.read_text(encoding="utf-8")
+    cleaned = clean_text(raw, keep_boilerplate=True)
+    assert cleaned == Cleaned(body=normalize_text(raw), title=None, date=None, url=None, removed=())
+
+
+# --- annotated pages --------------------------------------------------------------------------
+def test_there_are_enough_annotated_pages() -> None:
+    pages = [parse_annotated(p) for p in TEXT_PAGES] + [
+        parse_annotated(p.with_suffix(".expect")) for p in HTML_PAGES
+    ]
+    assert len(pages) >= 6
+    assert len({p.meta["lang"] for p in pages}) >= 3
+    assert HTML_PAGES
+
+
+@pytest.mark.parametrize("path", TEXT_PAGES, ids=lambda p: p.stem)
+def test_annotated_text_page(path: Path) -> None:
+    page = parse_annotated(path)
+    cleaned = clean_text(page.text)
+    assert cleaned.body == page.expected_body
+    assert cleaned.title == page.title
+    removed = {r.text: r.kind for r in cleaned.removed}
+    expected = {text for _, text in page.drop} | ({page.title} if page.title else set())
+    assert set(removed) == expected
+    for kind, text in page.drop:
+        if kind:
+            assert removed[text] == kind, text
+    stamps = [text for kind, text in page.drop if kind == TIMESTAMP]
+    assert cleaned.date == (stamps[0] if stamps else None)
+    assert all(r.kind in KINDS for r in cleaned.removed)
+
+
+@pytest.mark.parametrize("path", HTML_PAGES, ids=lambda p: p.stem)
+def test_annotated_html_page(path: Path) -> None:
+    page = parse_annotated(path.with_suffix(".expect"))
+    html = path.read_text(encoding="utf-8")
+    assert looks_like_html(html)
+    cleaned = extract_html(html)
+    body_lines = cleaned.body.split("\n")
+    for line in page.keep:
+        assert line in body_lines
+    removed = {r.text: r.kind for r in cleaned.removed}
+    for kind, text in page.drop:
+        assert text not in cleaned.body
+        assert text in removed, text
+        if kind:
+            assert removed[text] == kind, text
+    assert cleaned.title == page.title
+    assert cleaned.date == page.meta.get("date")
+    assert cleaned.url == page.meta.get("url")
+    assert "\n\n" in cleaned.body  # paragraphs stay paragraphs
+
+
+def test_html_keep_boilerplate_returns_all_visible_text() -> None:
+    html = (PAGES / "fr_page.html").read_text(encoding="utf-8")
+    cleaned = extract_html(html, keep_boilerplate=True)
+    assert cleaned.removed == ()
+    assert "Les plus lus" in cleaned.body
+    assert "Partager" in cleaned.body
+    assert "dataLayer" not in cleaned.body  # scripts are never visible text
+    assert cleaned.title == "Les abeilles sauvages en net recul dans les campagnes françaises"
+
+
+def test_html_fallback_when_trafilatura_finds_nothing() -> None:
+    html = (
+        "<html><head><title>Court</title></head><body><div>Il pleut.</div><div>Partager</div></body></html>"
+    )
+    cleaned = extract_html(html, url="https://example.org/a")
+    assert "Il pleut." in cleaned.body
+    assert "Partager" not in cleaned.body
+    assert cleaned.url == "https://example.org/a"
+
+
+def test_html_br_and_paragraphs() -> None:
+    html = "<p>un<br>deux<br><br>trois</p><div><div>quatre</div><div>cinq <b>six</b></div></div>"
+    cleaned = extract_html(html, keep_boilerplate=True)
+    assert cleaned.body == "un\ndeux\n\ntrois\n\nquatre\ncinq six"
+
+
+def test_extract_html_survives_junk() -> None:
+    for junk in ("", "<", "<?xml version='1.0' encoding='utf-8'?><html></html>", "<html>\x00</html>"):
+        assert isinstance(extract_html(junk), Cleaned)
+
+
+# --- rules in isolation -----------------------------------------------------------------------
+BODY_FR = (
+    "Le gouvernement a présenté mercredi un projet de loi sur le logement.\n"
+    "Il prévoit de construire cent mille logements sociaux par an."
+)
+
+
+def test_trailing_headlines_are_found_by_shape_in_any_language() -> None:
+    text = BODY_FR + "\nDer Winter kommt früher als erwartet\nRekord beim Stadtmarathon\nNeue Brücke eröffnet"
+    cleaned = clean_text(text)
+    assert cleaned.body == BODY_FR
+    assert [r.kind for r in cleaned.removed] == [RELATED] * 3
+
+
+def test_two_short_trailing_lines_are_kept() -> None:
+    # A signature is not a list of other stories.
+    text = BODY_FR + "\nJean Dupont\nCorrespondant à Lyon"
+    assert clean_text(text).body == text
+
+
+def test_list_announced_by_a_colon_stays() -> None:
+    items = "\n- des prêts à taux zéro\n- des terrains publics\n- des permis plus rapides"
+    text = BODY_FR + " Trois mesures:" + items
+    assert clean_text(text).body == text
+
+
+def test_dialogue_at_the_end_stays() -> None:
+    text = BODY_FR + "\n— Et après ?\n— On verra bien\n— Merci à vous"
+    assert clean_text(text).body == text
+
+
+def test_text_without_sentences_is_left_alone() -> None:
+    poem = "Sous le pont Mirabeau\nCoule la Seine\nEt nos amours\nFaut-il qu'il m'en souvienne"
+    cleaned = clean_text(poem)
+    assert cleaned.body == poem
+    assert cleaned.removed == ()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Le RGPD oblige les sites à demander le consentement avant de déposer des cookies.",
+        "Les voyageurs devront présenter un QR code à l'embarquement.",
+        "Twitter a perdu la moitié de ses annonceurs en un an, selon le cabinet.",
+        "Le photographe a reçu le prix pour une image de réfugiés.",
+    ],
+)
+def test_news_sentences_with_keywords_stay(line: str) -> None:
+    text = BODY_FR + "\n" + line + "\nLa mesure entrera en vigueur en janvier."
+    assert clean_text(text).body == text
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Lire aussi : Le logement, casse-tête des jeunes actifs", "read_also"),
+        ("Read more: Housing costs hit a record", "read_also"),
+        ("Lesen Sie auch: Mieten steigen weiter", "read_also"),
+        ("Lea también: El precio de la vivienda sube", "read_also"),
+        ("Partager sur Facebook", "share"),
+        ("Share on WhatsApp", "share"),
+        ("Compartir en Twitter", "share"),
+        ("Publicité", "advertisement"),
+        ("Anzeige", "advertisement"),
+        ("Abonnez-vous à notre newsletter pour ne rien manquer.", "subscribe"),
+        ("Suscríbete a nuestro boletín.", "subscribe"),
+        ("Jetzt abonnieren und weiterlesen", "subscribe"),
+        ("We use cookies to improve your experience on our website.", "cookie"),
+        ("Un immeuble en construction à Lyon. (Photo d'archives / AFP)", "caption"),
+        ("Ein Kran auf einer Baustelle in Köln. Foto: dpa", "caption"),
+        ("Le président à l'Élysée, lundi. Photo AFP / Ludovic Marin", "caption"),
+        ("Protesters in Nairobi on Tuesday. REUTERS/John Doe", "caption"),
+        ("Temps de lecture : 3 min", "reading_time"),
+        ("Reporting by Jane Doe; Editing by John Roe", "credit"),
+        ("Vous avez aimé cet article ? Partagez-le !", "share"),
+        ("(AP Photo/Jane Doe)", "credit"),
+        ("© Reuters", "credit"),
+        ("(avec AFP)", "credit"),
+        ("Le Quotidien avec AFP", "credit"),
+        ("Image caption, Firefighters at the scene on Monday", "caption"),
+        ("Varios alumnos en el patio de un instituto de Sevilla.PACO PUENTES", "caption"),
+        ("Puedes seguir a nuestro diario en Facebook y X.", "subscribe"),
+        ("Publié le 3 mars 2024 à 10h", "timestamp"),
+        ("Par Jean Dupont", "byline"),
+    ],
+)
+def test_furniture_lines_inside_the_body(line: str, kind: str) -> None:
+    text = BODY_FR + "\n" + line + "\nLa mesure entrera en vigueur en janvier."
+    cleaned = clean_text(text)
+    assert line not in cleaned.body.split("\n")
+    assert [(r.kind, r.text) for r in cleaned.removed] == [(kind, line)]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "Mis à jour le 3 mars 2024 à 18h05",
+        "Published 5 March 2024",
+        "12/03/2024 08:15",
+        "Publicado el 4 de abril de 2024",
+        "Aktualisiert am 12.03.2024, 08:15 Uhr",
+        "Mardi 5 mars 2024",
+    ],
+)
+def test_leading_time_stamp_becomes_the_date(stamp: str) -> None:
+    cleaned = clean_text(stamp + "\n" + BODY_FR)
+    assert cleaned.date == stamp
+    assert cleaned.body == BODY_FR
+
+
+def test_title_needs_body_text_after_it() -> None:
+    cleaned = clean_text("Un projet de loi sur le logement\n\n" + BODY_FR)
+    assert cleaned.title == "Un projet de loi sur le logement"
+    assert cleaned.body == BODY_FR
+    # A first line ending with a full stop is a sentence, not a title.
+    assert clean_text(BODY_FR).title is None
+
+
+def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
+    cleaned = clean_text("Élections du 9 juin 2024 : la participation en hausse\n" + BODY_FR)
+    assert cleaned.title == "Élections du 9 juin 2024 : la participation en hausse"
+    assert cleaned.date is None
+
+
+# --- normalisation and the no-text predicate ---------------------------------------------------
+def test_normalize_text() -> None:
+    raw = "\ufeffE\u0301te\u0301\r\nligne\u200b  deux\t \u00a0 fin\rtrois\x07\x00\u2028quatre\n\n\n\ncinq  "
+    assert normalize_text(raw) == "Été\nligne deux\t fin\ntrois\nquatre\n\ncinq"
+    assert normalize_text("a\tb") == "a\tb"
+    assert normalize_text("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bonjour", True),
+        ("北京", True),
+        ("https://example.org/article?id=3 www.example.com", False),
+        ("😀🎉 !!! ... ---", False),
+        ("   \n\t ", False),
+        ("12 345,67 €", False),
+        ("contact@example.org", False),
+        ("Voir https://example.org", True),
+    ],
+)
+def test_has_text(text: str, expected: bool) -> None:
+    assert has_text(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<!DOCTYPE html><html><body><p>x</p></body></html>", True),
+        ("  <html lang='fr'>", True),
+        ("<div><p>Un</p><p>Deux</p></div>", True),
+        ("Le code <p> ouvre un paragraphe en HTML.", False),
+        ("a < b et c > d", False),
+        ("Texte simple.", False),
+    ],
+)
+def test_looks_like_html(text: str, expected: bool) -> None:
+    assert looks_like_html(text) is expected
+
+
+def test_import_is_lazy() -> None:
+    code = (
+        "import sys, summarize.clean, summarize.fetch; "
+        "heavy = [m for m in ('trafilatura', 'lxml', 'urllib.request', 'ssl') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- properties -------------------------------------------------------------------------------
+FURNITURE = [
+    "Lire aussi : un autre titre",
+    "Partager",
+    "Publicité",
+    "Dernière mise à jour à 16h01 le 17/06",
+    "Accueil > Monde",
+    "Most read",
+    "We use cookies to improve your experience.",
+    "Accept all",
+    "Foto: EFE",
+    "Une légende. (Photo / AFP)",
+    "By Jane Smith",
+    "Un titre court sans point",
+    "Une phrase de corps de texte qui se termine par un point.",
+    "",
+    "",
+    "- un élément",
+    "Fin :",
+]
+lines_strategy = st.lists(st.one_of(st.sampled_from(FURNITURE), st.text(max_size=40)), max_size=25)
+texts = st.one_of(st.text(), lines_strategy.map("\n".join))
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _is_subsequence(small: list[str], big: list[str]) -> bool:
+    it = iter(big)
+    return all(any(item == other for other in it) for item in small)
+
+
+@PROPERTY
+@given(st.text())
+def test_normalize_never_crashes_and_is_idempotent(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert "\r" not in once
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]", once)
+
+
+@PROPERTY
+@given(texts)
+def test_clean_only_removes_lines(text: str) -> None:
+    normalized = normalize_text(text)
+    cleaned = clean_text(text)
+    source = normalized.split("\n")
+    assert _is_subsequence(cleaned.body.split("\n") if cleaned.body else [], source)
+    # Every non-blank line is either in the body or listed as removed, exactly once, in order.
+    kept = iter(line for line in cleaned.body.split("\n") if line)
+    removed = {r.line_no: r for r in cleaned.removed}
+    for number, line in enumerate(source, start=1):
+        if not line:
+            continue
+        if number in removed:
+            assert removed[number].text == line
+            assert removed[number].kind in KINDS
+        else:
+            assert next(kept) == line
+    assert next(kept, None) is None
+    if cleaned.title is not None:
+        assert cleaned.title in source
+    has_text(text)  # never crashes either
+
+
+@PROPERTY
+@given(texts)
+def test_keep_boilerplate_is_the_normalised_input(text: str) -> None:
+    cleaned = clean_text(text, keep_boilerplate=True)
+    assert cleaned.body == normalize_text(text)
+    assert cleaned.removed == ()
