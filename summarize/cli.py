@@ -124,6 +124,14 @@ ModelsDirOpt = Annotated[
         help="Where models are stored [default: ./models_cache].",
     ),
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="SUMMARIZE_CONFIG",
+        help="TOML file choosing models by language [default: config.toml in the user config dir].",
+    ),
+]
 CacheDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -150,15 +158,26 @@ def run(
         typer.Option("--output-dir", "-o", help="Write one file per article here instead of stdout."),
     ] = None,
     summary_model: Annotated[
-        str,
-        typer.Option(envvar="SUMMARIZE_SUMMARY_MODEL", help="Summariser: Hugging Face id or local folder."),
-    ] = "moussaKam/barthez-orangesum-abstract",
-    translation_model: Annotated[
-        str,
+        str | None,
         typer.Option(
-            envvar="SUMMARIZE_TRANSLATION_MODEL", help="Translator: Hugging Face id or local folder."
+            envvar="SUMMARIZE_SUMMARY_MODEL",
+            help="French summariser: Hugging Face id or local folder "
+            "[default: moussaKam/barthez-orangesum-abstract].",
         ),
-    ] = "Helsinki-NLP/opus-mt-fr-en",
+    ] = None,
+    translation_model: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SUMMARIZE_TRANSLATION_MODEL",
+            help="French-to-English translator: Hugging Face id or local folder "
+            "[default: Helsinki-NLP/opus-mt-fr-en]. Other languages follow the routing table.",
+        ),
+    ] = None,
+    source_lang: Annotated[
+        str | None,
+        typer.Option(help="The articles' language (ISO 639-1) [default: detected per article]."),
+    ] = None,
+    config: ConfigOpt = None,
     models_dir: ModelsDirOpt = None,
     offline: Annotated[
         bool,
@@ -220,9 +239,9 @@ def run(
             signal.signal(signal.SIGTERM, _on_sigterm)
         from .engines import EngineOptions
         from .generation import Overrides
-        from .models import ModelRef
         from .options import ChunkOptions, RunOptions
         from .read import ReadOptions, iter_articles
+        from .routing import normalize_lang
 
         if not inputs:
             if sys.stdin is None or sys.stdin.isatty():
@@ -231,8 +250,8 @@ def run(
         mdir = _models_dir(models_dir)
         options = RunOptions(
             tasks=(only.value,) if only else ("summary", "translation"),
-            summary_model=ModelRef(summary_model),
-            translation_model=ModelRef(translation_model),
+            routing=_routing(config, summary_model, translation_model),
+            source_lang=normalize_lang(source_lang) if source_lang else None,
             models_dir=mdir,
             offline=offline,
             chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
@@ -258,6 +277,20 @@ def run(
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
+def _routing(config: Path | None, summary_model: str | None, translation_model: str | None) -> object:
+    """The config file's routing, with the command line's model choices on top."""
+    import dataclasses
+
+    from .routing import load_config
+
+    routing = load_config(config)
+    if summary_model:
+        routing = dataclasses.replace(routing, summary_model=summary_model)
+    if translation_model:
+        routing = dataclasses.replace(routing, translation_model=translation_model)
+    return routing
+
+
 def _open_cache(options: object) -> object:
     from .cache import Cache
 
@@ -278,9 +311,6 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
 
     cache = _open_cache(options)
     summarizer = Summarizer(options, cache)  # type: ignore[arg-type]
-    if verbose:
-        for task, signature in summarizer.signatures().items():
-            _err(f"signature {task}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")
     writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
     progress = sys.stderr.isatty()
     done = failed = 0
@@ -308,6 +338,8 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
             cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
             cache.close()  # type: ignore[attr-defined]
     if verbose:
+        for name, signature in summarizer.signatures().items():
+            _err(f"signature {name}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")
         _err(
             f"{done} articles, {failed} failed; cache: {summarizer.stats.hits} hits, "
             f"{summarizer.stats.misses} misses"

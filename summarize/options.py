@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .engines import EngineOptions
 from .generation import Overrides
-from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef
+from .routing import RoutingConfig
 
 TASKS = ("summary", "translation")
 FORMATS = ("text", "json", "jsonl")
@@ -29,8 +29,8 @@ class RunOptions:
     """Everything that decides what a run computes."""
 
     tasks: tuple[str, ...] = TASKS
-    summary_model: ModelRef = field(default_factory=lambda: ModelRef(DEFAULT_SUMMARY_MODEL))
-    translation_model: ModelRef = field(default_factory=lambda: ModelRef(DEFAULT_TRANSLATION_MODEL))
+    routing: RoutingConfig = field(default_factory=RoutingConfig)  # which model for which language
+    source_lang: str | None = None  # None: detect each article's language
     models_dir: Path = Path("models_cache")
     offline: bool = False
     chunking: ChunkOptions = field(default_factory=ChunkOptions)

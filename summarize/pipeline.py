@@ -9,7 +9,7 @@ order, so that a long batch of articles streams results while memory stays bound
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -28,6 +28,8 @@ from .segment import segment
 from .tokens import LightTokenizer
 
 KEY_FORMAT = 1
+# Articles whose language cannot be told are taken as French, the tool's main input.
+DEFAULT_SOURCE_LANG = "fr"
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ArticleResult:
     cached: dict[str, bool] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
+    language: dict[str, Any] = field(default_factory=dict)
     status: str = "ok"  # ok | skipped | error
     error: dict[str, str] | None = None
 
@@ -191,41 +194,57 @@ def _input_limit(model: ResolvedModel) -> int:
 
 
 @dataclass
+class _Unit:
+    """One paragraph to translate with one model (None: it is already in the target language)."""
+
+    prep: _Prepared
+    index: int  # the paragraph's position in the article
+    text: str
+    lang: str
+    model: str | None
+    role: str  # "translation" (into English) or "to_french"
+    chunks: list[Chunk] = field(default_factory=list)
+    output: str = ""
+    cached: bool = True
+
+
+@dataclass
 class _Prepared:
     article: Article
     result: ArticleResult
     body: str = ""
-    translation_chunks: list[Chunk] = field(default_factory=list)
-    summary_chunks: list[Chunk] = field(default_factory=list)
+    lang: str = "fr"
+    paragraphs: list[tuple[str, str, str]] = field(default_factory=list)  # (text, lang, separator)
 
 
 class Summarizer:
-    """Runs the whole pipeline over articles; owns its task runners and nothing global."""
+    """Runs the whole pipeline over articles; owns its runners and detector, nothing global."""
 
     def __init__(self, options: RunOptions, cache: Any = None) -> None:
         self.options = options
         self.cache = cache
         self.stats = RunStats()
-        self._runners: dict[str, TaskRunner] = {}
+        self._runners: dict[tuple[str, str], TaskRunner] = {}
+        self._detector: Any = None
 
-    def runner(self, task: str) -> TaskRunner:
-        if task not in self._runners:
-            ref = self.options.summary_model if task == "summary" else self.options.translation_model
+    def runner(self, role: str, model_id: str) -> TaskRunner:
+        """The runner of ``model_id`` for a role: "summary" or "translation" (either direction)."""
+        key = (role, model_id)
+        if key not in self._runners:
             overrides = (
-                self.options.summary_overrides if task == "summary" else self.options.translation_overrides
+                self.options.summary_overrides if role == "summary" else self.options.translation_overrides
             )
-            self._runners[task] = TaskRunner(task, ref, overrides, self.options, self.cache, self.stats)
-        return self._runners[task]
+            self._runners[key] = TaskRunner(
+                role, ModelRef(model_id), overrides, self.options, self.cache, self.stats
+            )
+        return self._runners[key]
 
     def signatures(self) -> dict[str, dict[str, Any]]:
-        return {task: self.runner(task).signature() for task in self.options.tasks}
+        """The signature of every model this run used, by role and model id."""
+        return {f"{role} {model}": r.signature() for (role, model), r in self._runners.items()}
 
-    def process(
-        self, items: Iterable[Item], on_done: Callable[[ArticleResult], None] | None = None
-    ) -> Iterator[ArticleResult]:
+    def process(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         """Yield one result per item, in order, working a window of articles at a time."""
-        for task in self.options.tasks:
-            self.runner(task)  # resolve models up front: a missing one stops the run at once
         iterator = iter(items)
         size = 1
         # Windows grow 1, 2, 4... so the first result shows at once and later ones batch well.
@@ -237,10 +256,10 @@ class Summarizer:
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:
         prepared = [self._prepare(item) for item in items]
         live = [p for p in prepared if p.result.status == "ok"]
-        if "translation" in self.options.tasks:
-            self._translate(live)
+        english = self._to_english(live)
         if "summary" in self.options.tasks:
-            self._summarize(live)
+            french = self._to_french(live, english)
+            self._summarize(live, french)
         return [p.result for p in prepared]
 
     def _prepare(self, item: Item) -> _Prepared:
@@ -252,15 +271,7 @@ class Summarizer:
         prep = _Prepared(item, result)
         try:
             self._clean(prep)
-            for task in self.options.tasks:
-                runner = self.runner(task)
-                chunks = runner.chunks(prep.body)
-                result.chunks[task] = len(chunks)
-                result.models[task] = runner.describe()
-                if task == "translation":
-                    prep.translation_chunks = chunks
-                else:
-                    prep.summary_chunks = chunks
+            self._detect(prep)
         except InputError as exc:
             result.status = "skipped" if exc.kind in ("empty", "no_text") else "error"
             result.error = _error_dict(exc)
@@ -290,48 +301,180 @@ class Summarizer:
             )
         prep.body = cleaned.body
 
-    def _translate(self, live: list[_Prepared]) -> None:
-        runner = self.runner("translation")
-        texts = [c.text for p in live for c in p.translation_chunks]
-        outputs, hits = runner.run(texts)
-        position = 0
-        for prep in live:
-            n = len(prep.translation_chunks)
-            outs, cached = outputs[position : position + n], hits[position : position + n]
-            position += n
-            outs = self._guard(runner, prep, list(outs))
-            prep.result.translation_en = reassemble(prep.translation_chunks, [o.text for o in outs])
-            prep.result.cached["translation"] = all(cached)
+    def _detect(self, prep: _Prepared) -> None:
+        """The article's language, and each paragraph's when the article mixes languages."""
+        from .lang import LanguageDetector
 
-    def _guard(self, runner: TaskRunner, prep: _Prepared, outs: list[Generated]) -> list[Generated]:
+        result = prep.result
+        paragraphs = segment(prep.body)
+        if self.options.source_lang:
+            lang = self.options.source_lang
+            result.language = {"code": lang, "confidence": 1.0, "reliable": True, "reason": "given"}
+            langs = [lang] * len(paragraphs)
+        else:
+            if self._detector is None:
+                self._detector = LanguageDetector()
+            found = self._detector.detect(prep.body)
+            lang = found.lang or DEFAULT_SOURCE_LANG
+            result.language = {
+                "code": lang,
+                "confidence": round(found.confidence, 3),
+                "reliable": found.reliable,
+                "reason": found.reason if found.lang else "unknown",
+            }
+            if not found.reliable and found.reason != "mixed":
+                result.warnings.append(
+                    {
+                        "kind": "language_uncertain",
+                        "message": f"language {'unknown' if found.lang is None else found.reason}: "
+                        f"took it as {lang}; pass --source-lang to say which",
+                    }
+                )
+            langs = [lang] * len(paragraphs)
+            if found.reason == "mixed":
+                per = self._detector.detect_paragraphs([p.text for p in paragraphs])
+                langs = [d.lang or lang for d in per]
+                result.language["paragraphs"] = langs
+        prep.lang = lang
+        prep.paragraphs = [
+            (para.text, plang, "\n\n" if para.separator.count("\n") >= 2 else "\n")
+            for para, plang in zip(paragraphs, langs)
+        ]
+
+    # -- translation ---------------------------------------------------------------------
+    def _to_english(self, live: list[_Prepared]) -> dict[int, list[str]]:
+        """English paragraphs of each article (needed for the output or for a pivot)."""
+        from .routing import summary_route, translation_route
+
+        routing = self.options.routing
+        units: list[_Unit] = []
+        wanted = {}
+        for prep in live:
+            needs_output = "translation" in self.options.tasks
+            needs_pivot = "summary" in self.options.tasks and any(
+                summary_route(lang, routing).reuses_translation for _, lang, _ in prep.paragraphs
+            )
+            if not (needs_output or needs_pivot):
+                continue
+            mine = [
+                _Unit(prep, i, text, lang, translation_route(lang, routing).model, "translation")
+                for i, (text, lang, _) in enumerate(prep.paragraphs)
+            ]
+            units += mine
+            wanted[id(prep)] = mine
+        self._translate_units(units)
+        out: dict[int, list[str]] = {}
+        for prep in live:
+            if id(prep) not in wanted:
+                continue
+            mine = wanted[id(prep)]
+            out[id(prep)] = [u.output for u in mine]
+            if "translation" in self.options.tasks:
+                self._record(prep, "translation", mine)
+                prep.result.translation_en = _join_paragraphs(prep, out[id(prep)])
+        return out
+
+    def _to_french(self, live: list[_Prepared], english: dict[int, list[str]]) -> dict[int, str]:
+        """The French text of each article: French paragraphs as they are, others translated."""
+        from .routing import summary_route
+
+        units: list[_Unit] = []
+        mine_by: dict[int, list[_Unit]] = {}
+        for prep in live:
+            mine = []
+            for index, (text, lang, _) in enumerate(prep.paragraphs):
+                route = summary_route(lang, self.options.routing)
+                if not route.to_french:
+                    mine.append(_Unit(prep, index, text, lang, None, "to_french"))
+                elif route.reuses_translation:
+                    source = english[id(prep)][index]
+                    mine.append(_Unit(prep, index, source, "en", route.to_french[-1], "to_french"))
+                else:
+                    mine.append(_Unit(prep, index, text, lang, route.to_french[0], "to_french"))
+            units += mine
+            mine_by[id(prep)] = mine
+        self._translate_units(units)
+        out = {}
+        for prep in live:
+            mine = mine_by[id(prep)]
+            if any(u.model for u in mine):
+                self._record(prep, "to_french", mine)
+            out[id(prep)] = _join_paragraphs(prep, [u.output for u in mine])
+        return out
+
+    def _translate_units(self, units: list[_Unit]) -> None:
+        """Translate every unit, batching all chunks of one model together."""
+        by_model: dict[str, list[_Unit]] = {}
+        for unit in units:
+            if unit.model is None:
+                unit.output = unit.text
+                continue
+            unit.chunks = self.runner("translation", unit.model).chunks(unit.text, unit.lang)
+            by_model.setdefault(unit.model, []).append(unit)
+        for model, group in by_model.items():
+            runner = self.runner("translation", model)
+            outputs, hits = runner.run([c.text for u in group for c in u.chunks])
+            position = 0
+            for unit in group:
+                n = len(unit.chunks)
+                outs = self._guard(runner, unit, list(outputs[position : position + n]))
+                unit.cached = all(hits[position : position + n])
+                position += n
+                unit.output = reassemble(unit.chunks, [o.text for o in outs])
+
+    def _record(self, prep: _Prepared, role: str, units: list[_Unit]) -> None:
+        """Chunk counts, models (by language) and cache state of one translation role."""
+        result = prep.result
+        result.chunks[role] = sum(len(u.chunks) for u in units)
+        result.cached[role] = all(u.cached for u in units)
+        for unit in sorted(units, key=lambda u: u.lang != prep.lang):  # the main language first
+            name = role if unit.lang == prep.lang or role not in result.models else f"{role}:{unit.lang}"
+            if name in result.models:
+                continue
+            if unit.model is None:
+                result.models[name] = {"id": None, "route": "passthrough", "lang": unit.lang}
+            else:
+                result.models[name] = {**self.runner("translation", unit.model).describe(), "lang": unit.lang}
+
+    def _guard(self, runner: TaskRunner, unit: _Unit, outs: list[Generated]) -> list[Generated]:
         """Retry suspicious chunks sentence by sentence; flag those that stay suspicious."""
-        for index, (chunk, out) in enumerate(zip(prep.translation_chunks, outs)):
+        for index, (chunk, out) in enumerate(zip(unit.chunks, outs)):
             problem = check_translation(chunk.text, out)
             if problem is None:
                 continue
             if len(chunk.parts) > 1:
                 parts, _ = runner.run(list(chunk.parts))
-                joined = Generated(" ".join(p.text for p in parts), any(p.truncated for p in parts))
+                outs[index] = Generated(" ".join(p.text for p in parts), any(p.truncated for p in parts))
                 retry = [check_translation(t, p) for t, p in zip(chunk.parts, parts)]
-                if not any(retry):
-                    outs[index] = joined
+                problem = next((r for r in retry if r), None)
+                if problem is None:
                     continue
-                outs[index] = joined
-                problem = next(r for r in retry if r)
-            prep.result.warnings.append(
+            unit.prep.result.warnings.append(
                 {
                     "kind": "incomplete_translation",
+                    "task": unit.role,
+                    "paragraph": unit.index,
                     "chunk": index,
-                    "paragraph": chunk.paragraph,
                     "reason": problem,
-                    "message": f"chunk {index + 1} of {len(outs)} may be incomplete: {problem}",
+                    "message": f"{unit.role} of chunk {index + 1} of {len(outs)} "
+                    f'("{chunk.text[:40]}...") may be incomplete: {problem}',
                 }
             )
         return outs
 
-    def _summarize(self, live: list[_Prepared]) -> None:
-        runner = self.runner("summary")
-        current = {id(p): [c.text for c in p.summary_chunks] for p in live}
+    # -- summary ---------------------------------------------------------------------------
+    def _summarize(self, live: list[_Prepared], french: dict[int, str]) -> None:
+        from .routing import summary_route
+
+        if not live:
+            return
+        runner = self.runner("summary", summary_route("fr", self.options.routing).summarizer)
+        current = {}
+        for prep in live:
+            chunks = runner.chunks(french[id(prep)], "fr")
+            current[id(prep)] = [c.text for c in chunks]
+            prep.result.chunks["summary"] = len(chunks)
+            prep.result.models["summary"] = runner.describe()
         all_cached = {id(p): True for p in live}
         pending = list(live)
         for depth in range(1, self.options.max_summary_rounds + 1):
@@ -350,7 +493,7 @@ class Summarizer:
                     prep.result.summary_fr = joined
                     continue
                 before = sum(runner.tokenizer.count(t) for t in inputs)
-                after_chunks = runner.chunks(joined)
+                after_chunks = runner.chunks(joined, "fr")
                 after = sum(c.tokens for c in after_chunks)
                 if after >= 0.9 * before or depth == self.options.max_summary_rounds:
                     # The model does not shorten (or the depth bound is reached): stop here
@@ -374,7 +517,16 @@ class Summarizer:
                 still.append(prep)
             pending = still
         for prep in live:
-            prep.result.cached["summary"] = all_cached[id(prep)]
+            prep.result.cached["summary"] = all_cached[id(prep)] and prep.result.cached.get("to_french", True)
+
+
+def _join_paragraphs(prep: _Prepared, texts: list[str]) -> str:
+    parts: list[str] = []
+    for index, ((_, _, separator), text) in enumerate(zip(prep.paragraphs, texts)):
+        parts.append(text.strip())
+        if index < len(texts) - 1:
+            parts.append(separator)
+    return "".join(parts).strip()
 
 
 class _Skip(InputError):

@@ -113,7 +113,7 @@ def test_missing_model_message_and_exit_code(tmp_path: Path) -> None:
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
-    assert "moussaKam/barthez-orangesum-abstract" in lines[0]
+    assert "Helsinki-NLP/opus-mt-fr-en" in lines[0]  # the first model the French seed needs
     assert "summarize models pull" in lines[0] and "local model folder" in lines[0]
     assert result.stdout == ""
 

@@ -1,0 +1,172 @@
+"""The CTranslate2 backend: a converted model, fed token strings from the light tokenizer.
+
+Neither torch nor transformers is imported here: the model is converted once (see
+``summarize/convert.py``, the only step that needs them), tokens come from
+``summarize.tokens.LightTokenizer``, and CTranslate2 loads in a fraction of a second.  The
+effective generation settings (``generation.py``) are mapped onto ``translate_batch`` so that
+greedy float32 output matches the transformers backend token for token (``tests/test_ct2.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..convert import METADATA_FILE, ensure_converted
+from ..errors import ModelError, UsageError
+from ..generation import Settings
+from ..models import ResolvedModel
+from ..tokens import LightTokenizer
+from . import EngineOptions, Generated
+from .hf import usable_threads
+
+# --dtype -> CTranslate2 compute type, per device ("auto": the fastest that stays accurate).
+_COMPUTE_TYPES = {
+    "cpu": {"auto": "int8", "float32": "float32", "bfloat16": "bfloat16", "int8": "int8"},
+    "cuda": {"auto": "float16", "float32": "float32", "bfloat16": "bfloat16", "int8": "int8_float16"},
+}
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """One output as token strings, and whether the model ended it itself."""
+
+    tokens: list[str]
+    ended: bool
+
+
+class CTranslate2Engine:
+    """Runs a converted seq2seq model with ``ctranslate2.Translator``."""
+
+    def __init__(self, model: ResolvedModel, options: EngineOptions, models_dir: Path | None = None) -> None:
+        import ctranslate2
+
+        self.model = model
+        device = _pick_device(ctranslate2, options.device)
+        compute_type = _COMPUTE_TYPES[device][options.dtype if options.dtype in _COMPUTE_TYPES[device] else "auto"]
+        folder = models_dir or getattr(options, "models_dir", None) or default_models_dir(model)
+        self.path = ensure_converted(model, Path(folder))
+        self.tokenizer = LightTokenizer(model.path)
+        metadata = json.loads((self.path / METADATA_FILE).read_text(encoding="utf-8"))
+        self._hf_vocabulary: list[str] = metadata["vocabulary"]
+        self._target_vocabulary = set(_read_vocabulary(self.path, "target"))
+        self._eos = str(json.loads((self.path / "config.json").read_text(encoding="utf-8"))["eos_token"])
+        try:
+            self.translator = ctranslate2.Translator(
+                str(self.path), device=device, compute_type=compute_type,
+                # One translation at a time, using every allowed core inside it: the pipeline
+                # sends one batch at a time.
+                inter_threads=1, intra_threads=usable_threads(options.threads) if device == "cpu" else 0,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"cannot load the CTranslate2 model {self.path}: {exc}",
+                             f"delete {self.path} to convert it again, or use --backend transformers") from exc
+        self.description = {"backend": "ctranslate2", "compute_type": str(self.translator.compute_type),
+                            "device": device}
+
+    def generate(self, texts: Sequence[str], settings: Settings,
+                 max_new_tokens: Sequence[int]) -> list[Generated]:
+        outputs = self.generate_tokens(texts, settings, max_new_tokens)
+        # The output cap was reached without an end token: the text was cut.
+        return [Generated(self.tokenizer.decode(o.tokens).strip(), not o.ended) for o in outputs]
+
+    def generate_tokens(self, texts: Sequence[str], settings: Settings,
+                        max_new_tokens: Sequence[int]) -> list[_Tokens]:
+        """Output tokens of ``texts`` (end token excluded), each cut at its own cap."""
+        params = settings.params
+        forced_eos = params.get("forced_eos_token_id") is not None
+        # transformers forces the end token in the last position when forced_eos_token_id is
+        # set: the model itself then writes at most cap - 1 tokens.
+        caps = [max(1, n - 1) if forced_eos else n for n in max_new_tokens]
+        source = [self.tokenizer.encode(settings.prefix + t) for t in texts]
+        prefix = self._forced_prefix(params)
+        options = self._options(params, max(caps))
+        results = self.translator.translate_batch(
+            source, target_prefix=[prefix] * len(source) if prefix else None, **options)
+        ends = set(options.get("end_token") or [self._eos])
+        outputs = []
+        for result, cap in zip(results, caps):
+            tokens = list(result.hypotheses[0])
+            stop = next((i for i, t in enumerate(tokens) if t in ends), None)
+            if stop is not None and stop < cap:
+                outputs.append(_Tokens(tokens[:stop], True))
+            else:
+                # Cut at this output's own cap, so that it does not depend on the other
+                # outputs of its batch (the cache key names the chunk alone).
+                outputs.append(_Tokens(tokens[:cap], False))
+        return outputs
+
+    # -- settings ------------------------------------------------------------------------
+    def _token(self, token_id: Any) -> str | None:
+        if isinstance(token_id, int) and 0 <= token_id < len(self._hf_vocabulary):
+            return self._hf_vocabulary[token_id]
+        return None
+
+    def _forced_prefix(self, params: Any) -> list[str]:
+        """The target-language token some models (mBART-50, NLLB) must start with."""
+        token = self._token(params.get("forced_bos_token_id"))
+        return [token] if token is not None else []
+
+    def _options(self, params: Any, cap: int) -> dict[str, Any]:
+        """``translate_batch`` keywords for the effective generation settings."""
+        sampling = bool(params.get("do_sample"))
+        options: dict[str, Any] = {
+            "beam_size": 1 if sampling else int(params.get("num_beams") or 1),
+            "max_decoding_length": cap,
+            "max_input_length": 0,  # chunks already fit the model; never cut an input
+            "return_end_token": True,  # to tell an output that ended from one that was cut
+            "length_penalty": float(params.get("length_penalty", 1.0)),
+            "repetition_penalty": float(params.get("repetition_penalty") or 1.0),
+            "no_repeat_ngram_size": int(params.get("no_repeat_ngram_size") or 0),
+        }
+        # transformers counts the decoder start token in min_length; CTranslate2 does not, and
+        # its default (1) would forbid an immediate end that transformers allows.
+        min_length = max(0, int(params.get("min_length") or 0) - 1)
+        options["min_decoding_length"] = min(min_length, cap)
+        if sampling:
+            options.update(sampling_topk=int(params.get("top_k") or 50),
+                           sampling_topp=float(params.get("top_p") or 1.0),
+                           sampling_temperature=float(params.get("temperature") or 1.0))
+        suppressed = []
+        for ids in params.get("bad_words_ids") or []:
+            tokens = [self._token(i) for i in ids]
+            # A sequence with a token the converted model does not have (Marian's <pad>)
+            # can never be generated: nothing to suppress.
+            if tokens and all(t is not None and t in self._target_vocabulary for t in tokens):
+                suppressed.append(tokens)
+        if suppressed:
+            options["suppress_sequences"] = suppressed
+        eos = params.get("eos_token_id")
+        ends = [self._token(i) for i in (eos if isinstance(eos, list) else [eos])] if eos is not None else []
+        ends = [t for t in ends if t is not None and t in self._target_vocabulary]
+        if ends:
+            options["end_token"] = ends
+        return options
+
+
+def default_models_dir(model: ResolvedModel) -> Path:
+    """The models dir a hub model was found in (``<dir>/models--org--name/snapshots/<commit>``)."""
+    path = model.path.resolve()
+    if path.parent.name == "snapshots" and path.parent.parent.name.startswith("models--"):
+        return path.parents[2]
+    return Path("models_cache")
+
+
+def _read_vocabulary(folder: Path, side: str) -> list[str]:
+    for name in (f"{side}_vocabulary.json", "shared_vocabulary.json"):
+        path = folder / name
+        if path.is_file():
+            return list(json.loads(path.read_text(encoding="utf-8")))
+    raise ModelError(f"no vocabulary in the CTranslate2 model {folder}", f"delete {folder} to convert it again")
+
+
+def _pick_device(ctranslate2: Any, requested: str) -> str:
+    has_cuda = ctranslate2.get_cuda_device_count() > 0
+    if requested == "auto":
+        return "cuda" if has_cuda else "cpu"
+    if requested == "cuda" and not has_cuda:
+        raise UsageError("--device cuda was asked for but no CUDA GPU is visible", "use --device cpu")
+    return requested
