@@ -391,47 +391,65 @@ def _size(n: float) -> str:
     return f"{n} B"
 
 
+LangsOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Comma-separated source languages, e.g. es,de [default: fr]."),
+]
+
+
+def _langs(value: str | None) -> list[str]:
+    from .routing import normalize_lang
+
+    return [normalize_lang(v) for v in (value or "fr").split(",") if v.strip()]
+
+
 @models_app.command("list")
-def models_list(models_dir: ModelsDirOpt = None) -> None:
-    """Show the models stored in the models dir, with their sizes, and the defaults' state."""
+def models_list(models_dir: ModelsDirOpt = None, lang: LangsOpt = None, config: ConfigOpt = None) -> None:
+    """Show the stored models with their sizes, and the routing in effect with what is missing."""
     with _edge():
-        from .models import (
-            DEFAULT_SUMMARY_MODEL,
-            DEFAULT_TRANSLATION_MODEL,
-            ModelRef,
-            find_local,
-            list_stored,
-        )
+        from .models import list_stored, model_status
+        from .routing import load_config, routes_for
 
         mdir = _models_dir(models_dir)
-        stored = list_stored(mdir)
-        for model in stored:
+        typer.echo(f"# stored in {mdir}")
+        for model in list_stored(mdir):
             typer.echo(
                 f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}"
             )
-        for role, model_id in (
-            ("summary", DEFAULT_SUMMARY_MODEL),
-            ("translation", DEFAULT_TRANSLATION_MODEL),
-        ):
-            if find_local(ModelRef(model_id), mdir) is None:
-                _err(f"default {role} model {model_id} is missing: summarize models pull {model_id}")
-        if not stored:
-            _err(f"no models in {mdir}; run `summarize models pull` on a connected machine")
+        typer.echo("# routing (language, role, model, state)")
+        missing = []
+        for source, role, model_id in routes_for(_langs(lang), load_config(config)):
+            state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
+            typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
+            if state == "missing":
+                missing.append(model_id)
+        if missing:
+            names = " ".join(dict.fromkeys(missing))
+            _err(f"{len(set(missing))} models missing: summarize models pull {names}")
 
 
 @models_app.command("pull")
 def models_pull(
     ids: Annotated[
-        list[str] | None, typer.Argument(help="Model ids [default: the two default models].")
+        list[str] | None,
+        typer.Argument(help="Model ids [default: what the languages of --lang need, French by default]."),
     ] = None,
+    lang: LangsOpt = None,
     models_dir: ModelsDirOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Download models (only the files the tool needs: config, tokenizer, safetensors weights)."""
+    """Download models: only the files the tool needs (config, tokenizer, safetensors weights)."""
     with _edge():
-        from .models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, ModelRef, pull
+        from .models import ModelRef, looks_like_path, pull
+        from .routing import load_config, models_for_langs
 
         mdir = _models_dir(models_dir)
-        for model_id in ids or [DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL]:
+        wanted = list(ids or []) + (
+            models_for_langs(_langs(lang), load_config(config)) if lang or not ids else []
+        )
+        for model_id in dict.fromkeys(wanted):
+            if looks_like_path(model_id):
+                continue  # a local folder needs no download
             path = pull(ModelRef(model_id), mdir)
             typer.echo(f"{model_id}\t{path}")
 

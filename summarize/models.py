@@ -228,6 +228,15 @@ def _short(exc: BaseException) -> str:
     return text[0][:160] if text else type(exc).__name__
 
 
+def model_status(model_id: str, models_dir: Path) -> str:
+    """ "stored", "local folder" or "missing", without downloading anything."""
+    if Path(model_id).expanduser().is_dir():
+        return "local folder"
+    if looks_like_path(model_id) or not _is_hub_id(model_id):
+        return "missing"
+    return "stored" if find_local(ModelRef(model_id), models_dir) else "missing"
+
+
 @dataclass(frozen=True)
 class StoredModel:
     id: str

@@ -332,6 +332,23 @@ def models_for_langs(langs: Iterable[str], config: RoutingConfig | None = None) 
     return list(needed)
 
 
+def routes_for(
+    langs: Iterable[str], config: RoutingConfig | None = None
+) -> list[tuple[str, str, str | None]]:
+    """(language, role, model) rows of the routing in effect, for ``summarize models list``.
+
+    Roles: ``translation`` (into English; model None for English, which passes through),
+    ``to_french`` (each step before summarising) and ``summary``.
+    """
+    rows: list[tuple[str, str, str | None]] = []
+    for lang in langs:
+        rows.append((lang, "translation", translation_route(lang, config).model))
+        route = summary_route(lang, config)
+        rows += [(lang, "to_french", model) for model in route.to_french]
+        rows.append((lang, "summary", route.summarizer))
+    return rows
+
+
 def default_config_path() -> Path:
     """The config file's default location, in the user config directory."""
     # Lazy import: platformdirs is only needed by runs that read the config.

@@ -1,0 +1,123 @@
+"""Any language in: each article takes the route of its language, and the record says which."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summarize.cli import app
+
+ARTICLES = {
+    "fr": "Le gouvernement a présenté mardi un nouveau plan pour les transports publics. Les syndicats "
+    "ont salué une avancée, mais ils attendent des précisions sur le financement des lignes rurales.",
+    "es": "El gobierno presentó el martes un nuevo plan para el transporte público. Los sindicatos "
+    "celebraron el avance, pero esperan más detalles sobre la financiación de las líneas rurales.",
+    "de": "Die Regierung hat am Dienstag einen neuen Plan für den öffentlichen Verkehr vorgestellt. Die "
+    "Gewerkschaften begrüßten den Schritt, erwarten aber Einzelheiten zur Finanzierung der Landlinien.",
+    "en": "The government unveiled a new plan for public transport on Tuesday. Unions welcomed the step, "
+    "but they are waiting for details on how rural lines will be funded.",
+}
+
+
+@pytest.fixture
+def routed(tiny: dict[str, Path], tmp_path: Path) -> dict[str, str]:
+    """Copies of the tiny Marian model registered under several language routes in a config file."""
+    names = ["fr-en", "es-en", "de-en", "es-fr", "de-fr", "en-fr"]
+    paths = {n: str(shutil.copytree(tiny["marian"], tmp_path / f"opus-{n}")) for n in names}
+    paths["summary"] = str(tiny["t5"])
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+[models]
+summary = "{paths["summary"]}"
+
+[models.translation]
+default = "{paths["fr-en"]}"
+
+[models.translation.by_lang]
+es = "{paths["es-en"]}"
+de = "{paths["de-en"]}"
+
+[models.to_french]
+default = "{paths["en-fr"]}"
+
+[models.to_french.by_lang]
+es = "{paths["es-fr"]}"
+de = "{paths["de-fr"]}"
+""",
+        encoding="utf-8",
+    )
+    paths["config"] = str(config)
+    return paths
+
+
+def _run(routed: dict[str, str], tmp_path: Path, articles: dict[str, str]) -> dict[str, dict]:
+    src = tmp_path / "articles.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in articles.items()),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["run", str(src), "--format", "jsonl", "--config", routed["config"]])
+    assert result.exit_code == 0, result.stderr
+    return {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+
+
+def test_each_language_takes_its_route(routed: dict[str, str], tmp_path: Path) -> None:
+    records = _run(routed, tmp_path, ARTICLES)
+    for lang in ARTICLES:
+        assert records[lang]["language"]["code"] == lang
+        assert records[lang]["summary_fr"]
+        assert records[lang]["models"]["summary"]["id"] == routed["summary"]
+    assert records["fr"]["models"]["translation"]["id"] == routed["fr-en"]
+    assert "to_french" not in records["fr"]["models"]  # French goes straight to the summariser
+    assert records["es"]["models"]["translation"]["id"] == routed["es-en"]
+    assert records["es"]["models"]["to_french"]["id"] == routed["es-fr"]
+    assert records["de"]["models"]["translation"]["id"] == routed["de-en"]
+    assert records["de"]["models"]["to_french"]["id"] == routed["de-fr"]
+    assert records["en"]["models"]["to_french"]["id"] == routed["en-fr"]
+
+
+def test_english_is_passed_through_without_a_model(routed: dict[str, str], tmp_path: Path) -> None:
+    record = _run(routed, tmp_path, {"en": ARTICLES["en"]})["en"]
+    assert record["translation_en"] == ARTICLES["en"]
+    assert record["models"]["translation"] == {"id": None, "route": "passthrough", "lang": "en"}
+    assert record["chunks"]["translation"] == 0
+
+
+def test_mixed_article_keeps_the_english_paragraph(routed: dict[str, str], tmp_path: Path) -> None:
+    quote = (
+        "In a statement, the minister said: we will keep every rural line open, and we will pay for "
+        "the new trains with the money saved on motorway contracts over the next ten years."
+    )
+    text = ARTICLES["fr"] + "\n\n" + quote + "\n\n" + ARTICLES["fr"].replace("mardi", "lundi")
+    record = _run(routed, tmp_path, {"mixed": text})["mixed"]
+    assert record["language"]["reason"] == "mixed"
+    assert record["language"]["paragraphs"] == ["fr", "en", "fr"]
+    paragraphs = record["translation_en"].split("\n\n")
+    assert len(paragraphs) == 3 and paragraphs[1] == quote
+    assert paragraphs[0] != ARTICLES["fr"]  # the French ones went through the model
+
+
+def test_source_lang_overrides_detection(routed: dict[str, str], tmp_path: Path) -> None:
+    src = tmp_path / "a.txt"
+    src.write_text(ARTICLES["es"], encoding="utf-8")
+    args = ["run", str(src), "--format", "jsonl", "--config", routed["config"], "--only", "translation"]
+    record = json.loads(CliRunner().invoke(app, [*args, "--source-lang", "de"]).stdout)
+    assert record["language"] == {"code": "de", "confidence": 1.0, "reliable": True, "reason": "given"}
+    assert record["models"]["translation"]["id"] == routed["de-en"]
+    bad = CliRunner().invoke(app, [*args, "--source-lang", "klingon"])
+    assert bad.exit_code == 2 and "ISO 639-1" in bad.stderr
+
+
+def test_models_list_shows_routing_and_what_is_missing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["models", "list", "--lang", "es,en", "--models-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert ["es", "translation", "Helsinki-NLP/opus-mt-es-en", "missing"] in rows
+    assert ["es", "to_french", "Helsinki-NLP/opus-mt-es-fr", "missing"] in rows
+    assert ["en", "translation", "-", "no model (passthrough)"] in rows
+    assert "summarize models pull" in result.stderr
