@@ -136,5 +136,6 @@ def test_help_imports_neither_torch_nor_transformers() -> None:
 def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     result = _invoke(["models", "list", "--models-dir", str(tmp_path)])
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "summarize models pull" in result.stderr
+    rows = [line.split("\t") for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert ["fr", "translation", "Helsinki-NLP/opus-mt-fr-en", "missing"] in rows
+    assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in result.stderr

@@ -1,0 +1,193 @@
+"""The cache key: a hit only when the same computation would run, a miss when anything changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarize import pipeline
+from summarize.cache import Cache
+from summarize.chunk import ChunkSettings
+from summarize.engines import EngineOptions
+from summarize.generation import Overrides
+from summarize.options import ChunkOptions, RunOptions
+from summarize.pipeline import Summarizer
+from summarize.read import Article
+from summarize.routing import RoutingConfig
+
+TEXT = (
+    "La Chine va étendre sa coopération internationale via sa station spatiale.\n\n"
+    "Selon M. Ji, l'espace extra-atmosphérique est le bien commun des peuples du monde entier.\n\n"
+    "La Chine est également favorable à des vols conjoints avec des astronautes étrangers."
+)
+
+
+@pytest.fixture
+def base(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
+    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
+    return RunOptions(routing=routing, source_lang="fr", models_dir=tmp_path / "models", cache_dir=tmp_path)
+
+
+def _run(options: RunOptions, tmp_path: Path, text: str = TEXT) -> tuple[Summarizer, list]:
+    cache = Cache.open(tmp_path / "outputs.sqlite3")
+    summarizer = Summarizer(options, cache)
+    results = list(summarizer.process([Article("a", "a.txt", text)]))
+    cache.close()
+    return summarizer, results
+
+
+def test_hit_when_nothing_changed(base: RunOptions, tmp_path: Path) -> None:
+    cold, first = _run(base, tmp_path)
+    assert cold.stats.hits == 0 and cold.stats.misses > 0
+    warm, second = _run(base, tmp_path)
+    assert warm.stats.misses == 0 and warm.stats.hits == cold.stats.misses
+    assert second[0].cached == {"translation": True, "summary": True}
+    assert (second[0].summary_fr, second[0].translation_en) == (first[0].summary_fr, first[0].translation_en)
+
+
+def _copy_model(src: Path, dst: Path) -> Path:
+    return Path(shutil.copytree(src, dst))
+
+
+CHANGES = {
+    "generation settings": lambda o, t, p: dataclasses.replace(
+        o, translation_overrides=Overrides(num_beams=1), summary_overrides=Overrides(num_beams=1)
+    ),
+    "chunker settings": lambda o, t, p: dataclasses.replace(
+        o, chunking=ChunkOptions(max_chunk_tokens=100)
+    ),
+    "dtype": lambda o, t, p: dataclasses.replace(o, engine=EngineOptions(dtype="int8")),
+    "model": lambda o, t, p: dataclasses.replace(
+        o,
+        routing=RoutingConfig(
+            summary_model=str(_copy_model(t["barthez"], p / "other-summary")),
+            translation_model=str(_copy_model(t["marian"], p / "other-marian")),
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_miss_when_one_thing_changes(
+    base: RunOptions, tmp_path: Path, tiny: dict[str, Path], change: str
+) -> None:
+    _run(base, tmp_path)
+    options = CHANGES[change](base, tiny, tmp_path)
+    changed, _ = _run(options, tmp_path)
+    (tmp_path / "fresh").mkdir()
+    fresh, _ = _run(options, tmp_path / "fresh")
+    # Nothing the first run stored is reused: the run costs what it costs on an empty cache.
+    assert (changed.stats.hits, changed.stats.misses) == (fresh.stats.hits, fresh.stats.misses), change
+
+
+def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
+    folder = _copy_model(tiny["marian"], tmp_path / "m")
+    options = dataclasses.replace(
+        base, routing=dataclasses.replace(base.routing, translation_model=str(folder))
+    )
+    options = dataclasses.replace(options, tasks=("translation",))
+    _run(options, tmp_path)
+    weights = folder / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-3] ^= 1  # one bit of one weight
+    weights.write_bytes(bytes(data))
+    again, _ = _run(options, tmp_path)
+    assert again.stats.hits == 0
+
+
+def test_miss_when_the_tokenizer_changes(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
+    folder = _copy_model(tiny["marian"], tmp_path / "m")
+    options = dataclasses.replace(
+        base, routing=dataclasses.replace(base.routing, translation_model=str(folder))
+    )
+    options = dataclasses.replace(options, tasks=("translation",))
+    _run(options, tmp_path)
+    vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    vocab["<extra>"] = len(vocab)
+    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    again, _ = _run(options, tmp_path)
+    assert again.stats.hits == 0
+
+
+def test_miss_when_the_key_format_changes(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run(base, tmp_path)
+    monkeypatch.setattr(pipeline, "KEY_FORMAT", pipeline.KEY_FORMAT + 1)
+    again, _ = _run(base, tmp_path)
+    assert again.stats.hits == 0
+
+
+def test_task_is_part_of_the_key(base: RunOptions, tmp_path: Path) -> None:
+    summarizer = Summarizer(base)
+    runner_t = summarizer.runner("translation", base.routing.translation_model)
+    runner_s = summarizer.runner("summary", base.routing.translation_model)  # same model, other task
+    assert runner_t.signature()["task"] != runner_s.signature()["task"]
+    assert runner_t.signature() != runner_s.signature()
+
+
+def test_editing_one_paragraph_recomputes_only_its_chunks(base: RunOptions, tmp_path: Path) -> None:
+    options = dataclasses.replace(base, tasks=("translation",))
+    cold, _ = _run(options, tmp_path)
+    edited = TEXT.replace("vols conjoints", "vols communs")
+    warm, _ = _run(options, tmp_path, edited)
+    assert warm.stats.misses == 1 and warm.stats.hits == cold.stats.misses - 1
+
+
+def test_same_paragraph_in_two_articles_is_computed_once(base: RunOptions, tmp_path: Path) -> None:
+    options = dataclasses.replace(base, tasks=("translation",))
+    summarizer = Summarizer(options, Cache.open(tmp_path / "c.sqlite3"))
+    list(summarizer.process([Article("a", "a", TEXT), Article("b", "b", TEXT.split("\n\n")[0])]))
+    list(summarizer.process([Article("c", "c", TEXT.split("\n\n")[0])]))
+    assert summarizer.stats.misses == 3  # three paragraphs, each once
+
+
+def test_chunk_settings_are_part_of_the_signature(base: RunOptions) -> None:
+    signature = Summarizer(base).runner("translation", base.routing.translation_model).signature()
+    assert set(signature) >= {
+        "key_format",
+        "version",
+        "task",
+        "model",
+        "tokenizer",
+        "generation",
+        "chunker",
+        "engine",
+    }
+    assert signature["chunker"]["budget"] == ChunkSettings(512, 64, False).budget
+
+
+def test_warm_cli_run_imports_no_torch(tiny: dict[str, Path], tmp_path: Path) -> None:
+    seed = Path(__file__).resolve().parent.parent / "seeds"
+    args = [
+        "run",
+        str(seed),
+        "--format",
+        "jsonl",
+        "--summary-model",
+        str(tiny["t5"]),
+        "--translation-model",
+        str(tiny["marian"]),
+        "--cache-dir",
+        str(tmp_path),
+    ]
+    code = (
+        "import sys; from summarize.cli import main\n"
+        f"sys.argv = ['summarize'] + {args!r}\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules), code, file=sys.stderr)"
+    )
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert cold.stderr.strip().endswith("['torch', 'transformers'] 0"), cold.stderr
+    assert warm.stderr.strip().endswith("[] 0"), warm.stderr
+    assert json.loads(warm.stdout)["cached"] == {"translation": True, "summary": True}
+    assert json.loads(warm.stdout)["summary_fr"] == json.loads(cold.stdout)["summary_fr"]
