@@ -200,7 +200,10 @@ def run(
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads [default: the cores this process may use].")
     ] = None,
-    batch_tokens: Annotated[int, typer.Option(min=16, help="Padded input tokens per model batch.")] = 4096,
+    batch_tokens: Annotated[
+        int, typer.Option(min=16, help="Padded input tokens per model batch (chunks are sorted by length).")
+    ] = 4096,
+    batch_size: Annotated[int, typer.Option(min=1, help="Most chunks per model batch.")] = 32,
     cache_dir: CacheDirOpt = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[
@@ -261,6 +264,7 @@ def run(
                 backend="transformers", dtype=dtype.value, device=device.value, threads=threads
             ),
             batch_tokens=batch_tokens,
+            max_batch_size=batch_size,
             cache_dir=None if no_cache else _cache_path(cache_dir, mdir).parent,
             refresh=refresh,
             keep_boilerplate=keep_boilerplate,
@@ -298,9 +302,20 @@ def _open_cache(options: object) -> object:
     if cache_dir is None:
         return None
     cache = Cache.open(Path(cache_dir) / "outputs.sqlite3")
-    for warning in cache.warnings:
-        _err(f"warning: {warning}")
+    _cache_warnings(cache, 0)
     return cache
+
+
+def _cache_warnings(cache: object, shown: int) -> int:
+    """Print the cache's warnings from number ``shown`` on; return how many are printed now.
+
+    The cache turns itself off mid-run (a full disk, a read-only folder met at the first
+    write) with a warning: the user must see it, not only the warnings of opening.
+    """
+    warnings = getattr(cache, "warnings", None) or []
+    for warning in warnings[shown:]:
+        _err(f"warning: {warning}")
+    return len(warnings)
 
 
 def _run(items: object, options: object, fmt: str, output_dir: Path | None, verbose: bool) -> int:
@@ -314,11 +329,13 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
     writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
     progress = sys.stderr.isatty()
     done = failed = 0
+    shown = len(getattr(cache, "warnings", None) or [])
     try:
         for result in summarizer.process(items):  # type: ignore[arg-type]
             done += 1
             record = to_record(result)
             writer.write(record)
+            shown = _cache_warnings(cache, shown)
             if result.failed:
                 failed += 1
                 err = result.error or {}
@@ -330,13 +347,16 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
                 sys.stderr.write(f"\r{done} done, {failed} failed ")
                 sys.stderr.flush()
     finally:
-        if isinstance(writer, StreamWriter):
-            writer.close()
-        if progress and done:
-            sys.stderr.write("\n")
-        if cache is not None:
-            cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
-            cache.close()  # type: ignore[attr-defined]
+        try:
+            if isinstance(writer, StreamWriter):
+                writer.close()  # may meet a closed pipe again: the cache is still closed below
+            if progress and done:
+                sys.stderr.write("\n")
+        finally:
+            if cache is not None:
+                cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
+                cache.close()  # type: ignore[attr-defined]
+                _cache_warnings(cache, shown)
     if verbose:
         for name, signature in summarizer.signatures().items():
             _err(f"signature {name}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")

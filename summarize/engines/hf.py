@@ -97,6 +97,8 @@ class TransformersEngine:
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         with torch.inference_mode(), _quiet():
             out = self.model.generate(**inputs, generation_config=config)
+        # A model with forced_eos_token_id ends on EOS at its cap, so only an end token before
+        # the last position means the output finished by itself.
         # Cut every output at its own cap, so that a chunk's output does not depend on the
         # other chunks of its batch (the cache key names the chunk alone).
         start = 1 if self.model.config.is_encoder_decoder else inputs["input_ids"].shape[1]
@@ -105,7 +107,7 @@ class TransformersEngine:
         stops = set(eos if isinstance(eos, list) else [eos])
         texts_out = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
         return [
-            Generated(text.strip(), len(row) >= n and not stops.intersection(row))
+            Generated(text.strip(), len(row) >= n and not stops.intersection(row[:-1]))
             for text, row, n in zip(texts_out, rows, max_new_tokens)
         ]
 
@@ -120,18 +122,29 @@ def _pick_device(torch: Any, requested: str) -> str:
 
 def _load_error(model: ResolvedModel, exc: Exception) -> ModelError:
     text = str(exc)
+    # A local folder cannot be pulled: the way out is to save it again.
+    again = (
+        f"pull again: summarize models pull {model.id}"
+        if model.revision != "local"
+        else "save the model again with save_pretrained"
+    )
     if "weights_only" in text or "Unsupported global" in text:
         return ModelError(
             f"refused to load {model.path}: its pytorch_model.bin needs more than plain tensors",
             "use a checkpoint with model.safetensors (pickle code is never run)",
         )
+    if "custom code" in text or "trust_remote_code" in text:
+        return ModelError(
+            f"refused to load {model.path}: it needs Python code shipped with the model",
+            "summarize never runs model code (trust_remote_code); use a model transformers supports",
+        )
     if "safetensors" in text.lower() or "header" in text.lower() or "incomplete" in text.lower():
         return ModelError(
             f"the weights of {model.id} in {model.path} are damaged or incomplete",
-            f"verify the files or pull again: summarize models pull {model.id}",
+            f"verify the files or {again}",
         )
     first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
     return ModelError(
         f"cannot load {model.id} from {model.path}: {first}",
-        f"verify the folder or pull again: summarize models pull {model.id}",
+        f"verify the folder or {again}",
     )
