@@ -83,8 +83,12 @@ def _best_cut(text: str) -> tuple[int, str]:
             return min(cuts, key=lambda c: abs(c - middle)), " "
     cut = middle
     # Keep combining marks with their base character.
-    while 0 < cut < len(text) - 1 and _is_combining(text[cut]):
+    while 0 < cut < len(text) - 1 and cut - middle < 32 and _is_combining(text[cut]):
         cut += 1
+    if _is_combining(text[cut]):
+        # A run of marks longer than any real letter has ("Zalgo" text): cut inside it, in the
+        # middle, or the recursion would peel one character per level and overflow the stack.
+        cut = middle
     return cut, ""
 
 

@@ -272,7 +272,7 @@ def run(
         items = iter_articles(
             inputs,
             ReadOptions(encoding=encoding, max_bytes=max_bytes),
-            read_stdin=lambda: sys.stdin.buffer.read(),
+            read_stdin=lambda: sys.stdin.buffer.read(max_bytes + 1),  # never more than the cap
         )
         if show_clean:
             _show_clean(items, options, fmt.value)

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from .pipeline import ArticleResult
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 MAX_NAME = 120
 
 
@@ -23,7 +24,25 @@ def to_record(result: ArticleResult) -> dict[str, Any]:
     record = asdict(result)
     if record["error"] is None:
         del record["error"]
-    return record
+    return _scrub(record)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with lone surrogates replaced by U+FFFD.
+
+    They come from file names that are not UTF-8 and from ``"\\ud800"`` escapes in JSON input,
+    and no UTF-8 stream can encode them: left in, one such id would stop the whole run.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def format_text(record: dict[str, Any]) -> str:
@@ -77,6 +96,9 @@ def safe_name(name: str) -> str:
     """A file name made from untrusted ``name`` that cannot leave its folder."""
     text = unicodedata.normalize("NFKC", name.replace("\0", ""))
     text = _UNSAFE.sub("_", text).strip("._-") or "article"
+    if _RESERVED.match(text):
+        # CON, NUL, COM1... name devices on Windows, with any extension: never a file there.
+        text = "_" + text
     if len(text.encode("utf-8")) > MAX_NAME or text != name:
         # Keep names unique when sanitising or shortening made two inputs look alike.
         digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
@@ -95,13 +117,17 @@ class DirectoryWriter:
     def path_for(self, ident: str) -> Path:
         base = safe_name(ident)
         name, n = base, 1
-        while name in self.used:
+        # Compared case-folded: on a case-insensitive disk (macOS, Windows) "A" and "a" are one file.
+        while name.casefold() in self.used:
             n += 1
             name = f"{base}-{n}"
-        self.used.add(name)
+        self.used.add(name.casefold())
         suffix = ".txt" if self.fmt == "text" else ".json"
-        path = (self.folder / (name + suffix)).resolve()
-        if path.parent != self.folder.resolve():  # belt and braces: safe_name already prevents it
+        # Only the folder is resolved: resolving the file would follow a symlink planted under
+        # that name, whereas os.replace replaces the link itself.
+        folder = self.folder.resolve()
+        path = folder / (name + suffix)
+        if path.parent != folder:  # belt and braces: safe_name already prevents it
             raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
         return path
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from .errors import InputError
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 DEFAULT_MAX_BYTES = 50_000_000
+# Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's starts with UTF-16 LE's).
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+# What surrogateescape makes of bytes that are not UTF-8; strict decoding never yields these.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,21 @@ def decode(data: bytes, encoding: str | None) -> str:
     """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8."""
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
+        # UTF-32 first: its little-endian BOM starts with UTF-16's.
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if data.startswith(bom):
-            return data.decode(name)
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError as exc:  # a truncated or damaged file behind a valid BOM
+                raise EncodingInputError(
+                    f"not valid {name.removesuffix('-sig').upper()} after its byte-order mark "
+                    f"(byte {exc.start})",
+                    "check the file, or pass --encoding",
+                ) from exc
     if encoding:
         try:
             return data.decode(encoding)
@@ -193,6 +208,13 @@ def _from_bytes(
         return
     try:
         text = decode(data, options.encoding)
+    except EncodingInputError as exc:
+        if suffix != ".jsonl" or options.encoding or data.startswith(_WIDE_BOMS):
+            yield ReadFailure(name, source, exc)
+            return
+        # One line of bad bytes must not cost the other lines: each line is judged on its own
+        # (the bytes that are not UTF-8 become lone surrogates, which _from_jsonl reports).
+        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
     except InputError as exc:
         yield ReadFailure(name, source, exc)
         return
@@ -216,24 +238,42 @@ def _looks_like_jsonl(text: str) -> bool:
     line = text.lstrip().split("\n", 1)[0]
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python allows
         return False
 
 
 def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a JSON Lines record: splitlines() would also break at U+2028, U+0085 and
+    # other characters that JSON strings may hold raw (our own output does).
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
+        if _ESCAPED_BYTES.search(line):
             yield ReadFailure(
                 f"{name}-{number}",
                 where,
-                InputError(
-                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "fix or remove that line"
+                EncodingInputError(
+                    f"{where}: not valid UTF-8", "fix that line, or pass --encoding (for example latin-1)"
                 ),
+            )
+            continue
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            # Not only JSONDecodeError: an over-long integer is a plain ValueError, and nesting
+            # deeper than Python allows a RecursionError.
+            why = (
+                f"{exc.msg} at column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else "nested too deeply"
+                if isinstance(exc, RecursionError)
+                else str(exc)[:80]
+            )
+            yield ReadFailure(
+                f"{name}-{number}",
+                where,
+                InputError(f"{where}: not valid JSON ({why})", "fix or remove that line"),
             )
             continue
         body = obj.get("text") if isinstance(obj, dict) else None

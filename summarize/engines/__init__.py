@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from ..errors import UsageError
@@ -34,6 +35,7 @@ class EngineOptions:
     dtype: str = "float32"
     device: str = "cpu"
     threads: int | None = None
+    models_dir: Path | None = None  # where converted (CTranslate2) models are kept
 
 
 @dataclass(frozen=True)
@@ -57,26 +59,28 @@ class Engine(Protocol):
         ...
 
 
-def pick_backend(requested: str, model_type: str, device: str) -> str:
+def pick_backend(requested: str, model_type: str, device: str, dtype: str = "auto") -> str:
     """The backend ``--backend auto`` means for a model: CTranslate2 on the CPU where it can.
 
-    CTranslate2 is faster on a CPU (int8) and starts without torch; on a GPU, and for model
-    families its converter does not handle, the transformers backend runs the model.
+    CTranslate2 is faster on a CPU (int8) and starts without torch; on a GPU, for model
+    families its converter does not handle, and for a ``dtype`` this CTranslate2 build cannot
+    compute on this CPU (bfloat16 on most builds), the transformers backend runs the model.
     """
     if requested != "auto":
         return requested
     from ..convert import supports_ctranslate2
 
-    if not supports_ctranslate2(model_type):
+    if not supports_ctranslate2(model_type) or device not in ("cpu", "auto"):
         return "transformers"
-    if device == "auto":
-        try:  # torch-free, unlike torch.cuda.is_available()
-            import ctranslate2
+    try:  # torch-free, unlike torch.cuda.is_available()
+        import ctranslate2
+    except ImportError:
+        return "transformers"
+    if device == "auto" and ctranslate2.get_cuda_device_count() > 0:
+        return "transformers"
+    from .ct2 import dtype_supported
 
-            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-        except ImportError:
-            return "transformers"
-    return "ctranslate2" if device == "cpu" else "transformers"
+    return "ctranslate2" if dtype_supported(dtype, "cpu") else "transformers"
 
 
 def load_engine(model: ResolvedModel, options: EngineOptions) -> Engine:
