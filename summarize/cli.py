@@ -49,7 +49,9 @@ class Format(StrEnum):
 
 
 class Backend(StrEnum):
+    auto = "auto"
     transformers = "transformers"
+    ctranslate2 = "ctranslate2"
 
 
 class DType(StrEnum):
@@ -195,7 +197,16 @@ def run(
         int | None,
         typer.Option(min=1, help="Cap on tokens per translated chunk [default: room for the whole chunk]."),
     ] = None,
-    dtype: Annotated[DType, typer.Option(help="Weights precision.")] = DType.auto,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            help="Inference engine. auto: CTranslate2 on the CPU for the families it supports "
+            "(converted once into the models dir), else transformers."
+        ),
+    ] = Backend.auto,
+    dtype: Annotated[
+        DType, typer.Option(help="Precision. auto: int8 on the CPU, bfloat16/float16 on a GPU.")
+    ] = DType.auto,
     device: Annotated[Device, typer.Option(help="Where models run.")] = Device.cpu,
     threads: Annotated[
         int | None, typer.Option(min=1, help="CPU threads [default: the cores this process may use].")
@@ -261,7 +272,7 @@ def run(
             summary_overrides=Overrides(num_beams=beams, max_new_tokens=max_summary_tokens),
             translation_overrides=Overrides(num_beams=beams, max_new_tokens=max_translation_tokens),
             engine=EngineOptions(
-                backend="transformers", dtype=dtype.value, device=device.value, threads=threads
+                backend=backend.value, dtype=dtype.value, device=device.value, threads=threads
             ),
             batch_tokens=batch_tokens,
             max_batch_size=batch_size,

@@ -38,6 +38,7 @@ from .models import ResolvedModel, read_json
 # Bump when the conversion below changes what it writes: older conversions are then redone.
 CONVERSION_FORMAT = 1
 METADATA_FILE = "summarize.json"
+STALE_SECONDS = 6 * 3600  # a temporary conversion folder this old belongs to a dead process
 # model_type values (config.json) that the converter handles and that the tests cover.
 SUPPORTED_MODEL_TYPES = frozenset({"marian", "bart", "mbart", "t5", "mt5", "m2m_100"})
 # mBART is pre-norm, BART post-norm; transformers 5 configs no longer say so.
@@ -65,18 +66,22 @@ def is_converted(folder: Path) -> bool:
 def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str | None = None) -> Path:
     """The converted model's folder, converting ``model`` first if it never was.
 
-    The weights are kept in float32 unless ``quantization`` says otherwise; CTranslate2 then
-    quantizes at load time to the compute type asked for.  The conversion is written to a
-    temporary folder beside the target and renamed into place, so that a crash or a second
-    process converting at the same time never leaves a half-written model under the real name.
+    The weights are stored in float32, or in ``quantization`` ("int8": what the engine asks
+    for when it computes in int8, see ``engines/ct2.py``); CTranslate2 converts them at load
+    time to the compute type asked for.  The conversion is written to a temporary folder
+    beside the target and renamed into place, so that a crash or a second process converting
+    at the same time never leaves a half-written model under the real name.
     """
     target = converted_path(model, models_dir, quantization)
     if is_converted(target):
         return target
     if not supports_ctranslate2(model.model_type):
-        raise ModelError(f"CTranslate2 cannot run {model.id} (model type {model.model_type!r})",
-                         "use --backend transformers (or auto)")
+        raise ModelError(
+            f"CTranslate2 cannot run {model.id} (model type {model.model_type!r})",
+            "use --backend transformers (or auto)",
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         out = work / "model"
@@ -90,12 +95,26 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
     except ModelError:
         raise
     except Exception as exc:  # the converter raises many kinds; each means "not converted"
-        text = str(exc).strip().splitlines()
-        raise ModelError(f"cannot convert {model.id} to CTranslate2: {text[0][:200] if text else type(exc).__name__}",
-                         "use --backend transformers, or verify the model folder") from exc
+        # Conversion loads the checkpoint with transformers: explain its failures the same way
+        # (damaged weights, pickle refused, model code refused) as the transformers backend.
+        from .engines.hf import load_error
+
+        raise load_error(model, exc) from exc
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _remove_stale(target: Path) -> None:
+    """Delete what a killed conversion of ``target`` left behind (a conversion takes minutes)."""
+    import time
+
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        try:
+            if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _convert(model: ResolvedModel, out: Path, quantization: str | None) -> None:
@@ -163,8 +182,13 @@ def _make_converter(folder: Path) -> Any:
         def load_model(self, model_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
             kwargs["dtype"] = torch.float32  # kept in float32 on disk; quantized at load time
             has_safetensors = any(folder.glob("*.safetensors"))
-            net = model_class.from_pretrained(model_name_or_path, local_files_only=True,
-                                              use_safetensors=has_safetensors, weights_only=True, **kwargs)
+            net = model_class.from_pretrained(
+                model_name_or_path,
+                local_files_only=True,
+                use_safetensors=has_safetensors,
+                weights_only=True,
+                **kwargs,
+            )
             config = net.config
             model_type = getattr(config, "model_type", "")
             if model_type in _NORMALIZE_BEFORE and not hasattr(config, "normalize_before"):
@@ -196,9 +220,12 @@ def _reorder_vocabulary(net: Any, order: list[int]) -> None:
     size = len(order)
     seen: set[int] = set()
     with torch.no_grad():
-        for module in (net.get_input_embeddings(), net.get_output_embeddings(),
-                       getattr(net.get_encoder(), "embed_tokens", None),
-                       getattr(net.get_decoder(), "embed_tokens", None)):
+        for module in (
+            net.get_input_embeddings(),
+            net.get_output_embeddings(),
+            getattr(net.get_encoder(), "embed_tokens", None),
+            getattr(net.get_decoder(), "embed_tokens", None),
+        ):
             weight = getattr(module, "weight", None)
             # Tied weights are one tensor: permute it once.
             if weight is None or id(weight) in seen or weight.shape[0] != size:

@@ -8,6 +8,7 @@ order, so that a long batch of articles streams results while memory stays bound
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from .chunk import Chunk, ChunkSettings, make_chunks
-from .engines import Engine, Generated, load_engine
+from .engines import Engine, EngineOptions, Generated, load_engine, pick_backend
 from .errors import InputError, SummarizeError
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
@@ -81,11 +82,12 @@ class TaskRunner:
         self.cache = cache
         self.stats = stats
         self._engine: Engine | None = None
+        self.engine_options = resolve_engine_options(options, self.model)
 
     # -- reproducibility -------------------------------------------------------------------
     def signature(self) -> dict[str, Any]:
         """What decides this task's outputs; the cache key is this plus the chunk text."""
-        engine = self.options.engine
+        engine = self.engine_options
         return {
             "key_format": KEY_FORMAT,
             "version": __version__,
@@ -104,9 +106,10 @@ class TaskRunner:
 
     def describe(self) -> dict[str, str]:
         out = dict(self.model.describe())
-        out.update({"backend": self.options.engine.backend, "dtype": self.options.engine.dtype})
-        if self._engine is not None:
-            out.update(self._engine.description)
+        # Only what was decided up front: the record must not depend on whether this process
+        # happened to load the engine or was served from the cache.
+        engine = self.engine_options
+        out.update({"backend": engine.backend, "dtype": engine.dtype, "device": engine.device})
         return out
 
     # -- work ------------------------------------------------------------------------------
@@ -167,8 +170,28 @@ class TaskRunner:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = load_engine(self.model, self.options.engine)
+            self._engine = load_engine(self.model, self.engine_options)
         return self._engine
+
+
+def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineOptions:
+    """What ``auto`` means for this model: the backend and dtype that will really run.
+
+    On the CPU that is CTranslate2 (for the families it converts) in int8, which copies as
+    exactly as float32 on the copy model (benchmarks/int8_fidelity.py); the cache key and the
+    record name the resolved pair, never "auto".
+    """
+    engine = options.engine
+    backend = pick_backend(engine.backend, model.model_type, engine.device, engine.dtype)
+    dtype = engine.dtype
+    if dtype == "auto":
+        if engine.device == "cuda":
+            dtype = "float16" if backend == "ctranslate2" else "bfloat16"
+        elif engine.device == "cpu" or backend == "ctranslate2":
+            dtype = "int8"
+        else:  # transformers with --device auto may land on a GPU, where int8 does not run
+            dtype = "float32"
+    return dataclasses.replace(engine, backend=backend, dtype=dtype, models_dir=options.models_dir)
 
 
 def _encode_value(out: Generated) -> str:

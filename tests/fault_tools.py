@@ -38,7 +38,20 @@ REPO = Path(__file__).resolve().parent.parent
 # Tiny model, one greedy token per chunk, one thread: the pipeline, cache and I/O run for real
 # while generation costs next to nothing.  One thread matters: torch's default (every core)
 # spins on a busy machine and makes each tiny matmul take milliseconds.
-FAST = ["--only", "translation", "--source-lang", "fr", "--beams", "1", "--threads", "1"]
+# The transformers backend: these tests are about its loader, and its slower runs give the
+# kill tests time to land mid-run (CTranslate2 finishes a tiny model before a signal arrives).
+FAST = [
+    "--only",
+    "translation",
+    "--source-lang",
+    "fr",
+    "--beams",
+    "1",
+    "--threads",
+    "1",
+    "--backend",
+    "transformers",
+]
 WORDS = (
     "conseil municipal budget école hôpital route gare marché tribunal musée stade port "
     "usine ferme forêt rivière pont mairie préfecture région"

@@ -72,7 +72,7 @@ class TransformersEngine:
                     dtype=torch.bfloat16 if dtype == "bfloat16" else torch.float32,
                 )
         except Exception as exc:  # a library error: turn it into one line with a way out
-            raise _load_error(model, exc) from exc
+            raise load_error(model, exc) from exc
         net.eval()
         if dtype == "int8":
             if self.device != "cpu":
@@ -120,7 +120,8 @@ def _pick_device(torch: Any, requested: str) -> str:
     return requested
 
 
-def _load_error(model: ResolvedModel, exc: Exception) -> ModelError:
+def load_error(model: ResolvedModel, exc: Exception) -> ModelError:
+    """One line, with the way out, for a checkpoint that transformers could not load."""
     text = str(exc)
     # A local folder cannot be pulled: the way out is to save it again.
     again = (
