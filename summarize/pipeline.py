@@ -9,6 +9,7 @@ order, so that a long batch of articles streams results while memory stays bound
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from .segment import segment
 from .tokens import LightTokenizer
 
 KEY_FORMAT = 1
+# Detection results are cached too; change this when the detector or its settings change.
+DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.
 DEFAULT_SOURCE_LANG = "fr"
 
@@ -195,14 +198,10 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
 
 
 def _encode_value(out: Generated) -> str:
-    import json
-
     return json.dumps({"text": out.text, "truncated": out.truncated}, ensure_ascii=False)
 
 
 def _decode_value(value: str) -> Generated:
-    import json
-
     data = json.loads(value)
     return Generated(str(data["text"]), bool(data.get("truncated", False)))
 
@@ -326,8 +325,6 @@ class Summarizer:
 
     def _detect(self, prep: _Prepared) -> None:
         """The article's language, and each paragraph's when the article mixes languages."""
-        from .lang import LanguageDetector
-
         result = prep.result
         paragraphs = segment(prep.body)
         if self.options.source_lang:
@@ -335,34 +332,59 @@ class Summarizer:
             result.language = {"code": lang, "confidence": 1.0, "reliable": True, "reason": "given"}
             langs = [lang] * len(paragraphs)
         else:
-            if self._detector is None:
-                self._detector = LanguageDetector()
-            found = self._detector.detect(prep.body)
-            lang = found.lang or DEFAULT_SOURCE_LANG
-            result.language = {
-                "code": lang,
-                "confidence": round(found.confidence, 3),
-                "reliable": found.reliable,
-                "reason": found.reason if found.lang else "unknown",
-            }
-            if not found.reliable and found.reason != "mixed":
-                result.warnings.append(
-                    {
-                        "kind": "language_uncertain",
-                        "message": f"language {'unknown' if found.lang is None else found.reason}: "
-                        f"took it as {lang}; pass --source-lang to say which",
-                    }
-                )
-            langs = [lang] * len(paragraphs)
-            if found.reason == "mixed":
-                per = self._detector.detect_paragraphs([p.text for p in paragraphs])
-                langs = [d.lang or lang for d in per]
-                result.language["paragraphs"] = langs
+            language, warning = self._detected([p.text for p in paragraphs], prep.body)
+            result.language = language
+            lang = language["code"]
+            if warning:
+                result.warnings.append(warning)
+            langs = language.get("paragraphs") or [lang] * len(paragraphs)
         prep.lang = lang
         prep.paragraphs = [
             (para.text, plang, "\n\n" if para.separator.count("\n") >= 2 else "\n")
             for para, plang in zip(paragraphs, langs)
         ]
+
+    def _detected(self, paragraphs: list[str], body: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Detection of ``body``, from the cache when it was seen before.
+
+        Loading the detector's model costs most of a second, so an all-hit run must not.
+        """
+        from .cache import make_key
+
+        digest, key_json = make_key(
+            {"key_format": KEY_FORMAT, "task": "language", "detector": DETECTOR_SIGNATURE, "text": body}
+        )
+        if self.cache is not None and not self.options.refresh:
+            stored = self.cache.get_many([digest]).get(digest)
+            if stored is not None:
+                data = json.loads(stored)
+                return data["language"], data["warning"]
+        from .lang import LanguageDetector
+
+        if self._detector is None:
+            self._detector = LanguageDetector()
+        found = self._detector.detect(body)
+        lang = found.lang or DEFAULT_SOURCE_LANG
+        language: dict[str, Any] = {
+            "code": lang,
+            "confidence": round(found.confidence, 3),
+            "reliable": found.reliable,
+            "reason": found.reason if found.lang else "unknown",
+        }
+        warning = None
+        if not found.reliable and found.reason != "mixed":
+            warning = {
+                "kind": "language_uncertain",
+                "message": f"language {'unknown' if found.lang is None else found.reason}: "
+                f"took it as {lang}; pass --source-lang to say which",
+            }
+        if found.reason == "mixed":
+            per = self._detector.detect_paragraphs(paragraphs)
+            language["paragraphs"] = [d.lang or lang for d in per]
+        if self.cache is not None:
+            value = json.dumps({"language": language, "warning": warning}, ensure_ascii=False)
+            self.cache.put_many([(digest, key_json, value)])
+        return language, warning
 
     # -- translation ---------------------------------------------------------------------
     def _to_english(self, live: list[_Prepared]) -> dict[int, list[str]]:
