@@ -125,37 +125,52 @@ def make_chunks(
         return count(prefix + text)
 
     budget = settings.budget
+    overhead = measure("")
     chunks: list[Chunk] = []
-    group: list[_Piece] = []
+    group: list[tuple[_Piece, int]] = []  # pieces and their own token counts
 
-    def flush() -> None:
-        if group:
-            text = _join(group)
-            chunks.append(
-                Chunk(
-                    text,
-                    group[0].paragraph,
-                    group[0].start,
-                    group[-1].end,
-                    measure(text),
-                    tuple(p.text for p in group),
-                    group[-1].joiner,
-                )
+    def emit(members: list[tuple[_Piece, int]]) -> list[tuple[_Piece, int]]:
+        """Emit the longest head of ``members`` that really fits; return what is left."""
+        pieces = [p for p, _ in members]
+        text, tokens = _join(pieces), measure(_join(pieces))
+        cut = len(pieces)
+        while tokens > budget and cut > 1:  # the estimate was short: move the tail on
+            cut -= 1
+            text = _join(pieces[:cut])
+            tokens = measure(text)
+        head = pieces[:cut]
+        chunks.append(
+            Chunk(
+                text,
+                head[0].paragraph,
+                head[0].start,
+                head[-1].end,
+                tokens,
+                tuple(p.text for p in head),
+                head[-1].joiner,
             )
-            group.clear()
+        )
+        return members[cut:]
 
+    # Pieces are counted once each and chunk sizes estimated from the sums (exact for
+    # sentencepiece text joined at spaces), then every chunk is counted for real when emitted:
+    # linear in the text, where re-counting the growing chunk at each sentence was quadratic.
     for piece in _pieces(paragraphs, measure, budget):
-        if group:
-            crosses = piece.paragraph != group[-1].paragraph
-            mid_word = group[-1].joiner == ""
-            if (
+        size = measure(piece.text) - overhead
+        while group:
+            crosses = piece.paragraph != group[-1][0].paragraph
+            mid_word = group[-1][0].joiner == ""
+            estimate = sum(n for _, n in group) + size + overhead
+            if not (
                 (crosses and not settings.cross_paragraphs)
-                or (not mid_word and measure(_join([*group, piece])) > settings.target)
-                or measure(_join([*group, piece])) > budget
+                or (not mid_word and estimate > settings.target)
+                or estimate > budget
             ):
-                flush()
-        group.append(piece)
-    flush()
+                break
+            group = emit(group)
+        group.append((piece, size))
+    while group:
+        group = emit(group)
     return chunks
 
 

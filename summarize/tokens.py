@@ -32,7 +32,9 @@ class LightTokenizer:
 
     def count(self, text: str) -> int:
         """Number of input tokens the model sees for ``text``, special tokens included."""
-        return len(self.encode(text))
+        if self._kind == "tokenizers":
+            return len(self._impl.encode(text).ids)
+        return len(self._impl.encode(text)) + len(self._specials.prefix) + len(self._specials.suffix)
 
     def encode(self, text: str) -> list[str]:
         """Token strings of ``text`` as fed to the encoder, special tokens included."""
