@@ -468,10 +468,14 @@ def models_pull(
     lang: LangsOpt = None,
     models_dir: ModelsDirOpt = None,
     config: ConfigOpt = None,
+    convert: Annotated[
+        bool, typer.Option("--convert/--no-convert", help="Also convert to CTranslate2 (the CPU backend).")
+    ] = True,
 ) -> None:
     """Download models: only the files the tool needs (config, tokenizer, safetensors weights)."""
     with _edge():
-        from .models import ModelRef, looks_like_path, pull
+        from .convert import supports_ctranslate2
+        from .models import ModelRef, looks_like_path, pull, resolve
         from .routing import load_config, models_for_langs
 
         mdir = _models_dir(models_dir)
@@ -483,6 +487,12 @@ def models_pull(
                 continue  # a local folder needs no download
             path = pull(ModelRef(model_id), mdir)
             typer.echo(f"{model_id}\t{path}")
+            model = resolve(ModelRef(model_id), mdir, offline=True)
+            if convert and supports_ctranslate2(model.model_type):
+                # Convert now, on the connected machine, so the first run starts without torch.
+                from .engines.ct2 import converted_for
+
+                typer.echo(f"{model_id}\t{converted_for(model, mdir)}")
 
 
 @cache_app.command("stats")

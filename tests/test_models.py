@@ -66,3 +66,30 @@ def test_folder_without_config(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelError, match="not a model folder"):
         resolve(ModelRef(str(tmp_path / "empty")), tmp_path, offline=True)
+
+
+def test_models_pull_converts_once_for_the_cpu_backend(
+    tiny: dict[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`models pull` lays the files out (the network is replaced by a copy) and converts them."""
+    from typer.testing import CliRunner
+
+    import summarize.models
+    from summarize.cli import app
+
+    def offline_pull(ref: ModelRef, models_dir: Path) -> Path:
+        return _fake_pull(tiny["marian"], models_dir, ref.id, ref.effective_revision, "b" * 40)
+
+    monkeypatch.setattr(summarize.models, "pull", offline_pull)
+    result = CliRunner().invoke(
+        app, ["models", "pull", "Helsinki-NLP/opus-mt-de-en", "--models-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Helsinki-NLP/opus-mt-de-en\t")
+    converted = Path(lines[1].split("\t")[1])
+    assert converted.parent == tmp_path / "ctranslate2" and (converted / "model.bin").is_file()
+    listed = CliRunner().invoke(app, ["models", "list", "--lang", "de", "--models-dir", str(tmp_path)])
+    assert ["de", "translation", "Helsinki-NLP/opus-mt-de-en", "stored"] in [
+        line.split("\t") for line in listed.stdout.splitlines()
+    ]
