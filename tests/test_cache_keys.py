@@ -60,9 +60,7 @@ CHANGES = {
     "generation settings": lambda o, t, p: dataclasses.replace(
         o, translation_overrides=Overrides(num_beams=1), summary_overrides=Overrides(num_beams=1)
     ),
-    "chunker settings": lambda o, t, p: dataclasses.replace(
-        o, chunking=ChunkOptions(max_chunk_tokens=100)
-    ),
+    "chunker settings": lambda o, t, p: dataclasses.replace(o, chunking=ChunkOptions(max_chunk_tokens=100)),
     "dtype": lambda o, t, p: dataclasses.replace(o, engine=EngineOptions(dtype="int8")),
     "model": lambda o, t, p: dataclasses.replace(
         o,
@@ -87,12 +85,17 @@ def test_miss_when_one_thing_changes(
     assert (changed.stats.hits, changed.stats.misses) == (fresh.stats.hits, fresh.stats.misses), change
 
 
-def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
+def _translation_on_a_copy(
+    base: RunOptions, tiny: dict[str, Path], tmp_path: Path
+) -> tuple[Path, RunOptions]:
+    """A private copy of the Marian model (to be altered), used for translation only."""
     folder = _copy_model(tiny["marian"], tmp_path / "m")
-    options = dataclasses.replace(
-        base, routing=dataclasses.replace(base.routing, translation_model=str(folder))
-    )
-    options = dataclasses.replace(options, tasks=("translation",))
+    routing = dataclasses.replace(base.routing, translation_model=str(folder))
+    return folder, dataclasses.replace(base, routing=routing, tasks=("translation",))
+
+
+def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
+    folder, options = _translation_on_a_copy(base, tiny, tmp_path)
     _run(options, tmp_path)
     weights = folder / "model.safetensors"
     data = bytearray(weights.read_bytes())
@@ -103,11 +106,7 @@ def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: di
 
 
 def test_miss_when_the_tokenizer_changes(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
-    folder = _copy_model(tiny["marian"], tmp_path / "m")
-    options = dataclasses.replace(
-        base, routing=dataclasses.replace(base.routing, translation_model=str(folder))
-    )
-    options = dataclasses.replace(options, tasks=("translation",))
+    folder, options = _translation_on_a_copy(base, tiny, tmp_path)
     _run(options, tmp_path)
     vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
     vocab["<extra>"] = len(vocab)

@@ -64,26 +64,32 @@ def article() -> str:
     return "\n\n".join(paragraphs)
 
 
-def _translate(tmp_path: Path, text: str, *extra: str) -> dict:
+def _cli(tmp_path: Path, text: str, task: str, *extra: str) -> dict:
+    """Run one task on ``text`` with the copy model through the CLI; return the record."""
     src = tmp_path / "long.txt"
     src.write_text(text, encoding="utf-8")
+    model_option = "--translation-model" if task == "translation" else "--summary-model"
     args = [
         "run",
         str(src),
         "--format",
         "jsonl",
         "--only",
-        "translation",
+        task,
         "--keep-boilerplate",
         "--source-lang",
         "fr",
-        "--translation-model",
+        model_option,
         str(COPY),
         *extra,
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def _translate(tmp_path: Path, text: str, *extra: str) -> dict:
+    return _cli(tmp_path, text, "translation", *extra)
 
 
 def test_the_article_is_long_enough(article: str) -> None:
@@ -133,28 +139,8 @@ def test_forced_short_outputs_trip_the_guard_every_time(tmp_path: Path, article:
 
 
 def test_copy_summariser_terminates_and_says_so(tmp_path: Path, article: str) -> None:
-    src = tmp_path / "long.txt"
     text = "\n\n".join(article.split("\n\n")[:10])
-    src.write_text(text, encoding="utf-8")
-    args = [
-        "run",
-        str(src),
-        "--format",
-        "jsonl",
-        "--only",
-        "summary",
-        "--keep-boilerplate",
-        "--source-lang",
-        "fr",
-        "--summary-model",
-        str(COPY),
-        "--max-chunk-tokens",
-        "128",
-        "--no-cache",
-    ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.stderr
-    record = json.loads(result.stdout)
+    record = _cli(tmp_path, text, "summary", "--max-chunk-tokens", "128", "--no-cache")
     kinds = [w["kind"] for w in record["warnings"]]
     assert kinds == ["summary_not_converged"]
     assert len(re.findall(r"\w+", record["summary_fr"])) <= len(re.findall(r"\w+", text))
