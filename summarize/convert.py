@@ -80,9 +80,15 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
             f"CTranslate2 cannot run {model.id} (model type {model.model_type!r})",
             "use --backend transformers (or auto)",
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(target)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale(target)
+        work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    except OSError as exc:
+        raise ModelError(f"cannot write the CTranslate2 conversion of {model.id} in {target.parent}: "
+                         f"{exc.strerror or exc}",
+                         "make the models dir writable (or convert once with `summarize models pull` "
+                         "where it is), or use --backend transformers") from exc
     try:
         out = work / "model"
         _convert(model, out, quantization)

@@ -171,6 +171,12 @@ def test_a_killed_conversion_is_cleaned_up_later(tiny: dict[str, Path], tmp_path
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
+def test_an_unwritable_models_dir_is_one_clear_error(tiny: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "ctranslate2").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(ModelError, match="cannot write the CTranslate2 conversion"):
+        ensure_converted(_model(tiny["t5"], tmp_path), tmp_path)
+
+
 def test_new_weights_mean_a_new_conversion(tiny: dict[str, Path], tmp_path: Path) -> None:
     model = _model(tiny["t5"], tmp_path)
     other = dataclasses.replace(model, commit="local-0123456789abcdef")
