@@ -2,9 +2,13 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/speed.py            # the full table (about 10-15 minutes on 2 cores)
-    .venv/bin/python benchmarks/speed.py --quick    # fewer articles and rows (about 3 minutes)
+    .venv/bin/python benchmarks/speed.py            # the full table (12.5 minutes on 2 idle cores)
+    .venv/bin/python benchmarks/speed.py --quick    # fewer articles and rows (2.5 minutes)
     .venv/bin/python benchmarks/speed.py --translation-model DIR --summary-model DIR   # real models
+
+The first run also builds the random models and converts them (about 2 minutes more).  On a
+busy machine, PyTorch's two OpenMP threads slow down far more than CTranslate2's (10x measured
+with other jobs on both cores): ``--threads 1`` then gives steadier ratios.
 
 Models.  Without ``--*-model``, random-weight models of the default models' shapes are built
 (once, kept in ``--work``) with ``tests/tiny_models.py``: opus-mt-fr-en (Marian, d_model 512,
@@ -13,9 +17,10 @@ Models.  Without ``--*-model``, random-weight models of the default models' shap
 small (trained on the repository's text), so the vocabularies are padded with never-seen
 pieces up to the real size: every matrix has its real shape.  Random weights never decide to
 stop, so output lengths are forced: a large bias on the end token plus ``min_length`` makes
-every output exactly ``--translation-tokens`` / ``--summary-tokens`` long (or its cap if
-shorter), identically with both backends and any beam size, and a negative bias keeps the
-padding pieces out of the outputs (they would read as "⁇" and trip the completeness guard).
+every output exactly ``--translation-tokens`` / ``--summary-tokens`` long (32 and 48; or its
+cap if shorter), identically with both backends and any beam size.  A negative bias keeps the
+padding and byte pieces out of the outputs, and ``no_repeat_ngram_size`` 1 keeps the random
+translations from looping (both would trip the completeness guard into retries).
 
 What is measured, each configuration in its own fresh process (so that imports, thread pools
 and peak memory are not shared), all in one run on the same models and inputs:
@@ -27,11 +32,13 @@ and peak memory are not shared), all in one run on the same models and inputs:
   ``summarize.pipeline.Summarizer`` (no cache) with the given backend and dtype; ``default``
   is ``--backend auto --dtype auto``.  Throughput is the loop's output-token count divided by
   each configuration's time (same work; the times include imports and model loading), and the
-  ratio is to the loop.  Extra calls the completeness guard made are shown.
+  ratio is to the loop.  The model inputs each made are shown: more than the loop's are the
+  guard's retries, fewer are duplicate chunks the pipeline computes once.
 * translation micro-benchmarks like the issue's baseline: 64-token inputs, 64 output tokens
   forced, greedy, one input at a time and batches of 32 (and a larger int8 batch), through the
   engines the product uses.  ``% bound`` compares the arithmetic done with the machine's peak
-  (``--peak-fp32``, ``--peak-int8``): 2 FLOPs per weight touched, i.e. per output token the
+  (``--peak-fp32``, ``--peak-int8`` per core, times ``--threads``; the defaults are the issue's
+  measurements on this 2-core machine): 2 FLOPs per weight touched, i.e. per output token the
   decoder's linear layers and output projection, plus per input token the encoder's linear
   layers and the cross-attention keys/values, plus the attention products (2 x d_model per
   attended position per layer), divided by the output tokens.
