@@ -83,14 +83,20 @@ SHORT_ARTICLE = ("La mairie a présenté mardi un nouveau plan pour les transpor
 
 
 # -- models ------------------------------------------------------------------------------------
-def build_models(work: Path, beams: int, translation_tokens: int, summary_tokens: int) -> dict[str, Path]:
-    """Real-shaped random models (built once per settings, then reused from ``work``)."""
+def build_models(work: Path, beams: int, translation_tokens: int, summary_tokens: int,
+                 given: dict[str, str | None]) -> dict[str, str]:
+    """The models to measure: those given, else real-shaped random ones (built once, reused)."""
     key = f"b{beams}-t{translation_tokens}-s{summary_tokens}-v3"
-    out = {"translation": work / f"marian-{key}", "summary": work / f"barthez-{key}"}
-    if not (out["translation"] / "config.json").is_file():
-        _build_marian(out["translation"], beams, translation_tokens)
-    if not (out["summary"] / "config.json").is_file():
-        _build_barthez(out["summary"], beams, summary_tokens)
+    out = {}
+    for task, name, build, tokens in (("translation", "marian", _build_marian, translation_tokens),
+                                      ("summary", "barthez", _build_barthez, summary_tokens)):
+        folder = given.get(task)
+        if folder is None:
+            path = work / f"{name}-{key}"
+            if not (path / "config.json").is_file():
+                build(path, beams, tokens)
+            folder = str(path)
+        out[task] = folder
     return out
 
 
@@ -467,9 +473,8 @@ def job_prepare(job: dict[str, Any]) -> dict[str, Any]:
     from summarize.models import ModelRef, resolve
 
     work = Path(job["work"])
-    models = {k: str(v) for k, v in build_models(work, job["beams"], job["translation_tokens"],
-                                                 job["summary_tokens"]).items()}
-    models.update({k: job[k] for k in ("translation", "summary") if job.get(k)})
+    models = build_models(work, job["beams"], job["translation_tokens"], job["summary_tokens"],
+                          {k: job.get(k) for k in ("translation", "summary")})
     models_dir = Path(job["models_dir"])
     started = time.perf_counter()
     for folder in models.values():
