@@ -97,18 +97,21 @@ class TransformersEngine:
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         with torch.inference_mode(), _quiet():
             out = self.model.generate(**inputs, generation_config=config)
-        # A model with forced_eos_token_id ends on EOS at its cap, so only an end token before
-        # the last position means the output finished by itself.
         # Cut every output at its own cap, so that a chunk's output does not depend on the
-        # other chunks of its batch (the cache key names the chunk alone).
+        # other chunks of its batch (the cache key names the chunk alone). With
+        # forced_eos_token_id the model itself writes at most cap - 1 tokens (the last slot is
+        # the forced end token), so its own text is cut there, whatever the batch's longest cap.
+        forced = config.forced_eos_token_id is not None
         start = 1 if self.model.config.is_encoder_decoder else inputs["input_ids"].shape[1]
-        rows = [row[start : start + n] for row, n in zip(out.tolist(), max_new_tokens)]
+        caps = [max(1, n - 1) if forced else n for n in max_new_tokens]
+        rows = [row[start : start + c] for row, c in zip(out.tolist(), caps)]
         eos = config.eos_token_id if config.eos_token_id is not None else self.model.config.eos_token_id
         stops = set(eos if isinstance(eos, list) else [eos])
         texts_out = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+        # Truncated: the output used its whole cap without ending by itself.
         return [
-            Generated(text.strip(), len(row) >= n and not stops.intersection(row[:-1]))
-            for text, row, n in zip(texts_out, rows, max_new_tokens)
+            Generated(text.strip(), len(row) >= c and not stops.intersection(row))
+            for text, row, c in zip(texts_out, rows, caps)
         ]
 
 
