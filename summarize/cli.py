@@ -383,7 +383,7 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
 def _show_clean(items: object, options: object, fmt: str) -> None:
     import json
 
-    from .clean import clean_text, extract_html, normalize_text
+    from .pipeline import clean_article
     from .read import ReadFailure
 
     keep = getattr(options, "keep_boilerplate", False)
@@ -391,11 +391,7 @@ def _show_clean(items: object, options: object, fmt: str) -> None:
         if isinstance(item, ReadFailure):
             _err(f"{item.source}: {item.error.message}")
             continue
-        cleaned = (
-            extract_html(item.text, url=item.url, keep_boilerplate=keep)
-            if item.html
-            else clean_text(normalize_text(item.text), keep_boilerplate=keep)
-        )
+        cleaned = clean_article(item, keep)
         if fmt == "text":
             typer.echo(cleaned.body)
         else:

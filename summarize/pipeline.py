@@ -300,15 +300,10 @@ class Summarizer:
         return prep
 
     def _clean(self, prep: _Prepared) -> None:
-        from .clean import clean_text, extract_html, has_text, normalize_text
+        from .clean import has_text
 
         article, result = prep.article, prep.result
-        keep = self.options.keep_boilerplate
-        cleaned = (
-            extract_html(article.text, url=article.url, keep_boilerplate=keep)
-            if article.html
-            else clean_text(normalize_text(article.text), keep_boilerplate=keep)
-        )
+        cleaned = clean_article(article, self.options.keep_boilerplate)
         result.title = result.title or cleaned.title
         result.url = result.url or cleaned.url
         result.date = cleaned.date
@@ -563,6 +558,15 @@ class Summarizer:
             pending = still
         for prep in live:
             prep.result.cached["summary"] = all_cached[id(prep)] and prep.result.cached.get("to_french", True)
+
+
+def clean_article(article: Article, keep_boilerplate: bool) -> Any:
+    """The article's body and metadata: HTML through the extractor, text through the rules."""
+    from .clean import clean_text, extract_html, normalize_text
+
+    if article.html:
+        return extract_html(article.text, url=article.url, keep_boilerplate=keep_boilerplate)
+    return clean_text(normalize_text(article.text), keep_boilerplate=keep_boilerplate)
 
 
 def _join_paragraphs(prep: _Prepared, texts: list[str]) -> str:
