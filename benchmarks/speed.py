@@ -77,19 +77,24 @@ BIAS = 100.0  # logit bias that decides the end token (and keeps padding pieces 
 # does not: the favourite token wins anyway).
 NO_REPEAT_NGRAM = 1
 RESULT = "RESULT "
-SHORT_ARTICLE = ("La mairie a présenté mardi un nouveau plan pour les transports en commun. "
-                 "Les travaux commenceront au printemps et dureront deux ans, selon l'adjoint chargé "
-                 "de la mobilité. Les associations d'usagers saluent un projet attendu depuis longtemps.")
+SHORT_ARTICLE = (
+    "La mairie a présenté mardi un nouveau plan pour les transports en commun. "
+    "Les travaux commenceront au printemps et dureront deux ans, selon l'adjoint chargé "
+    "de la mobilité. Les associations d'usagers saluent un projet attendu depuis longtemps."
+)
 
 
 # -- models ------------------------------------------------------------------------------------
-def build_models(work: Path, beams: int, translation_tokens: int, summary_tokens: int,
-                 given: dict[str, str | None]) -> dict[str, str]:
+def build_models(
+    work: Path, beams: int, translation_tokens: int, summary_tokens: int, given: dict[str, str | None]
+) -> dict[str, str]:
     """The models to measure: those given, else real-shaped random ones (built once, reused)."""
     key = f"b{beams}-t{translation_tokens}-s{summary_tokens}-v3"
     out = {}
-    for task, name, build, tokens in (("translation", "marian", _build_marian, translation_tokens),
-                                      ("summary", "barthez", _build_barthez, summary_tokens)):
+    for task, name, build, tokens in (
+        ("translation", "marian", _build_marian, translation_tokens),
+        ("summary", "barthez", _build_barthez, summary_tokens),
+    ):
         folder = given.get(task)
         if folder is None:
             path = work / f"{name}-{key}"
@@ -123,8 +128,15 @@ def _build_marian(out: Path, beams: int, tokens: int) -> None:
 
     shape = SHAPES["translation"]
     tmp = out.with_name(out.name + ".tmp")
-    tiny_models.build_marian(tmp, vocab_size=8000, d_model=shape["d_model"], layers=shape["layers"],
-                             ffn=shape["ffn"], heads=shape["heads"], max_positions=shape["positions"])
+    tiny_models.build_marian(
+        tmp,
+        vocab_size=8000,
+        d_model=shape["d_model"],
+        layers=shape["layers"],
+        ffn=shape["ffn"],
+        heads=shape["heads"],
+        max_positions=shape["positions"],
+    )
     vocab = json.loads((tmp / "vocab.json").read_text(encoding="utf-8"))
     real = len(vocab)
     net = MarianMTModel.from_pretrained(tmp)
@@ -140,8 +152,13 @@ def _build_marian(out: Path, beams: int, tokens: int) -> None:
     config = json.loads((tmp / "config.json").read_text(encoding="utf-8"))
     # Like opus-mt's config.json (settings transformers 5 ignores and summarize carries over),
     # plus min_length: the forced output length (transformers counts the start token).
-    config.update(num_beams=beams, max_length=512, bad_words_ids=[[config["pad_token_id"]]],
-                  min_length=tokens + 1, no_repeat_ngram_size=NO_REPEAT_NGRAM)
+    config.update(
+        num_beams=beams,
+        max_length=512,
+        bad_words_ids=[[config["pad_token_id"]]],
+        min_length=tokens + 1,
+        no_repeat_ngram_size=NO_REPEAT_NGRAM,
+    )
     (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     tmp.rename(out)
 
@@ -152,8 +169,15 @@ def _build_barthez(out: Path, beams: int, tokens: int) -> None:
 
     shape = SHAPES["summary"]
     tmp = out.with_name(out.name + ".tmp")
-    tiny_models.build_barthez(tmp, vocab_size=8000, d_model=shape["d_model"], layers=shape["layers"],
-                              ffn=shape["ffn"], heads=shape["heads"], max_positions=shape["positions"])
+    tiny_models.build_barthez(
+        tmp,
+        vocab_size=8000,
+        d_model=shape["d_model"],
+        layers=shape["layers"],
+        ffn=shape["ffn"],
+        heads=shape["heads"],
+        max_positions=shape["positions"],
+    )
     tokenizer = json.loads((tmp / "tokenizer.json").read_text(encoding="utf-8"))
     pieces = tokenizer["model"]["vocab"]
     net = MBartForConditionalGeneration.from_pretrained(tmp)
@@ -161,8 +185,13 @@ def _build_barthez(out: Path, beams: int, tokens: int) -> None:
     _force_lengths(net, _unwanted([p for p, _ in pieces], shape["vocab"]), net.config.eos_token_id)
     net.config.vocab_size = shape["vocab"]
     net.generation_config = GenerationConfig(
-        **{**net.generation_config.to_diff_dict(), "num_beams": beams, "min_length": tokens + 1,
-           "max_length": max(96, tokens + 16)})
+        **{
+            **net.generation_config.to_diff_dict(),
+            "num_beams": beams,
+            "min_length": tokens + 1,
+            "max_length": max(96, tokens + 16),
+        }
+    )
     net.save_pretrained(tmp)
     # Pad the unigram vocabulary with pieces no text produces; <mask> stays the last id.
     pieces += [[f"<unused_{i}>", -100.0] for i in range(len(pieces), shape["vocab"] - 1)]
@@ -176,9 +205,13 @@ def _build_barthez(out: Path, beams: int, tokens: int) -> None:
 def parameters(folder: Path) -> dict[str, int]:
     """Shape of a model from its config.json (Marian/BART/mBART names)."""
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    return {"d": int(config["d_model"]), "ffn": int(config["decoder_ffn_dim"]),
-            "enc": int(config["encoder_layers"]), "dec": int(config["decoder_layers"]),
-            "vocab": int(config["vocab_size"])}
+    return {
+        "d": int(config["d_model"]),
+        "ffn": int(config["decoder_ffn_dim"]),
+        "enc": int(config["encoder_layers"]),
+        "dec": int(config["decoder_layers"]),
+        "vocab": int(config["vocab_size"]),
+    }
 
 
 def flops_per_output_token(folder: Path, source: int, target: int) -> float:
@@ -214,7 +247,7 @@ def make_corpus(count: int, *, seeds: bool = True, long: bool = True, seed: int 
         n = rng.randint(low, high)
         start = rng.randrange(len(sentences))
         picked = [sentences[(start + k) % len(sentences)] for k in range(n)]
-        paragraphs = [" ".join(picked[k:k + 3]) for k in range(0, n, 3)]
+        paragraphs = [" ".join(picked[k : k + 3]) for k in range(0, n, 3)]
         articles.append({"id": f"gen-{index:03d}", "text": "\n\n".join(paragraphs)})
     return articles
 
@@ -251,16 +284,23 @@ def _options(job: dict[str, Any]) -> Any:
     backend = job["backend"]
     if backend == "auto":
         # What --backend auto picks for these models (both must agree: one engine setting).
-        types = [str(read_json(Path(job[m]) / "config.json").get("model_type"))
-                 for m in ("summary", "translation")]
+        types = [
+            str(read_json(Path(job[m]) / "config.json").get("model_type")) for m in ("summary", "translation")
+        ]
         picks = {pick_backend("auto", t, "cpu", job["dtype"]) for t in types}
         backend = picks.pop() if len(picks) == 1 else "transformers"
     engine = EngineOptions(backend=backend, dtype=job["dtype"], device="cpu", threads=job["threads"])
     routing = RoutingConfig(summary_model=job["summary"], translation_model=job["translation"])
     # The engine converts into "models_cache" under the working directory, which run_child
     # sets to --work: the same folder as models_dir.
-    return RunOptions(routing=routing, source_lang="fr", models_dir=Path(job["models_dir"]), offline=True,
-                      engine=engine, cache_dir=None)
+    return RunOptions(
+        routing=routing,
+        source_lang="fr",
+        models_dir=Path(job["models_dir"]),
+        offline=True,
+        engine=engine,
+        cache_dir=None,
+    )
 
 
 def _count_calls(counter: dict[str, int]) -> None:
@@ -297,8 +337,14 @@ def job_ours(job: dict[str, Any]) -> dict[str, Any]:
     failed = [r.id for r in results if r.status != "ok"]
     warnings = sum(len(r.warnings) for r in results)
     models = results[0].models if results else {}
-    return {"seconds": seconds, "texts": counter.get("texts", 0), "failed": failed, "warnings": warnings,
-            "models": models, "maxrss_mb": _maxrss_mb()}
+    return {
+        "seconds": seconds,
+        "texts": counter.get("texts", 0),
+        "failed": failed,
+        "warnings": warnings,
+        "models": models,
+        "maxrss_mb": _maxrss_mb(),
+    }
 
 
 def job_loop(job: dict[str, Any]) -> dict[str, Any]:
@@ -315,8 +361,10 @@ def job_loop(job: dict[str, Any]) -> dict[str, Any]:
     torch.set_num_threads(job["threads"])
     # The product's runners, only for their chunkers: the loop gets exactly the product's chunks.
     product = Summarizer(_options({**job, "backend": "transformers", "dtype": "float32"}))
-    chunkers = {"translation": product.runner("translation", job["translation"]),
-                "summary": product.runner("summary", job["summary"])}
+    chunkers = {
+        "translation": product.runner("translation", job["translation"]),
+        "summary": product.runner("summary", job["summary"]),
+    }
     models = {}
     for task in ("translation", "summary"):
         folder = job[task]
@@ -338,7 +386,7 @@ def job_loop(job: dict[str, Any]) -> dict[str, Any]:
         ids = out[0, 1:].tolist()
         eos = settings.params.get("eos_token_id")
         if eos in ids:
-            ids = ids[:ids.index(eos)]
+            ids = ids[: ids.index(eos)]
         tokens[task] += len(ids)
         texts += 1
         return str(tokenizer.decode(ids, skip_special_tokens=True))
@@ -371,7 +419,7 @@ def _inputs(folder: Path, count: int, length: int) -> list[str]:
     texts, start = [], 0
     while len(texts) < count:
         end = start + 1
-        while end < len(words) and tokenizer.count(" ".join(words[start:end + 1])) <= length:
+        while end < len(words) and tokenizer.count(" ".join(words[start : end + 1])) <= length:
             end += 1
         texts.append(" ".join(words[start:end]))
         start = end % (len(words) - 200)
@@ -405,11 +453,16 @@ def job_micro(job: dict[str, Any]) -> dict[str, Any]:
     engine.generate(texts[:batch], settings, [out_tokens + 1] * batch)  # warm-up
     started = time.perf_counter()
     for index in range(job["batches"]):
-        engine.generate(texts[index * batch:(index + 1) * batch], settings, [out_tokens + 1] * batch)
+        engine.generate(texts[index * batch : (index + 1) * batch], settings, [out_tokens + 1] * batch)
     seconds = time.perf_counter() - started
     produced = out_tokens * batch * job["batches"]
-    return {"seconds": seconds, "tokens": produced, "tok_s": produced / seconds,
-            "description": getattr(engine, "description", {}), "maxrss_mb": _maxrss_mb()}
+    return {
+        "seconds": seconds,
+        "tokens": produced,
+        "tok_s": produced / seconds,
+        "description": getattr(engine, "description", {}),
+        "maxrss_mb": _maxrss_mb(),
+    }
 
 
 def job_first(job: dict[str, Any]) -> dict[str, Any]:
@@ -419,8 +472,11 @@ def job_first(job: dict[str, Any]) -> dict[str, Any]:
 
     summarizer = Summarizer(_options(job))
     for result in summarizer.process([Article("short", "short", SHORT_ARTICLE)]):
-        print("FIRST", json.dumps({"status": result.status, "maxrss_mb": _maxrss_mb(),
-                                   "torch": "torch" in sys.modules}), flush=True)
+        print(
+            "FIRST",
+            json.dumps({"status": result.status, "maxrss_mb": _maxrss_mb(), "torch": "torch" in sys.modules}),
+            flush=True,
+        )
     return {"maxrss_mb": _maxrss_mb()}
 
 
@@ -431,7 +487,11 @@ def child(spec: str) -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     jobs: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-        "prepare": job_prepare, "ours": job_ours, "loop": job_loop, "micro": job_micro, "first": job_first,
+        "prepare": job_prepare,
+        "ours": job_ours,
+        "loop": job_loop,
+        "micro": job_micro,
+        "first": job_first,
     }
     job = json.loads(spec)
     print(RESULT + json.dumps(jobs[job["job"]](job)), flush=True)
@@ -441,8 +501,13 @@ def child(spec: str) -> None:
 def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
     """Run ``job`` in a fresh interpreter; its result, plus the wall time as seen from here."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(job)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=job["work"])
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", json.dumps(job)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=job["work"],
+    )
     first_at = None
     result: dict[str, Any] = {}
     assert proc.stdout is not None
@@ -451,7 +516,7 @@ def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
             first_at = time.perf_counter() - started
             result["first"] = json.loads(line[6:])
         elif line.startswith(RESULT):
-            result.update(json.loads(line[len(RESULT):]))
+            result.update(json.loads(line[len(RESULT) :]))
     _, err = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         raise SystemExit(f"job {job['job']} failed:\n{err[-3000:]}")
@@ -473,8 +538,13 @@ def job_prepare(job: dict[str, Any]) -> dict[str, Any]:
     from summarize.models import ModelRef, resolve
 
     work = Path(job["work"])
-    models = build_models(work, job["beams"], job["translation_tokens"], job["summary_tokens"],
-                          {k: job.get(k) for k in ("translation", "summary")})
+    models = build_models(
+        work,
+        job["beams"],
+        job["translation_tokens"],
+        job["summary_tokens"],
+        {k: job.get(k) for k in ("translation", "summary")},
+    )
     models_dir = Path(job["models_dir"])
     started = time.perf_counter()
     for folder in models.values():
@@ -485,15 +555,23 @@ def job_prepare(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="fewer articles and rows (about 3 minutes)")
-    parser.add_argument("--more", action="store_true",
-                        help="also run the corpus with transformers float32 and int8 batched (slow)")
+    parser.add_argument(
+        "--more",
+        action="store_true",
+        help="also run the corpus with transformers float32 and int8 batched (slow)",
+    )
     parser.add_argument("--translation-model", type=Path, help="a real model folder instead of a random one")
     parser.add_argument("--summary-model", type=Path, help="a real model folder instead of a random one")
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "summarize-speed",
-                        help="where models, conversions and the corpus are kept between runs")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "summarize-speed",
+        help="where models, conversions and the corpus are kept between runs",
+    )
     parser.add_argument("--articles", type=int, help="generated articles (default 50, quick 8)")
     parser.add_argument("--beams", type=int, default=4, help="the random models' own num_beams")
     parser.add_argument("--translation-tokens", type=int, default=32, help="forced output tokens per chunk")
@@ -514,24 +592,46 @@ def main() -> None:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    print(f"# summarize speed benchmark ({'quick' if args.quick else 'full'}): {threads} threads, "
-          f"load average before {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"# summarize speed benchmark ({'quick' if args.quick else 'full'}): {threads} threads, "
+        f"load average before {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     models_dir = work / "models_cache"
-    given = {k: str(v.resolve()) if v else None for k, v in (("translation", args.translation_model),
-                                                              ("summary", args.summary_model))}
-    prepared = run_child({"job": "prepare", "work": str(work), "models_dir": str(models_dir),
-                          "beams": args.beams, "translation_tokens": args.translation_tokens,
-                          "summary_tokens": args.summary_tokens, **given})
+    given = {
+        k: str(v.resolve()) if v else None
+        for k, v in (("translation", args.translation_model), ("summary", args.summary_model))
+    }
+    prepared = run_child(
+        {
+            "job": "prepare",
+            "work": str(work),
+            "models_dir": str(models_dir),
+            "beams": args.beams,
+            "translation_tokens": args.translation_tokens,
+            "summary_tokens": args.summary_tokens,
+            **given,
+        }
+    )
     models = {k: Path(prepared[k]) for k in ("translation", "summary")}
-    print(f"models: {models['translation']}, {models['summary']}; CTranslate2 conversion "
-          f"{prepared['converted_s']:.1f} s (0 when already converted)", flush=True)
+    print(
+        f"models: {models['translation']}, {models['summary']}; CTranslate2 conversion "
+        f"{prepared['converted_s']:.1f} s (0 when already converted)",
+        flush=True,
+    )
     count = args.articles if args.articles is not None else (6 if args.quick else 50)
     # Quick: a smoke run of the same measurements on briefs and short stories only.
     corpus = make_corpus(count, seeds=not args.quick, long=not args.quick)
     corpus_file = work / f"corpus-{count}{'-quick' if args.quick else ''}.json"
     corpus_file.write_text(json.dumps(corpus, ensure_ascii=False), encoding="utf-8")
-    base = {"translation": str(models["translation"]), "summary": str(models["summary"]),
-            "models_dir": str(models_dir), "threads": threads, "corpus": str(corpus_file), "work": str(work)}
+    base = {
+        "translation": str(models["translation"]),
+        "summary": str(models["summary"]),
+        "models_dir": str(models_dir),
+        "threads": threads,
+        "corpus": str(corpus_file),
+        "work": str(work),
+    }
     rows: list[tuple[str, ...]] = []
 
     def row(name: str, tok_s: float, ratio: str, bound: str, rss: float) -> None:
@@ -540,76 +640,129 @@ def main() -> None:
 
     # 1. The corpus: the hand-written loop, then the product.
     words = sum(len(a["text"].split()) for a in corpus)
-    print(f"corpus: {len(corpus)} articles, {words:,} words (load average {os.getloadavg()[0]:.2f})",
-          flush=True)
+    print(
+        f"corpus: {len(corpus)} articles, {words:,} words (load average {os.getloadavg()[0]:.2f})", flush=True
+    )
     loop = run_child({**base, "job": "loop"})
     loop_tokens = sum(loop["tokens"].values())
-    row(f"corpus, hand-written loop: transformers float32, one chunk at a time, {args.beams} beams; "
+    row(
+        f"corpus, hand-written loop: transformers float32, one chunk at a time, {args.beams} beams; "
         f"{loop['texts']} model inputs; {loop['seconds']:.0f} s",
-        loop_tokens / loop["seconds"], "1.0x", "", loop["maxrss_mb"])
+        loop_tokens / loop["seconds"],
+        "1.0x",
+        "",
+        loop["maxrss_mb"],
+    )
     configs = [("auto", "auto"), ("ctranslate2", "float32")]
     if args.more:
         configs += [("transformers", "float32"), ("transformers", "int8")]
     for backend, dtype in configs:
         ours = run_child({**base, "job": "ours", "backend": backend, "dtype": dtype})
-        used = {t: f"{m.get('backend')} {m.get('compute_type') or m.get('dtype')}"
-                for t, m in ours["models"].items()}
+        used = {
+            t: f"{m.get('backend')} {m.get('compute_type') or m.get('dtype')}"
+            for t, m in ours["models"].items()
+        }
         label = "default: --backend auto --dtype auto" if backend == "auto" else f"{backend} {dtype}"
         # More texts than the loop: the guard's retries; fewer: duplicate chunks computed once.
         note = f"; {ours['texts']} model inputs, the loop {loop['texts']}; {ours['seconds']:.0f} s"
-        row(f"corpus, Summarizer {label} ({used.get('translation')} / {used.get('summary')}){note}",
-            loop_tokens / ours["seconds"], f"{loop['seconds'] / ours['seconds']:.1f}x", "", ours["maxrss_mb"])
+        row(
+            f"corpus, Summarizer {label} ({used.get('translation')} / {used.get('summary')}){note}",
+            loop_tokens / ours["seconds"],
+            f"{loop['seconds'] / ours['seconds']:.1f}x",
+            "",
+            ours["maxrss_mb"],
+        )
         if ours["failed"]:
             print(f"  failed articles: {ours['failed']}")
 
     # 2. Translation engine micro-benchmarks (64-token inputs, 64 output tokens, greedy).
     flops = flops_per_output_token(models["translation"], 64, 64)
     single = 3 if args.quick else 8
-    micro = [("transformers", "float32", 1, single), ("ctranslate2", "float32", 1, single),
-             ("ctranslate2", "int8", 1, single), ("ctranslate2", "int8", 32, 2 if args.quick else 3),
-             ("ctranslate2", "int8", 128, 1 if args.quick else 2)]
+    micro = [
+        ("transformers", "float32", 1, single),
+        ("ctranslate2", "float32", 1, single),
+        ("ctranslate2", "int8", 1, single),
+        ("ctranslate2", "int8", 32, 2 if args.quick else 3),
+        ("ctranslate2", "int8", 128, 1 if args.quick else 2),
+    ]
     if not args.quick:
-        micro += [("transformers", "int8", 1, single), ("transformers", "float32", 32, 2),
-                  ("transformers", "int8", 32, 2), ("ctranslate2", "float32", 32, 2)]
+        micro += [
+            ("transformers", "int8", 1, single),
+            ("transformers", "float32", 32, 2),
+            ("transformers", "int8", 32, 2),
+            ("ctranslate2", "float32", 32, 2),
+        ]
     baseline = None
     for backend, dtype, batch, batches in micro:
-        result = run_child({**base, "job": "micro", "backend": backend, "dtype": dtype, "batch": batch,
-                            "batches": batches, "in_tokens": 64, "out_tokens": 64})
+        result = run_child(
+            {
+                **base,
+                "job": "micro",
+                "backend": backend,
+                "dtype": dtype,
+                "batch": batch,
+                "batches": batches,
+                "in_tokens": 64,
+                "out_tokens": 64,
+            }
+        )
         tok_s = result["tok_s"]
         baseline = baseline or tok_s
         peak = (args.peak_int8 if dtype == "int8" else args.peak_fp32) * threads
-        row(f"translation engine: {backend} {dtype}, batch {batch}, greedy, 64 -> 64 tokens", tok_s,
-            f"{tok_s / baseline:.1f}x", f"{100 * tok_s * flops / peak:.0f}% of {peak / 1e9:.0f} G/s",
-            result["maxrss_mb"])
+        row(
+            f"translation engine: {backend} {dtype}, batch {batch}, greedy, 64 -> 64 tokens",
+            tok_s,
+            f"{tok_s / baseline:.1f}x",
+            f"{100 * tok_s * flops / peak:.0f}% of {peak / 1e9:.0f} G/s",
+            result["maxrss_mb"],
+        )
 
     # 3. First result for one short article in a fresh process; peak RSS with both models loaded.
     first: dict[str, float] = {}
     first_rss: dict[str, float] = {}
     for backend, dtype in (("transformers", "float32"), ("ctranslate2", "int8")):
-        runs = [run_child({**base, "job": "first", "backend": backend, "dtype": dtype})
-                for _ in range(1 if args.quick else 2)]
+        runs = [
+            run_child({**base, "job": "first", "backend": backend, "dtype": dtype})
+            for _ in range(1 if args.quick else 2)
+        ]
         best = min(runs, key=lambda r: r["first_at"])
         first[backend] = best["first_at"]
         first_rss[backend] = best["first"]["maxrss_mb"]
-        rows.append((f"first result of one short article, fresh process: {backend} {dtype} "
-                     f"(torch imported: {best['first']['torch']})", f"{best['first_at']:.2f} s", "", "",
-                     f"{best['first']['maxrss_mb']:,.0f}"))
-        print(f"  first result, {backend} {dtype}: {[round(r['first_at'], 2) for r in runs]} s, "
-              f"peak RSS {best['first']['maxrss_mb']:,.0f} MB", flush=True)
+        rows.append(
+            (
+                f"first result of one short article, fresh process: {backend} {dtype} "
+                f"(torch imported: {best['first']['torch']})",
+                f"{best['first_at']:.2f} s",
+                "",
+                "",
+                f"{best['first']['maxrss_mb']:,.0f}",
+            )
+        )
+        print(
+            f"  first result, {backend} {dtype}: {[round(r['first_at'], 2) for r in runs]} s, "
+            f"peak RSS {best['first']['maxrss_mb']:,.0f} MB",
+            flush=True,
+        )
 
     print()
-    print("| configuration | output tok/s | vs loop (corpus) / vs batch-1 transformers (engine) "
-          "| % of compute bound | peak RSS MB |")
+    print(
+        "| configuration | output tok/s | vs loop (corpus) / vs batch-1 transformers (engine) "
+        "| % of compute bound | peak RSS MB |"
+    )
     print("|---|---|---|---|---|")
     for cells in rows:
         print("| " + " | ".join(cells) + " |")
     print()
-    print(f"first result: CTranslate2 int8 {first['transformers'] / first['ctranslate2']:.1f}x faster than "
-          f"transformers float32; peak RSS with both models: CTranslate2 int8 "
-          f"{100 * first_rss['ctranslate2'] / first_rss['transformers']:.0f}% of transformers float32")
-    print(f"arithmetic per output token (translation, 64 -> 64): {flops / 1e6:.0f} MFLOP; "
-          f"loop output tokens: {loop['tokens']}; load average after {os.getloadavg()[0]:.2f}; "
-          f"total {time.perf_counter() - began:.0f} s")
+    print(
+        f"first result: CTranslate2 int8 {first['transformers'] / first['ctranslate2']:.1f}x faster than "
+        f"transformers float32; peak RSS with both models: CTranslate2 int8 "
+        f"{100 * first_rss['ctranslate2'] / first_rss['transformers']:.0f}% of transformers float32"
+    )
+    print(
+        f"arithmetic per output token (translation, 64 -> 64): {flops / 1e6:.0f} MFLOP; "
+        f"loop output tokens: {loop['tokens']}; load average after {os.getloadavg()[0]:.2f}; "
+        f"total {time.perf_counter() - began:.0f} s"
+    )
 
 
 if __name__ == "__main__":

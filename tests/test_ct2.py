@@ -22,8 +22,12 @@ from summarize.models import ModelRef, ResolvedModel, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 TASKS = {"marian": "translation", "t5": "summary", "barthez": "summary"}
-EXTRA = ["x", "M. Ji a déclaré que la Chine « coopère » avec 17 pays, soit 3,5 % de plus.",
-         "Emoji 😀 and maths ∑√ and 中文", "l'ONU\tet\nl'UE"]
+EXTRA = [
+    "x",
+    "M. Ji a déclaré que la Chine « coopère » avec 17 pays, soit 3,5 % de plus.",
+    "Emoji 😀 and maths ∑√ and 中文",
+    "l'ONU\tet\nl'UE",
+]
 
 
 def _model(folder: Path, models_dir: Path) -> ResolvedModel:
@@ -47,7 +51,7 @@ def _hf_tokens(engine: Any, text: str, settings: Settings, cap: int) -> list[str
         out = engine.model.generate(**inputs, generation_config=config)
     ids = out[0, 1:].tolist()
     eos = settings.params["eos_token_id"]
-    ids = ids[:ids.index(eos)] if eos in ids else ids
+    ids = ids[: ids.index(eos)] if eos in ids else ids
     return engine.tokenizer.convert_ids_to_tokens(ids)
 
 
@@ -61,15 +65,20 @@ def engines(tiny: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         for family, folder in tiny.items():
             model = _model(folder, models_dir)
-            out[family] = (load_engine(model, EngineOptions(backend="transformers", dtype="float32")),
-                           load_engine(model, EngineOptions(backend="ctranslate2", dtype="float32")))
+            out[family] = (
+                load_engine(model, EngineOptions(backend="transformers", dtype="float32")),
+                load_engine(model, EngineOptions(backend="ctranslate2", dtype="float32")),
+            )
     finally:
         os.chdir(cwd)
     return out
 
 
-CASES = [(family, extra) for family in ("marian", "t5", "barthez")
-         for extra in ({}, {"min_length": 12}, {"min_length": 6, "no_repeat_ngram_size": 2})]
+CASES = [
+    (family, extra)
+    for family in ("marian", "t5", "barthez")
+    for extra in ({}, {"min_length": 12}, {"min_length": 6, "no_repeat_ngram_size": 2})
+]
 # transformers also penalizes the decoder start token, which CTranslate2 does not: the outputs
 # agree where that token cannot be generated anyway (Marian's <pad>).
 CASES.append(("marian", {"repetition_penalty": 1.3}))
@@ -78,8 +87,13 @@ CASES.append(("barthez", {"forced_bos_token_id": 25, "min_length": 8}))
 
 
 @pytest.mark.parametrize(("family", "extra"), CASES)
-def test_greedy_float32_matches_transformers(engines: dict[str, tuple[Any, Any]], tiny: dict[str, Path],
-                                             seed_text: str, family: str, extra: dict[str, Any]) -> None:
+def test_greedy_float32_matches_transformers(
+    engines: dict[str, tuple[Any, Any]],
+    tiny: dict[str, Path],
+    seed_text: str,
+    family: str,
+    extra: dict[str, Any],
+) -> None:
     hf, ct = engines[family]
     task = TASKS[family]
     settings = effective_settings(tiny[family], task, Overrides(num_beams=1))
@@ -98,8 +112,12 @@ def test_greedy_float32_matches_transformers(engines: dict[str, tuple[Any, Any]]
         if settings.params.get("forced_eos_token_id") is None:
             # With a forced end token transformers reports "ended" even when the cap ended it.
             assert alone.truncated == expected.truncated
-    assert ct.description == {"backend": "ctranslate2", "dtype": "float32", "compute_type": "float32",
-                              "device": "cpu"}
+    assert ct.description == {
+        "backend": "ctranslate2",
+        "dtype": "float32",
+        "compute_type": "float32",
+        "device": "cpu",
+    }
 
 
 def test_truncated_means_cut_at_the_cap(engines: dict[str, tuple[Any, Any]], tiny: dict[str, Path]) -> None:
@@ -111,8 +129,9 @@ def test_truncated_means_cut_at_the_cap(engines: dict[str, tuple[Any, Any]], tin
     assert long.text.startswith(short.text)
 
 
-def test_int8_runs_and_says_so(tiny: dict[str, Path], tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_int8_runs_and_says_so(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)  # the default models dir (models_cache) is relative
     engine = load_engine(_model(tiny["t5"], tmp_path), EngineOptions(backend="ctranslate2", dtype="int8"))
     settings = effective_settings(tiny["t5"], "summary", Overrides(num_beams=1))
@@ -124,8 +143,9 @@ def test_int8_runs_and_says_so(tiny: dict[str, Path], tmp_path: Path,
     assert engine.path == converted_path(_model(tiny["t5"], tmp_path), tmp_path / "models_cache", "int8")
 
 
-def test_converted_once_then_reused(tiny: dict[str, Path], tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_converted_once_then_reused(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = _model(tiny["marian"], tmp_path)
     first = ensure_converted(model, tmp_path)
     assert first == converted_path(model, tmp_path, None)
@@ -144,8 +164,9 @@ def test_converted_once_then_reused(tiny: dict[str, Path], tmp_path: Path,
     assert meta["model"]["commit"] == model.commit
 
 
-def test_a_failed_conversion_leaves_nothing(tiny: dict[str, Path], tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_conversion_leaves_nothing(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     model = _model(tiny["t5"], tmp_path)
 
     def half(model: ResolvedModel, out: Path, quantization: str | None) -> None:
@@ -207,8 +228,9 @@ def test_a_converted_model_runs_without_torch(tiny: dict[str, Path], tmp_path: P
         "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=tmp_path, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=env
+    ).stdout
     assert out.strip() == "[]"
 
 
