@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -41,17 +42,23 @@ def make_articles(folder: Path, count: int) -> None:
         (folder / f"article-{i:03d}.txt").write_text(body, encoding="utf-8")
 
 
-def run(inputs: Path, args: list[str]) -> tuple[float, dict, list[dict]]:
+def run(inputs: Path, args: list[str]) -> tuple[float, float, dict, list[dict]]:
+    """Wall and CPU seconds of one run in a fresh process, its import status and its records."""
+    # Bytecode is written and used as it is for an installed package (some shells disable it).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", "import json\n" + RUNNER, "run", str(inputs), "--format", "jsonl", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        env={**env, "PYTHONWARNINGS": "ignore"},
     )
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     status = json.loads(proc.stderr.strip().splitlines()[-1])
-    return took, status, [json.loads(line) for line in proc.stdout.splitlines()]
+    return took, cpu, status, [json.loads(line) for line in proc.stdout.splitlines()]
 
 
 def main() -> None:
@@ -68,7 +75,10 @@ def main() -> None:
         summary = args.summary_model or str(tiny_models.build_barthez(root / "barthez"))
         translation = args.translation_model or str(tiny_models.build_marian(root / "marian"))
         make_articles(root / "generated", args.articles)
-        print(f"{'input set':<22}{'articles':>9}{'cold s':>9}{'warm s':>9}{'ratio':>9}  warm run imported")
+        print(
+            f"{'input set':<22}{'articles':>9}{'cold s':>9}{'warm s':>9}{'warm cpu s':>11}{'ratio':>9}"
+            "  warm run imported"
+        )
         for name, inputs in (("seeds", REPO / "seeds"), (f"generated ({args.articles})", root / "generated")):
             common = [
                 "--summary-model",
@@ -82,15 +92,16 @@ def main() -> None:
                 "--models-dir",
                 str(root / "models"),
             ]
-            cold, _, records = run(inputs, common)
-            warm, status, again = run(inputs, common)
+            cold, _, _, records = run(inputs, common)
+            warm, cpu, status, again = run(inputs, common)
             assert [r["translation_en"] for r in again] == [r["translation_en"] for r in records]
             assert all(r["cached"] == {"translation": True, "summary": True} for r in again)
             imported = [m for m in ("torch", "transformers") if status[m]] or [
                 "neither torch nor transformers"
             ]
             ratio = f"{cold / warm:>8.1f}x"
-            print(f"{name:<22}{len(records):>9}{cold:>9.2f}{warm:>9.2f}{ratio}  {', '.join(imported)}")
+            imports = ", ".join(imported)
+            print(f"{name:<22}{len(records):>9}{cold:>9.2f}{warm:>9.2f}{cpu:>11.2f}{ratio}  {imports}")
 
 
 if __name__ == "__main__":

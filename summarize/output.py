@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,7 +21,8 @@ MAX_NAME = 120
 
 def to_record(result: ArticleResult) -> dict[str, Any]:
     """The JSON object written for one article (the JSONL schema in the README)."""
-    record = asdict(result)
+    # Shallow on purpose: asdict deep-copies, and _scrub builds new containers anyway.
+    record = {f.name: getattr(result, f.name) for f in fields(result)}
     if record["error"] is None:
         del record["error"]
     return _scrub(record)

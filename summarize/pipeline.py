@@ -9,11 +9,14 @@ order, so that a long batch of articles streams results while memory stays bound
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -76,7 +79,6 @@ class TaskRunner:
         self.task = task
         self.options = options
         self.model: ResolvedModel = resolve(ref, options.models_dir, offline=options.offline)
-        self.tokenizer = LightTokenizer(self.model.path)
         self.settings: Settings = effective_settings(self.model.path, task, overrides)
         limit = _input_limit(self.model)
         budget = min(limit, options.chunking.max_chunk_tokens or limit)
@@ -85,7 +87,15 @@ class TaskRunner:
         self.cache = cache
         self.stats = stats
         self._engine: Engine | None = None
+        self._tokenizer: LightTokenizer | None = None
         self.engine_options = resolve_engine_options(options, self.model)
+
+    @property
+    def tokenizer(self) -> LightTokenizer:
+        # Loaded on first use: a run served from the article memo never needs it.
+        if self._tokenizer is None:
+            self._tokenizer = LightTokenizer(self.model.path)
+        return self._tokenizer
 
     # -- reproducibility -------------------------------------------------------------------
     def signature(self) -> dict[str, Any]:
@@ -106,6 +116,13 @@ class TaskRunner:
             },
             "engine": {"backend": engine.backend, "dtype": engine.dtype},
         }
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """The signature's hash: what an article memo checks before it is trusted."""
+        from .cache import make_key
+
+        return make_key(self.signature())[0]
 
     def describe(self) -> dict[str, str]:
         out = dict(self.model.describe())
@@ -237,6 +254,7 @@ class _Prepared:
     body: str = ""
     lang: str = "fr"
     paragraphs: list[tuple[str, str, str]] = field(default_factory=list)  # (text, lang, separator)
+    deps: set[tuple[str, str]] = field(default_factory=set)  # (role, model id) of the runners used
 
 
 class Summarizer:
@@ -276,13 +294,105 @@ class Summarizer:
 
     # -- one window ----------------------------------------------------------------------
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:
-        prepared = [self._prepare(item) for item in items]
-        live = [p for p in prepared if p.result.status == "ok"]
+        done = self._from_memo(items)
+        prepared = {i: self._prepare(item) for i, item in enumerate(items) if i not in done}
+        live = [p for p in prepared.values() if p.result.status == "ok"]
         english = self._to_english(live)
         if "summary" in self.options.tasks:
             french = self._to_french(live, english)
             self._summarize(live, french)
-        return [p.result for p in prepared]
+        self._to_memo(live)
+        return [done[i] if i in done else prepared[i].result for i in range(len(items))]
+
+    # -- article memo ----------------------------------------------------------------------
+    # A finished article's whole record is cached under its raw input and the options that
+    # decide it, with the signature of every runner it used.  A hit is trusted only when those
+    # runners' signatures are unchanged, so it returns what the chunk-level path would; it
+    # skips cleaning, detection and chunking, which make most of an all-hit run's cost.
+    @functools.cached_property
+    def _memo_options(self) -> dict[str, Any]:
+        """The options that decide an article's record (not batching, threads or the cache)."""
+        o = self.options
+        engine = {k: v for k, v in _plain(o.engine).items() if k not in ("threads", "models_dir")}
+        return {
+            "tasks": list(o.tasks),
+            "routing": _plain(o.routing),
+            "source_lang": o.source_lang,
+            "chunking": _plain(o.chunking),
+            "summary_overrides": _plain(o.summary_overrides),
+            "translation_overrides": _plain(o.translation_overrides),
+            "engine": engine,
+            "max_summary_rounds": o.max_summary_rounds,
+            "keep_boilerplate": o.keep_boilerplate,
+        }
+
+    def _memo_key(self, article: Article) -> tuple[str, str]:
+        from .cache import make_key
+
+        text = hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()
+        return make_key(
+            {
+                "key_format": KEY_FORMAT,
+                "version": __version__,
+                "task": "article",
+                "detector": DETECTOR_SIGNATURE,
+                "options": self._memo_options,
+                "article": {"sha256": text, "html": article.html, "title": article.title, "url": article.url},
+            }
+        )
+
+    def _from_memo(self, items: list[Item]) -> dict[int, ArticleResult]:
+        """Results of the window's articles whose record is cached and still valid."""
+        if self.cache is None or self.options.refresh:
+            return {}
+        keys = {i: self._memo_key(item)[0] for i, item in enumerate(items) if isinstance(item, Article)}
+        stored = self.cache.get_many(list(keys.values()))
+        found = {}
+        for i, digest in keys.items():
+            if digest in stored:
+                result = self._memo_result(items[i], stored[digest])  # type: ignore[arg-type]
+                if result is not None:
+                    found[i] = result
+        return found
+
+    def _memo_result(self, article: Article, value: str) -> ArticleResult | None:
+        try:
+            data = json.loads(value)
+            deps, fields, entries = data["deps"], data["result"], int(data["entries"])
+            for name, digest in deps.items():
+                role, model = name.split(" ", 1)
+                if self.runner(role, model).digest != digest:
+                    return None
+            result = ArticleResult(article.id, article.source, **fields)
+        except (ValueError, KeyError, TypeError, AttributeError, SummarizeError):
+            # Unreadable, or a model that no longer resolves: the full path decides (and
+            # reports the model error the way it always does).
+            return None
+        result.cached = {task: True for task in result.cached}
+        self.stats.hits += entries
+        return result
+
+    def _to_memo(self, live: list[_Prepared]) -> None:
+        if self.cache is None:
+            return
+        rows = []
+        for prep in live:
+            result = prep.result
+            fields = {
+                f.name: getattr(result, f.name)
+                for f in dataclasses.fields(ArticleResult)
+                if f.name not in ("id", "source")
+            }
+            value = {
+                "result": fields,
+                "deps": {
+                    f"{role} {model}": self.runner(role, model).digest for role, model in sorted(prep.deps)
+                },
+                "entries": sum(result.chunks.values()),
+            }
+            rows.append((*self._memo_key(prep.article), json.dumps(value, ensure_ascii=False)))
+        if rows:
+            self.cache.put_many(rows)
 
     def _prepare(self, item: Item) -> _Prepared:
         if isinstance(item, ReadFailure):
@@ -450,6 +560,7 @@ class Summarizer:
                 unit.output = unit.text
                 continue
             unit.chunks = self.runner("translation", unit.model).chunks(unit.text, unit.lang)
+            unit.prep.deps.add(("translation", unit.model))
             by_model.setdefault(unit.model, []).append(unit)
         for model, group in by_model.items():
             runner = self.runner("translation", model)
@@ -508,9 +619,11 @@ class Summarizer:
 
         if not live:
             return
-        runner = self.runner("summary", summary_route("fr", self.options.routing).summarizer)
+        model = summary_route("fr", self.options.routing).summarizer
+        runner = self.runner("summary", model)
         current = {}
         for prep in live:
+            prep.deps.add(("summary", model))
             chunks = runner.chunks(french[id(prep)], "fr")
             current[id(prep)] = [c.text for c in chunks]
             prep.result.chunks["summary"] = len(chunks)
@@ -567,6 +680,19 @@ def clean_article(article: Article, keep_boilerplate: bool) -> Any:
     if article.html:
         return extract_html(article.text, url=article.url, keep_boilerplate=keep_boilerplate)
     return clean_text(normalize_text(article.text), keep_boilerplate=keep_boilerplate)
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass of options as plain JSON data (mappings sorted, paths as text)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def _join_paragraphs(prep: _Prepared, texts: list[str]) -> str:

@@ -195,8 +195,11 @@ def check_cache(db: Path) -> CacheCheck:
             check.rows += 1
             check.values[key] = value
             try:
-                parsed = json.loads(value)
-                sound = isinstance(parsed.get("text"), str) and isinstance(json.loads(key_json), dict)
+                parsed, key_data = json.loads(value), json.loads(key_json)
+                # Chunk outputs, detected languages and whole-article records each have their shape.
+                wanted = {"article": ("result", dict), "language": ("language", dict)}
+                field_name, kind = wanted.get(key_data.get("task"), ("text", str))
+                sound = isinstance(parsed.get(field_name), kind)
             except (ValueError, AttributeError):
                 sound = False
             if not sound or hashlib.sha256(key_json.encode("utf-8")).hexdigest() != key:

@@ -8,7 +8,7 @@ keeps no global state: it is built from a resolved model and options, and owned 
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,10 +72,14 @@ def pick_backend(requested: str, model_type: str, device: str, dtype: str = "aut
 
     if not supports_ctranslate2(model_type) or device not in ("cpu", "auto"):
         return "transformers"
-    try:  # torch-free, unlike torch.cuda.is_available()
-        import ctranslate2
-    except ImportError:
+    if importlib.util.find_spec("ctranslate2") is None:
         return "transformers"
+    if dtype in ("auto", "int8", "float32") and device == "cpu":
+        # Every CTranslate2 CPU build computes these; importing it to ask would cost an
+        # all-hit run 30 ms for nothing.
+        return "ctranslate2"
+    import ctranslate2  # torch-free, unlike torch.cuda.is_available()
+
     if device == "auto" and ctranslate2.get_cuda_device_count() > 0:
         return "transformers"
     from .ct2 import dtype_supported

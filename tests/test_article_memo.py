@@ -1,0 +1,162 @@
+"""The article memo: a whole record served from the cache, trusted only while its runners are unchanged."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from summarize import pipeline
+from summarize.cache import Cache
+from summarize.generation import Overrides
+from summarize.options import ChunkOptions, RunOptions
+from summarize.pipeline import ArticleResult, Summarizer
+from summarize.read import Article
+from summarize.routing import RoutingConfig
+
+TEXT = (
+    "La Chine va étendre sa coopération internationale via sa station spatiale.\n\n"
+    "Selon M. Ji, l'espace extra-atmosphérique est le bien commun des peuples du monde entier.\n\n"
+    "Abonnez-vous à notre compte WeChat !\n\n"
+    "La Chine est également favorable à des vols conjoints avec des astronautes étrangers."
+)
+
+
+@pytest.fixture
+def base(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
+    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
+    return RunOptions(routing=routing, models_dir=tmp_path / "models", cache_dir=tmp_path)
+
+
+def _run(
+    options: RunOptions, cache_dir: Path, articles: list[Article] | None = None
+) -> tuple[Summarizer, list[ArticleResult]]:
+    cache = Cache.open(cache_dir / "outputs.sqlite3")
+    summarizer = Summarizer(options, cache)
+    results = list(summarizer.process(articles or [Article("a", "a.txt", TEXT)]))
+    cache.close()
+    return summarizer, results
+
+
+def _fail(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a memo hit must not clean, segment or chunk")
+
+
+def _plain(result: ArticleResult) -> dict:
+    return {k: v for k, v in dataclasses.asdict(result).items() if k not in ("id", "source", "cached")}
+
+
+def test_hit_skips_cleaning_detection_and_chunking(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, (cold,) = _run(base, tmp_path)
+    assert cold.removed and cold.language["code"] == "fr" and cold.chunks["translation"] > 0
+    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
+        monkeypatch.setattr(pipeline, name, _fail)
+    # The same text under another name: the record is the same, its id and source are its own.
+    warm, (hit,) = _run(base, tmp_path, [Article("b", "elsewhere/b.txt", TEXT)])
+    assert (hit.id, hit.source) == ("b", "elsewhere/b.txt")
+    assert _plain(hit) == _plain(cold)
+    assert hit.cached == {"translation": True, "summary": True}
+    assert warm.stats.misses == 0 and warm.stats.hits == sum(cold.chunks.values())
+
+
+def test_not_trusted_when_a_model_changes_under_the_same_path(
+    base: RunOptions, tmp_path: Path, tiny: dict[str, Path]
+) -> None:
+    import shutil
+
+    folder = Path(shutil.copytree(tiny["marian"], tmp_path / "marian"))
+    options = dataclasses.replace(
+        base, routing=dataclasses.replace(base.routing, translation_model=str(folder)), tasks=("translation",)
+    )
+    _, (cold,) = _run(options, tmp_path)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config["no_repeat_ngram_size"] = 1  # the outputs repeat tokens: they must change
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    warm, (again,) = _run(options, tmp_path)
+    (tmp_path / "fresh").mkdir()
+    _, (fresh,) = _run(options, tmp_path / "fresh")
+    assert warm.stats.hits == 0 and warm.stats.misses > 0
+    assert again.translation_en == fresh.translation_en != cold.translation_en
+
+
+SMALL_CHUNKS = {"chunking": ChunkOptions(max_chunk_tokens=24)}
+# Small chunks and short partial summaries: a summary in more than one round.
+ROUNDS = {"chunking": ChunkOptions(max_chunk_tokens=40), "summary_overrides": Overrides(max_new_tokens=2)}
+
+
+@pytest.mark.parametrize(
+    ("start", "change"),
+    [
+        ({}, {"tasks": ("translation",)}),
+        ({}, {"keep_boilerplate": True}),
+        ({}, {"source_lang": "fr"}),
+        ({}, {"summary_overrides": Overrides(max_new_tokens=4)}),
+        ({}, SMALL_CHUNKS),
+        (ROUNDS, {"max_summary_rounds": 1}),
+    ],
+    ids=lambda c: next(iter(c), "base"),
+)
+def test_options_that_decide_the_record_are_in_its_key(
+    base: RunOptions, tmp_path: Path, start: dict, change: dict
+) -> None:
+    base = dataclasses.replace(base, **start)
+    _, (cold,) = _run(base, tmp_path)
+    options = dataclasses.replace(base, **change)
+    _, (changed,) = _run(options, tmp_path)
+    (tmp_path / "fresh").mkdir()
+    _, (fresh,) = _run(options, tmp_path / "fresh")
+    assert _plain(fresh) != _plain(cold)  # the change matters...
+    assert _plain(changed) == _plain(fresh)  # ...and the memo did not hide it
+
+
+def test_options_that_do_not_decide_the_record_keep_the_hit(base: RunOptions, tmp_path: Path) -> None:
+    _, (cold,) = _run(base, tmp_path)
+    options = dataclasses.replace(base, batch_tokens=256, max_batch_size=2, window_articles=1)
+    options = dataclasses.replace(options, engine=dataclasses.replace(options.engine, threads=1))
+    warm, (hit,) = _run(options, tmp_path)
+    assert warm.stats.misses == 0 and _plain(hit) == _plain(cold)
+    assert not any(r._tokenizer for r in warm._runners.values())  # served whole, nothing re-chunked
+
+
+def test_a_damaged_memo_falls_back_to_the_chunk_cache(base: RunOptions, tmp_path: Path) -> None:
+    _, (cold,) = _run(base, tmp_path)
+    with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
+        changed = conn.execute("UPDATE entries SET value = '{\"deps\": 3' WHERE task = 'article'").rowcount
+    assert changed == 1
+    warm, (again,) = _run(base, tmp_path)
+    assert _plain(again) == _plain(cold)
+    assert warm.stats.misses == 0 and warm.stats.hits > 0
+    assert any(r._tokenizer for r in warm._runners.values())  # the full path ran
+
+
+def test_refresh_recomputes(base: RunOptions, tmp_path: Path) -> None:
+    cold, _ = _run(base, tmp_path)
+    refreshed, _ = _run(dataclasses.replace(base, refresh=True), tmp_path)
+    assert refreshed.stats.hits == 0 and refreshed.stats.misses == cold.stats.misses
+
+
+def test_skipped_and_failed_articles_are_not_memoised(base: RunOptions, tmp_path: Path) -> None:
+    articles = [Article("e", "e.txt", "   "), Article("a", "a.txt", TEXT)]
+    _, first = _run(base, tmp_path, articles)
+    assert [r.status for r in first] == ["skipped", "ok"]
+    with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM entries WHERE task = 'article'").fetchone() == (1,)
+    _, second = _run(base, tmp_path, articles)
+    assert [r.status for r in second] == ["skipped", "ok"]
+    assert second[0].error == first[0].error
+
+
+def test_a_window_mixes_hits_and_misses_in_input_order(base: RunOptions, tmp_path: Path) -> None:
+    one, two = TEXT.split("\n\n")[0], TEXT.split("\n\n")[1]
+    _run(base, tmp_path, [Article("one", "one", one)])
+    articles = [Article("two", "two", two), Article("one", "one", one), Article("three", "three", TEXT)]
+    warm, results = _run(dataclasses.replace(base, window_articles=4), tmp_path, articles)
+    assert [r.id for r in results] == ["two", "one", "three"]
+    (tmp_path / "fresh").mkdir()
+    _, fresh = _run(base, tmp_path / "fresh", articles)
+    assert [_plain(r) for r in results] == [_plain(r) for r in fresh]
