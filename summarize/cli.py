@@ -279,6 +279,7 @@ def run(
             cache_dir=None if no_cache else _cache_path(cache_dir, mdir).parent,
             refresh=refresh,
             keep_boilerplate=keep_boilerplate,
+            debug=bool(os.environ.get("SUMMARIZE_DEBUG")),
         )
         items = iter_articles(
             inputs,

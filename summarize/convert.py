@@ -63,6 +63,19 @@ def is_converted(folder: Path) -> bool:
     return (folder / "model.bin").is_file() and (folder / METADATA_FILE).is_file()
 
 
+def can_convert(model: ResolvedModel, models_dir: Path, quantization: str | None = None) -> bool:
+    """Whether the conversion is there or could be written (what ``--backend auto`` checks first)."""
+    target = converted_path(model, models_dir, quantization)
+    if is_converted(target):
+        return True
+    folder = target.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            return False
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+
 def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str | None = None) -> Path:
     """The converted model's folder, converting ``model`` first if it never was.
 

@@ -44,3 +44,4 @@ class RunOptions:
     cache_dir: Path | None = None  # None: no cache
     refresh: bool = False
     keep_boilerplate: bool = False
+    debug: bool = False  # let an unexpected error end the run with its traceback

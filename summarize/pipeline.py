@@ -203,15 +203,27 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
     """
     engine = options.engine
     backend = pick_backend(engine.backend, model.model_type, engine.device, engine.dtype)
-    dtype = engine.dtype
-    if dtype == "auto":
-        if engine.device == "cuda":
-            dtype = "float16" if backend == "ctranslate2" else "bfloat16"
-        elif engine.device == "cpu" or backend == "ctranslate2":
-            dtype = "int8"
-        else:  # transformers with --device auto may land on a GPU, where int8 does not run
-            dtype = "float32"
+    dtype = _auto_dtype(engine, backend)
+    if engine.backend == "auto" and backend == "ctranslate2":
+        from .convert import can_convert
+        from .engines.ct2 import compute_type_for, storage_for
+
+        device = "cuda" if engine.device == "cuda" else "cpu"
+        if not can_convert(model, options.models_dir, storage_for(compute_type_for(dtype, device))):
+            # Never converted, and the models dir is read-only: run the checkpoint as it is.
+            backend = "transformers"
+            dtype = _auto_dtype(engine, backend)
     return dataclasses.replace(engine, backend=backend, dtype=dtype, models_dir=options.models_dir)
+
+
+def _auto_dtype(engine: EngineOptions, backend: str) -> str:
+    if engine.dtype != "auto":
+        return engine.dtype
+    if engine.device == "cuda":
+        return "float16" if backend == "ctranslate2" else "bfloat16"
+    if engine.device == "cpu" or backend == "ctranslate2":
+        return "int8"
+    return "float32"  # transformers with --device auto may land on a GPU, where int8 does not run
 
 
 def _encode_value(out: Generated) -> str:
@@ -289,8 +301,33 @@ class Summarizer:
         size = 1
         # Windows grow 1, 2, 4... so the first result shows at once and later ones batch well.
         while window := list(islice(iterator, size)):
-            yield from self._process_window(window)
+            yield from self._isolated(window)
             size = min(size * 2, self.options.window_articles)
+
+    def _isolated(self, items: list[Item]) -> list[ArticleResult]:
+        """The window's results; an unexpected error costs only the article that causes it.
+
+        Errors raised on purpose (a missing model, a full disk...) would meet every article:
+        they end the run.  Anything else is a bug met by some input: the window is taken again
+        one article at a time (the cache keeps what was already computed), and the article
+        that still fails gets an error record while the others come out.
+        """
+        try:
+            return self._process_window(items)
+        except SummarizeError:
+            raise
+        except Exception as exc:
+            if self.options.debug:
+                raise
+            if len(items) > 1:
+                return [result for item in items for result in self._isolated([item])]
+            result = ArticleResult(items[0].id, items[0].source, status="error")
+            result.error = {
+                "kind": "internal",
+                "message": f"internal error: {type(exc).__name__}: {exc}",
+                "hint": "please report it with this article (SUMMARIZE_DEBUG=1 shows the traceback)",
+            }
+            return [result]
 
     # -- one window ----------------------------------------------------------------------
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:

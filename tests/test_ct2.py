@@ -251,3 +251,32 @@ def test_auto_falls_back_to_transformers() -> None:
 
     if "bfloat16" not in ctranslate2.get_supported_compute_types("cpu"):
         assert pick_backend("auto", "marian", "cpu", "bfloat16") == "transformers"
+
+
+def test_auto_runs_the_checkpoint_when_the_models_dir_cannot_take_a_conversion(
+    tiny: dict[str, Path], tmp_path: Path
+) -> None:
+    from summarize.options import RunOptions
+    from summarize.pipeline import resolve_engine_options
+
+    model = _model(tiny["marian"], tmp_path)
+    auto = EngineOptions(backend="auto", dtype="auto", device="cpu")
+    writable = resolve_engine_options(RunOptions(models_dir=tmp_path / "fresh", engine=auto), model)
+    assert (writable.backend, writable.dtype) == ("ctranslate2", "int8")
+    (tmp_path / "blocked").write_text("a file where the models dir should be", encoding="utf-8")
+    blocked = RunOptions(models_dir=tmp_path / "blocked" / "models", engine=auto)
+    assert (resolve_engine_options(blocked, model).backend, resolve_engine_options(blocked, model).dtype) == (
+        "transformers",
+        "int8",
+    )
+    # A conversion already there is used even where nothing more could be written.
+    converted_for(model, tmp_path / "ro", "int8")
+    (tmp_path / "ro" / "ctranslate2").chmod(0o555)
+    try:
+        ready = resolve_engine_options(RunOptions(models_dir=tmp_path / "ro", engine=auto), model)
+    finally:
+        (tmp_path / "ro" / "ctranslate2").chmod(0o755)
+    assert ready.backend == "ctranslate2"
+    # Asked for by name, CTranslate2 is never swapped for another backend.
+    named = dataclasses.replace(blocked, engine=EngineOptions(backend="ctranslate2", dtype="int8"))
+    assert resolve_engine_options(named, model).backend == "ctranslate2"
