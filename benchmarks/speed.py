@@ -289,7 +289,9 @@ def _options(job: dict[str, Any]) -> Any:
         ]
         picks = {pick_backend("auto", t, "cpu", job["dtype"]) for t in types}
         backend = picks.pop() if len(picks) == 1 else "transformers"
-    engine = EngineOptions(backend=backend, dtype=job["dtype"], device="cpu", threads=job["threads"])
+    engine = EngineOptions(
+        backend=backend, dtype=job["dtype"], device="cpu", threads=job["threads"], workers=job.get("workers")
+    )
     routing = RoutingConfig(summary_model=job["summary"], translation_model=job["translation"])
     # The engine converts into "models_cache" under the working directory, which run_child
     # sets to --work: the same folder as models_dir.
@@ -436,7 +438,13 @@ def job_micro(job: dict[str, Any]) -> dict[str, Any]:
 
     folder = Path(job["translation"])
     model = resolve(ModelRef(str(folder)), Path(job["models_dir"]), offline=True)
-    options = EngineOptions(backend=job["backend"], dtype=job["dtype"], device="cpu", threads=job["threads"])
+    options = EngineOptions(
+        backend=job["backend"],
+        dtype=job["dtype"],
+        device="cpu",
+        threads=job["threads"],
+        workers=job.get("workers"),
+    )
     options_dir = Path(job["models_dir"])
     if job["backend"] == "ctranslate2":
         from summarize.engines.ct2 import CTranslate2Engine
@@ -480,6 +488,35 @@ def job_first(job: dict[str, Any]) -> dict[str, Any]:
     return {"maxrss_mb": _maxrss_mb()}
 
 
+def job_peaks(job: dict[str, Any]) -> dict[str, Any]:
+    """This machine's large-GEMM throughput through torch (oneDNN/MKL), for context only."""
+    import torch
+
+    torch.set_num_threads(job["threads"])
+    size = 2048
+    ops = 2.0 * size**3
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    cases = {
+        "float32": (a, b, torch.mm),
+        "bfloat16": (a.bfloat16(), b.bfloat16(), torch.mm),
+        "int8": (
+            torch.randint(-100, 100, (size, size), dtype=torch.int8),
+            torch.randint(-100, 100, (size, size), dtype=torch.int8),
+            torch._int_mm,
+        ),
+    }
+    out = {}
+    for name, (x, y, fn) in cases.items():
+        fn(x, y)
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            fn(x, y)
+            best = min(best, time.perf_counter() - started)
+        out[name] = ops / best
+    return out
+
+
 def child(spec: str) -> None:
     import warnings
 
@@ -492,6 +529,7 @@ def child(spec: str) -> None:
         "loop": job_loop,
         "micro": job_micro,
         "first": job_first,
+        "peaks": job_peaks,
     }
     job = json.loads(spec)
     print(RESULT + json.dumps(jobs[job["job"]](job)), flush=True)
@@ -678,22 +716,25 @@ def main() -> None:
     # 2. Translation engine micro-benchmarks (64-token inputs, 64 output tokens, greedy).
     flops = flops_per_output_token(models["translation"], 64, 64)
     single = 3 if args.quick else 8
-    micro = [
-        ("transformers", "float32", 1, single),
-        ("ctranslate2", "float32", 1, single),
-        ("ctranslate2", "int8", 1, single),
-        ("ctranslate2", "int8", 32, 2 if args.quick else 3),
-        ("ctranslate2", "int8", 128, 1 if args.quick else 2),
+    # CTranslate2 rows: the product's layout (one worker per thread, a batch split between
+    # them) and, for large batches, one worker using every thread inside one batch.
+    micro: list[tuple[str, str, int, int, int | None]] = [
+        ("transformers", "float32", 1, single, None),
+        ("ctranslate2", "float32", 1, single, None),
+        ("ctranslate2", "int8", 1, single, None),
+        ("ctranslate2", "int8", 32, 2 if args.quick else 4, 1),
+        ("ctranslate2", "int8", 32, 2 if args.quick else 4, None),
+        ("ctranslate2", "int8", 128, 1 if args.quick else 2, None),
     ]
     if not args.quick:
         micro += [
-            ("transformers", "int8", 1, single),
-            ("transformers", "float32", 32, 2),
-            ("transformers", "int8", 32, 2),
-            ("ctranslate2", "float32", 32, 2),
+            ("transformers", "int8", 1, single, None),
+            ("transformers", "float32", 32, 2, None),
+            ("transformers", "int8", 32, 2, None),
+            ("ctranslate2", "float32", 32, 2, None),
         ]
     baseline = None
-    for backend, dtype, batch, batches in micro:
+    for backend, dtype, batch, batches, workers in micro:
         result = run_child(
             {
                 **base,
@@ -704,13 +745,18 @@ def main() -> None:
                 "batches": batches,
                 "in_tokens": 64,
                 "out_tokens": 64,
+                "workers": workers,
             }
         )
         tok_s = result["tok_s"]
         baseline = baseline or tok_s
         peak = (args.peak_int8 if dtype == "int8" else args.peak_fp32) * threads
+        layout = ""
+        if backend == "ctranslate2":
+            count = workers or threads
+            layout = f", {count} worker{'s' if count > 1 else ''} x {max(1, threads // count)} thread(s)"
         row(
-            f"translation engine: {backend} {dtype}, batch {batch}, greedy, 64 -> 64 tokens",
+            f"translation engine: {backend} {dtype}, batch {batch}{layout}, greedy, 64 -> 64 tokens",
             tok_s,
             f"{tok_s / baseline:.1f}x",
             f"{100 * tok_s * flops / peak:.0f}% of {peak / 1e9:.0f} G/s",
@@ -757,6 +803,12 @@ def main() -> None:
         f"first result: CTranslate2 int8 {first['transformers'] / first['ctranslate2']:.1f}x faster than "
         f"transformers float32; peak RSS with both models: CTranslate2 int8 "
         f"{100 * first_rss['ctranslate2'] / first_rss['transformers']:.0f}% of transformers float32"
+    )
+    peaks = run_child({**base, "job": "peaks"})
+    print(
+        f"% of compute bound uses --peak-fp32/--peak-int8 (the issue's figures for its machine); "
+        f"this machine's best {threads}-thread GEMMs through torch: "
+        + ", ".join(f"{name} {peaks[name] / 1e9:,.0f} G/s" for name in ("float32", "bfloat16", "int8"))
     )
     print(
         f"arithmetic per output token (translation, 64 -> 64): {flops / 1e6:.0f} MFLOP; "

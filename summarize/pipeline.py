@@ -350,7 +350,7 @@ class Summarizer:
     def _memo_options(self) -> dict[str, Any]:
         """The options that decide an article's record (not batching, threads or the cache)."""
         o = self.options
-        engine = {k: v for k, v in _plain(o.engine).items() if k not in ("threads", "models_dir")}
+        engine = {k: v for k, v in _plain(o.engine).items() if k not in ("threads", "workers", "models_dir")}
         return {
             "tasks": list(o.tasks),
             "routing": _plain(o.routing),

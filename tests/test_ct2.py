@@ -280,3 +280,26 @@ def test_auto_runs_the_checkpoint_when_the_models_dir_cannot_take_a_conversion(
     # Asked for by name, CTranslate2 is never swapped for another backend.
     named = dataclasses.replace(blocked, engine=EngineOptions(backend="ctranslate2", dtype="int8"))
     assert resolve_engine_options(named, model).backend == "ctranslate2"
+
+
+@pytest.mark.parametrize("family", ["marian", "barthez"])
+def test_a_batch_split_between_workers_gives_the_same_outputs_in_order(
+    tiny: dict[str, Path], tmp_path: Path, seed_text: str, family: str
+) -> None:
+    model = _model(tiny[family], tmp_path)
+    task = TASKS[family]
+    settings = effective_settings(tiny[family], task, Overrides())
+    texts = [s for s in seed_text.split("\n") if s.strip()][:7] + EXTRA
+    caps = [settings.new_tokens_for(task, 40 + i) for i in range(len(texts))]  # each its own cap
+    outputs = {}
+    for workers in (1, 2, 3):
+        engine = load_engine(
+            model,
+            EngineOptions(
+                backend="ctranslate2", dtype="int8", threads=3, workers=workers, models_dir=tmp_path
+            ),
+        )
+        assert engine.workers == workers
+        outputs[workers] = engine.generate(texts, settings, caps)
+    assert outputs[2] == outputs[1] == outputs[3]
+    assert len(outputs[1]) == len(texts)

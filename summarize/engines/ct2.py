@@ -87,12 +87,15 @@ class CTranslate2Engine:
         self._hf_vocabulary: list[str] = metadata["vocabulary"]
         self._target_vocabulary = set(_read_vocabulary(self.path, "target"))
         self._eos = str(json.loads((self.path / "config.json").read_text(encoding="utf-8"))["eos_token"])
+        threads = usable_threads(options.threads)
+        # On the CPU, a large batch goes faster as sub-batches side by side, one thread each,
+        # than as one batch whose small per-step operations are split over the threads.
+        self.workers = max(1, min(options.workers or threads, threads)) if device == "cpu" else 1
         try:
             self.translator = ctranslate2.Translator(
                 str(self.path), device=device, compute_type=compute_type,
-                # One translation at a time, using every allowed core inside it: the pipeline
-                # sends one batch at a time.
-                inter_threads=1, intra_threads=usable_threads(options.threads) if device == "cpu" else 0,
+                inter_threads=self.workers,
+                intra_threads=max(1, threads // self.workers) if device == "cpu" else 0,
             )
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"cannot load the CTranslate2 model {self.path}: {exc}",
@@ -125,7 +128,8 @@ class CTranslate2Engine:
         prefix = self._forced_prefix(params)
         options = self._options(params, max(caps))
         results = self.translator.translate_batch(
-            source, target_prefix=[prefix] * len(source) if prefix else None, **options)
+            source, target_prefix=[prefix] * len(source) if prefix else None,
+            max_batch_size=-(-len(source) // self.workers), batch_type="examples", **options)
         ends = set(options.get("end_token") or [self._eos])
         outputs = []
         for result, cap in zip(results, caps):
