@@ -8,11 +8,18 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from .errors import SummarizeError, UsageError
+
+if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
+    from collections.abc import Iterable
+
+    from .cache import Cache
+    from .options import RunOptions
+    from .read import Item
 
 app = typer.Typer(
     help="French summaries and English translations of news articles, with seq2seq models.",
@@ -307,43 +314,42 @@ def _routing(config: Path | None, summary_model: str | None, translation_model: 
     return routing
 
 
-def _open_cache(options: object) -> object:
+def _open_cache(options: RunOptions) -> Cache | None:
     from .cache import Cache
 
-    cache_dir = getattr(options, "cache_dir", None)
-    if cache_dir is None:
+    if options.cache_dir is None:
         return None
-    cache = Cache.open(Path(cache_dir) / "outputs.sqlite3")
+    cache = Cache.open(Path(options.cache_dir) / "outputs.sqlite3")
     _cache_warnings(cache, 0)
     return cache
 
 
-def _cache_warnings(cache: object, shown: int) -> int:
+def _cache_warnings(cache: Cache | None, shown: int) -> int:
     """Print the cache's warnings from number ``shown`` on; return how many are printed now.
 
     The cache turns itself off mid-run (a full disk, a read-only folder met at the first
     write) with a warning: the user must see it, not only the warnings of opening.
     """
-    warnings = getattr(cache, "warnings", None) or []
+    warnings = cache.warnings if cache is not None else []
     for warning in warnings[shown:]:
         _err(f"warning: {warning}")
     return len(warnings)
 
 
-def _run(items: object, options: object, fmt: str, output_dir: Path | None, verbose: bool) -> int:
+def _run(items: Iterable[Item], options: RunOptions, fmt: str, output_dir: Path | None, verbose: bool) -> int:
     import json
 
     from .output import DirectoryWriter, StreamWriter, to_record
     from .pipeline import Summarizer
 
     cache = _open_cache(options)
-    summarizer = Summarizer(options, cache)  # type: ignore[arg-type]
+    summarizer = Summarizer(options, cache)
     writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
     progress = sys.stderr.isatty()
     done = failed = 0
-    shown = len(getattr(cache, "warnings", None) or [])
+    shown = len(cache.warnings) if cache is not None else 0
     try:
-        for result in summarizer.process(items):  # type: ignore[arg-type]
+        for result in summarizer.process(items):
             done += 1
             record = to_record(result)
             writer.write(record)
@@ -366,8 +372,8 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
                 sys.stderr.write("\n")
         finally:
             if cache is not None:
-                cache.record_run(summarizer.stats.hits, summarizer.stats.misses)  # type: ignore[attr-defined]
-                cache.close()  # type: ignore[attr-defined]
+                cache.record_run(summarizer.stats.hits, summarizer.stats.misses)
+                cache.close()
                 _cache_warnings(cache, shown)
     if verbose:
         for name, signature in summarizer.signatures().items():
@@ -381,14 +387,14 @@ def _run(items: object, options: object, fmt: str, output_dir: Path | None, verb
     return failed
 
 
-def _show_clean(items: object, options: object, fmt: str) -> None:
+def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> None:
     import json
 
     from .pipeline import clean_article
     from .read import ReadFailure
 
-    keep = getattr(options, "keep_boilerplate", False)
-    for item in items:  # type: ignore[attr-defined]
+    keep = options.keep_boilerplate
+    for item in items:
         if isinstance(item, ReadFailure):
             _err(f"{item.source}: {item.error.message}")
             continue
