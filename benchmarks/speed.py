@@ -122,21 +122,25 @@ def _unwanted(pieces: list[str], size: int) -> list[int]:
     return byte_pieces + list(range(len(pieces), size))
 
 
+def _tiny_shape(shape: dict[str, int]) -> dict[str, int]:
+    """tests/tiny_models.py's arguments for a real shape (a small vocabulary, padded later)."""
+    return {
+        "vocab_size": 8000,
+        "d_model": shape["d_model"],
+        "layers": shape["layers"],
+        "ffn": shape["ffn"],
+        "heads": shape["heads"],
+        "max_positions": shape["positions"],
+    }
+
+
 def _build_marian(out: Path, beams: int, tokens: int) -> None:
     import tiny_models
     from transformers import MarianMTModel
 
     shape = SHAPES["translation"]
     tmp = out.with_name(out.name + ".tmp")
-    tiny_models.build_marian(
-        tmp,
-        vocab_size=8000,
-        d_model=shape["d_model"],
-        layers=shape["layers"],
-        ffn=shape["ffn"],
-        heads=shape["heads"],
-        max_positions=shape["positions"],
-    )
+    tiny_models.build_marian(tmp, **_tiny_shape(shape))
     vocab = json.loads((tmp / "vocab.json").read_text(encoding="utf-8"))
     real = len(vocab)
     net = MarianMTModel.from_pretrained(tmp)
@@ -169,15 +173,7 @@ def _build_barthez(out: Path, beams: int, tokens: int) -> None:
 
     shape = SHAPES["summary"]
     tmp = out.with_name(out.name + ".tmp")
-    tiny_models.build_barthez(
-        tmp,
-        vocab_size=8000,
-        d_model=shape["d_model"],
-        layers=shape["layers"],
-        ffn=shape["ffn"],
-        heads=shape["heads"],
-        max_positions=shape["positions"],
-    )
+    tiny_models.build_barthez(tmp, **_tiny_shape(shape))
     tokenizer = json.loads((tmp / "tokenizer.json").read_text(encoding="utf-8"))
     pieces = tokenizer["model"]["vocab"]
     net = MBartForConditionalGeneration.from_pretrained(tmp)
