@@ -299,7 +299,14 @@ def test_a_batch_split_between_workers_gives_the_same_outputs_in_order(
                 backend="ctranslate2", dtype="int8", threads=3, workers=workers, models_dir=tmp_path
             ),
         )
-        assert engine.workers == workers
+        assert engine.workers == engine.translator.num_translators == workers
         outputs[workers] = engine.generate(texts, settings, caps)
     assert outputs[2] == outputs[1] == outputs[3]
     assert len(outputs[1]) == len(texts)
+
+
+def test_auto_workers_one_per_thread_up_to_four(tiny: dict[str, Path], tmp_path: Path) -> None:
+    model = _model(tiny["marian"], tmp_path)
+    for threads, expected in ((1, 1), (2, 2), (8, 4)):
+        options = EngineOptions(backend="ctranslate2", dtype="int8", threads=threads, models_dir=tmp_path)
+        assert load_engine(model, options).translator.num_translators == expected

@@ -35,8 +35,8 @@ class EngineOptions:
     dtype: str = "float32"
     device: str = "cpu"
     threads: int | None = None
-    # CTranslate2 batches run side by side on this many workers (None: one per thread); the
-    # output does not depend on it.
+    # CTranslate2 batches run side by side on this many workers (None: one per thread, at most
+    # 4); the output does not depend on it.
     workers: int | None = None
     models_dir: Path | None = None  # where converted (CTranslate2) models are kept
 

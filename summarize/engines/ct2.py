@@ -31,6 +31,9 @@ _COMPUTE_TYPES = {
 }
 
 
+MAX_AUTO_WORKERS = 4
+
+
 def compute_type_for(dtype: str, device: str) -> str:
     """The CTranslate2 compute type that ``--dtype`` means on ``device`` (cpu or cuda)."""
     table = _COMPUTE_TYPES[device]
@@ -89,8 +92,11 @@ class CTranslate2Engine:
         self._eos = str(json.loads((self.path / "config.json").read_text(encoding="utf-8"))["eos_token"])
         threads = usable_threads(options.threads)
         # On the CPU, a large batch goes faster as sub-batches side by side, one thread each,
-        # than as one batch whose small per-step operations are split over the threads.
-        self.workers = max(1, min(options.workers or threads, threads)) if device == "cpu" else 1
+        # than as one batch whose small per-step operations are split over the threads
+        # (measured on 2 cores).  Past 4 threads, workers share them, so that a lone input
+        # (a single chunk to summarise) still gets several threads.
+        auto = min(threads, MAX_AUTO_WORKERS)
+        self.workers = max(1, min(options.workers or auto, threads)) if device == "cpu" else 1
         try:
             self.translator = ctranslate2.Translator(
                 str(self.path), device=device, compute_type=compute_type,
