@@ -420,6 +420,9 @@ class Summarizer:
                 for f in dataclasses.fields(ArticleResult)
                 if f.name not in ("id", "source")
             }
+            # What a reader of the memo will see: everything from the cache.  Storing this run's
+            # own flags would make the value depend on which process computed what.
+            fields["cached"] = {task: True for task in result.cached}
             value = {
                 "result": fields,
                 "deps": {
