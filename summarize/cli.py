@@ -510,6 +510,9 @@ def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
         typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")
         if stats.last_run_hits is not None:
             typer.echo(f"last run\t{stats.last_run_hits} hits, {stats.last_run_misses} misses")
+        # Chunk outputs per task and model, then whole-article records and detected languages.
+        for task, model_id, count in stats.by_model:
+            typer.echo(f"entries {task or 'unknown'}" + (f" {model_id}" if model_id else "") + f"\t{count}")
 
 
 @cache_app.command("clear")

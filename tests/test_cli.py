@@ -139,3 +139,26 @@ def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     rows = [line.split("\t") for line in result.stdout.splitlines() if not line.startswith("#")]
     assert ["fr", "translation", "Helsinki-NLP/opus-mt-fr-en", "missing"] in rows
     assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in result.stderr
+
+
+def test_cache_commands_after_two_runs(models: dict[str, Path], tmp_path: Path) -> None:
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    run = ["run", str(REPO / "seeds"), "--format", "jsonl", "--max-chunk-tokens", "128", *cache]
+    first = _invoke(run)
+    assert first.exit_code == 0, first.stderr
+    stats = dict(line.split("\t") for line in _invoke(["cache", "stats", *cache]).stdout.splitlines())
+    chunks = json.loads(first.stdout)["chunks"]
+    assert stats["last run"].endswith(" misses") and stats["last run"].startswith("0 hits")
+    assert int(stats[f"entries translation {models['marian']}"]) == chunks["translation"]
+    assert int(stats["entries article"]) == 1 and int(stats["entries language"]) == 1
+    assert int(stats["entries"]) == sum(int(v) for k, v in stats.items() if k.startswith("entries "))
+    second = _invoke(run)
+    assert json.loads(second.stdout)["cached"] == {"summary": True, "translation": True}
+    again = dict(line.split("\t") for line in _invoke(["cache", "stats", *cache]).stdout.splitlines())
+    assert again["last run"].endswith(" 0 misses") and not again["last run"].startswith("0 hits")
+    cleared = _invoke(["cache", "clear", *cache])
+    assert cleared.exit_code == 0 and cleared.stdout.strip() == f"removed {stats['entries']} entries"
+    assert (
+        dict(line.split("\t") for line in _invoke(["cache", "stats", *cache]).stdout.splitlines())["entries"]
+        == "0"
+    )
