@@ -50,6 +50,7 @@ from fault_tools import (  # noqa: E402
     env,
     fast_args,
     records,
+    start_cli,
     texts,
     without_file_override,
     write_jsonl,
@@ -117,13 +118,7 @@ def campaign_signals(model: Path, work: Path, rounds: int, rng: random.Random) -
         items = texts(800, f"sig{n}")
         src = write_jsonl(work / f"sig-{n}.jsonl", items)
         cache = ["--cache-dir", str(work / f"sig-cache-{n}")]
-        proc = subprocess.Popen(
-            cli("run", str(src), *fast_args(model), "--format", "jsonl", *cache),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env(),
-        )
+        proc = start_cli(cli("run", str(src), *fast_args(model), "--format", "jsonl", *cache))
         assert proc.stdout is not None and proc.stderr is not None
         k = rng.randrange(1, 60)
         done: list[dict[str, Any]] = []
@@ -184,16 +179,7 @@ def campaign_concurrent(model: Path, work: Path, procs: int, articles: int, roun
         alone = _run([*args, "--cache-dir", str(work / f"alone-{n}")])
         expected = [{k: v for k, v in r.items() if k != "cached"} for r in records(alone.stdout)]
         shared = work / f"shared-{n}"
-        running = [
-            subprocess.Popen(
-                cli(*args, "--cache-dir", str(shared)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env(),
-            )
-            for _ in range(procs)
-        ]
+        running = [start_cli(cli(*args, "--cache-dir", str(shared))) for _ in range(procs)]
         for proc in running:
             stdout, stderr = proc.communicate()
             row.tried += articles

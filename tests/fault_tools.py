@@ -68,6 +68,11 @@ def cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "summarize", *args]
 
 
+def start_cli(cmd: list[str]) -> subprocess.Popen[str]:
+    """Start ``cmd`` (a CLI command line) with its output captured as text."""
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+
+
 def env() -> dict[str, str]:
     """The environment for CLI children: this one, with the repo importable and warnings off."""
     return {

@@ -31,6 +31,7 @@ from fault_tools import (
     fast_args,
     fd_count,
     records,
+    start_cli,
     texts,
     tiny_disk,
     without_file_override,
@@ -343,7 +344,7 @@ def test_a_folder_of_2000_files_with_unreadable_ones(marian: Path, tmp_path: Pat
         n += 1
     assert len(os.listdir(folder)) == 2000
     cmd = without_file_override(cli("run", str(folder), *fast_args(marian, tokens=1), "--format", "jsonl"))
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    proc = start_cli(cmd)
     assert proc.stdout is not None and proc.stderr is not None
     got: list[dict[str, Any]] = []
     fds: list[int] = []
@@ -542,16 +543,7 @@ def test_four_processes_share_one_cache(marian: Path, tmp_path: Path) -> None:
     alone = _invoke([*args, "--cache-dir", str(tmp_path / "alone")])  # in-process: one start less
     assert alone.exit_code == 0, alone.stderr
     shared = tmp_path / "shared"
-    procs = [
-        subprocess.Popen(
-            cli(*args, "--cache-dir", str(shared)),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env(),
-        )
-        for _ in range(4)
-    ]
+    procs = [start_cli(cli(*args, "--cache-dir", str(shared))) for _ in range(4)]
     outs = [p.communicate(timeout=600) for p in procs]
     expected = _without_cached(records(alone.stdout))
     assert len(expected) == 200
