@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from summarize.options import RunOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,6 +37,16 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Random-weight Marian, T5 and BARThez-shaped models with real tokenizers, built once."""
     root = tmp_path_factory.mktemp("tiny-models")
     return {name: build(root / name) for name, build in tiny_models.BUILDERS.items()}
+
+
+@pytest.fixture
+def tiny_options(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
+    """Run options on the tiny T5 (summary) and Marian (translation); models and cache in tmp_path."""
+    from summarize.options import RunOptions
+    from summarize.routing import RoutingConfig
+
+    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
+    return RunOptions(routing=routing, models_dir=tmp_path / "models", cache_dir=tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from summarize.generation import Overrides
 from summarize.options import ChunkOptions, RunOptions
 from summarize.pipeline import ArticleResult, Summarizer
 from summarize.read import Article
-from summarize.routing import RoutingConfig
 
 TEXT = (
     "La Chine va étendre sa coopération internationale via sa station spatiale.\n\n"
@@ -26,9 +25,8 @@ TEXT = (
 
 
 @pytest.fixture
-def base(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
-    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
-    return RunOptions(routing=routing, models_dir=tmp_path / "models", cache_dir=tmp_path)
+def base(tiny_options: RunOptions) -> RunOptions:
+    return tiny_options
 
 
 def _run(

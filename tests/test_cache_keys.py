@@ -30,9 +30,8 @@ TEXT = (
 
 
 @pytest.fixture
-def base(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
-    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
-    return RunOptions(routing=routing, source_lang="fr", models_dir=tmp_path / "models", cache_dir=tmp_path)
+def base(tiny_options: RunOptions) -> RunOptions:
+    return dataclasses.replace(tiny_options, source_lang="fr")
 
 
 def _run(options: RunOptions, tmp_path: Path, text: str = TEXT) -> tuple[Summarizer, list]:

@@ -14,7 +14,6 @@ from summarize.cli import app
 from summarize.options import RunOptions
 from summarize.pipeline import Summarizer
 from summarize.read import Article
-from summarize.routing import RoutingConfig
 
 GOOD = [
     "La Chine va étendre sa coopération internationale via sa station spatiale.",
@@ -25,9 +24,8 @@ BAD = "Cet article contient le mot BOUM qui déclenche une erreur interne."
 
 
 @pytest.fixture
-def options(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
-    routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
-    return RunOptions(routing=routing, source_lang="fr", models_dir=tmp_path / "models")
+def options(tiny_options: RunOptions) -> RunOptions:
+    return dataclasses.replace(tiny_options, source_lang="fr", cache_dir=None)
 
 
 @pytest.fixture
