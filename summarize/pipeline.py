@@ -331,14 +331,20 @@ class Summarizer:
 
     # -- one window ----------------------------------------------------------------------
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:
-        done = self._from_memo(items)
+        # Each article's memo key, computed once: hashing a long text twice would cost twice.
+        keys = (
+            {i: self._memo_key(item) for i, item in enumerate(items) if isinstance(item, Article)}
+            if self.cache is not None
+            else {}
+        )
+        done = self._from_memo(items, keys)
         prepared = {i: self._prepare(item) for i, item in enumerate(items) if i not in done}
         live = [p for p in prepared.values() if p.result.status == "ok"]
         english = self._to_english(live)
         if "summary" in self.options.tasks:
             french = self._to_french(live, english)
             self._summarize(live, french)
-        self._to_memo(live)
+        self._to_memo(keys, prepared)
         return [done[i] if i in done else prepared[i].result for i in range(len(items))]
 
     # -- article memo ----------------------------------------------------------------------
@@ -378,14 +384,13 @@ class Summarizer:
             }
         )
 
-    def _from_memo(self, items: list[Item]) -> dict[int, ArticleResult]:
+    def _from_memo(self, items: list[Item], keys: dict[int, tuple[str, str]]) -> dict[int, ArticleResult]:
         """Results of the window's articles whose record is cached and still valid."""
         if self.cache is None or self.options.refresh:
             return {}
-        keys = {i: self._memo_key(item)[0] for i, item in enumerate(items) if isinstance(item, Article)}
-        stored = self.cache.get_many(list(keys.values()))
+        stored = self.cache.get_many([digest for digest, _ in keys.values()])
         found = {}
-        for i, digest in keys.items():
+        for i, (digest, _) in keys.items():
             if digest in stored:
                 result = self._memo_result(items[i], stored[digest])  # type: ignore[arg-type]
                 if result is not None:
@@ -409,12 +414,14 @@ class Summarizer:
         self.stats.hits += entries
         return result
 
-    def _to_memo(self, live: list[_Prepared]) -> None:
+    def _to_memo(self, keys: dict[int, tuple[str, str]], prepared: dict[int, _Prepared]) -> None:
         if self.cache is None:
             return
         rows = []
-        for prep in live:
+        for i, prep in prepared.items():
             result = prep.result
+            if result.status != "ok":
+                continue
             fields = {
                 f.name: getattr(result, f.name)
                 for f in dataclasses.fields(ArticleResult)
@@ -430,7 +437,7 @@ class Summarizer:
                 },
                 "entries": sum(result.chunks.values()),
             }
-            rows.append((*self._memo_key(prep.article), json.dumps(value, ensure_ascii=False)))
+            rows.append((*keys[i], json.dumps(value, ensure_ascii=False)))
         if rows:
             self.cache.put_many(rows)
 
