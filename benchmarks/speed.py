@@ -440,14 +440,9 @@ def job_micro(job: dict[str, Any]) -> dict[str, Any]:
         device="cpu",
         threads=job["threads"],
         workers=job.get("workers"),
+        models_dir=Path(job["models_dir"]),
     )
-    options_dir = Path(job["models_dir"])
-    if job["backend"] == "ctranslate2":
-        from summarize.engines.ct2 import CTranslate2Engine
-
-        engine: Any = CTranslate2Engine(model, options, models_dir=options_dir)
-    else:
-        engine = load_engine(model, options)
+    engine = load_engine(model, options)
     settings = effective_settings(folder, "translation", Overrides(num_beams=1))
     out_tokens = job["out_tokens"]
     # min_length counts the start token; the cap leaves room for the forced end token.

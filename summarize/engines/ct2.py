@@ -74,7 +74,7 @@ class _Tokens:
 class CTranslate2Engine:
     """Runs a converted seq2seq model with ``ctranslate2.Translator``."""
 
-    def __init__(self, model: ResolvedModel, options: EngineOptions, models_dir: Path | None = None) -> None:
+    def __init__(self, model: ResolvedModel, options: EngineOptions) -> None:
         import ctranslate2
 
         self.model = model
@@ -83,7 +83,7 @@ class CTranslate2Engine:
         if compute_type not in ctranslate2.get_supported_compute_types(device):
             raise UsageError(f"this CTranslate2 build cannot compute in {options.dtype} on the {device}",
                              "use --dtype int8 or float32, or --backend transformers")
-        folder = models_dir or getattr(options, "models_dir", None) or default_models_dir(model)
+        folder = options.models_dir or default_models_dir(model)
         self.path = ensure_converted(model, Path(folder).resolve(), storage_for(compute_type))
         self.tokenizer = LightTokenizer(model.path)
         metadata = json.loads((self.path / METADATA_FILE).read_text(encoding="utf-8"))
