@@ -410,8 +410,7 @@ class Summarizer:
             # Unreadable, or a model that no longer resolves: the full path decides (and
             # reports the model error the way it always does).
             return None
-        result.cached = {task: True for task in result.cached}
-        self.stats.hits += entries
+        self.stats.hits += entries  # the stored record already marks every task as cached
         return result
 
     def _to_memo(self, keys: dict[int, tuple[str, str]], prepared: dict[int, _Prepared]) -> None:
