@@ -33,6 +33,24 @@ cache_app = typer.Typer(help="Inspect and trim the output cache.", no_args_is_he
 app.add_typer(models_app, name="models")
 app.add_typer(cache_app, name="cache")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"summarize {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """French summaries and English translations of news articles, with seq2seq models."""
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
@@ -194,7 +212,8 @@ def run(
     ] = False,
     max_chunk_tokens: Annotated[
         int | None,
-        typer.Option(min=4, help="Largest chunk in model tokens [default: the model's input limit]."),
+        # Below 16 the task prefix and special tokens leave no room for text.
+        typer.Option(min=16, help="Largest chunk in model tokens [default: the model's input limit]."),
     ] = None,
     beams: Annotated[int | None, typer.Option(min=1, help="Beam size [default: each model's own].")] = None,
     max_summary_tokens: Annotated[
@@ -264,6 +283,15 @@ def run(
         from .read import ReadOptions, iter_articles
         from .routing import normalize_lang
 
+        if encoding:
+            import codecs
+
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise UsageError(
+                    f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1 or cp1252"
+                ) from None
         if not inputs:
             if sys.stdin is None or sys.stdin.isatty():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
@@ -294,9 +322,9 @@ def run(
             read_stdin=lambda: sys.stdin.buffer.read(max_bytes + 1),  # never more than the cap
         )
         if show_clean:
-            _show_clean(items, options, fmt.value)
-            return
-        failed = _run(items, options, fmt.value, output_dir, verbose)
+            failed = _show_clean(items, options, fmt.value)
+        else:
+            failed = _run(items, options, fmt.value, output_dir, verbose)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -342,39 +370,45 @@ def _run(items: Iterable[Item], options: RunOptions, fmt: str, output_dir: Path 
     from .output import DirectoryWriter, StreamWriter, to_record
     from .pipeline import Summarizer
 
+    writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
+    if isinstance(writer, DirectoryWriter):
+        writer.prepare()  # a folder that cannot be written is known before any model runs
     cache = _open_cache(options)
     summarizer = Summarizer(options, cache)
-    writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
-    progress = sys.stderr.isatty()
-    done = failed = 0
+    progress = _Progress(sys.stderr.isatty())
+    done = failed = repeated = 0
+    reported: set[str] = set()
     shown = len(cache.warnings) if cache is not None else 0
     try:
         for result in summarizer.process(items):
             done += 1
-            record = to_record(result)
-            writer.write(record)
+            progress.clear()
+            writer.write(to_record(result))
             shown = _cache_warnings(cache, shown)
             if result.failed:
                 failed += 1
-                err = result.error or {}
-                _err(
-                    f"{result.source}: {err.get('message', 'failed')}"
-                    + (f" ({err['hint']})" if err.get("hint") else "")
-                )
-            if progress:
-                sys.stderr.write(f"\r{done} done, {failed} failed ")
-                sys.stderr.flush()
+                error = result.error or {}
+                reason = _reason(error)
+                # A model missing for many articles' language is said once; each record still
+                # names it.  Input failures are each named: the file is what the user fixes.
+                if error.get("kind", "").startswith("model") and reason in reported:
+                    repeated += 1
+                else:
+                    reported.add(reason)
+                    _err(reason if reason.startswith(result.source) else f"{result.source}: {reason}")
+            progress.show(f"{done} done, {failed} failed")
     finally:
         try:
+            progress.clear()
             if isinstance(writer, StreamWriter):
                 writer.close()  # may meet a closed pipe again: the cache is still closed below
-            if progress and done:
-                sys.stderr.write("\n")
         finally:
             if cache is not None:
                 cache.record_run(summarizer.stats.hits, summarizer.stats.misses)
                 cache.close()
                 _cache_warnings(cache, shown)
+    if repeated:
+        _err(f"{repeated} more article{'s' if repeated > 1 else ''} failed the same way as above")
     if verbose:
         for name, signature in summarizer.signatures().items():
             _err(f"signature {name}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")
@@ -387,34 +421,65 @@ def _run(items: Iterable[Item], options: RunOptions, fmt: str, output_dir: Path 
     return failed
 
 
-def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> None:
-    import json
-
+def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
+    """Print the cleaned bodies (no model runs); return how many inputs could not be read."""
+    from .output import StreamWriter
     from .pipeline import clean_article
     from .read import ReadFailure
 
-    keep = options.keep_boilerplate
-    for item in items:
-        if isinstance(item, ReadFailure):
-            _err(f"{item.source}: {item.error.message}")
-            continue
-        cleaned = clean_article(item, keep)
-        if fmt == "text":
-            typer.echo(cleaned.body)
-        else:
-            typer.echo(
-                json.dumps(
-                    {
-                        "id": item.id,
-                        "source": item.source,
-                        "title": cleaned.title,
-                        "date": cleaned.date,
-                        "body": cleaned.body,
-                        "removed": [r.__dict__ for r in cleaned.removed],
-                    },
-                    ensure_ascii=False,
-                )
+    writer = StreamWriter(sys.stdout, fmt if fmt != "text" else "jsonl")
+    failed = 0
+    try:
+        for item in items:
+            if isinstance(item, ReadFailure):
+                failed += 1
+                reason = _reason({"message": item.error.message, "hint": item.error.hint})
+                _err(reason if reason.startswith(item.source) else f"{item.source}: {reason}")
+                continue
+            cleaned = clean_article(item, options.keep_boilerplate)
+            if fmt == "text":
+                head = f"== {item.id}" + (f" — {cleaned.title}" if cleaned.title else "")
+                writer.write_block(head + "\n" + cleaned.body.rstrip("\n") + "\n")
+                continue
+            writer.write(
+                {
+                    "id": item.id,
+                    "source": item.source,
+                    "title": cleaned.title,
+                    "date": cleaned.date,
+                    "body": cleaned.body,
+                    "removed": [r.__dict__ for r in cleaned.removed],
+                }
             )
+    finally:
+        writer.close()
+    return failed
+
+
+def _reason(error: dict[str, str]) -> str:
+    """One failure as a line: what went wrong, then what to do about it."""
+    message = error.get("message") or "failed"
+    return message + (f" ({error['hint']})" if error.get("hint") else "")
+
+
+class _Progress:
+    """A "N done" counter on stderr, only on a terminal, erased before anything else prints."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.visible = False
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\r\x1b[K{text}")
+            sys.stderr.flush()
+            self.visible = True
+
+    def clear(self) -> None:
+        if self.visible:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.visible = False
 
 
 def _size(n: float) -> str:

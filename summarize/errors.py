@@ -49,3 +49,9 @@ class ModelNotFoundError(ModelError):
 
 class CacheError(SummarizeError):
     kind = "cache"
+
+
+class OutputError(SummarizeError):
+    """Results cannot be written (a full disk, a folder that cannot be created...)."""
+
+    kind = "output"

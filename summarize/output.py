@@ -12,6 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
 
+from .errors import OutputError, UsageError
 from .pipeline import ArticleResult
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -73,24 +74,49 @@ class StreamWriter:
         self.stream = stream
         self.fmt = fmt
         self.count = 0
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        # A stream that cannot take every character (a cp1252 console, PYTHONIOENCODING=ascii)
+        # still gets valid JSON (\u escapes), and text with "?" for what it cannot show.
+        self.unicode = encoding.startswith("utf")
+        self.encoding = encoding
 
     def write(self, record: dict[str, Any]) -> None:
         if self.fmt == "jsonl":
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            data = json.dumps(record, ensure_ascii=not self.unicode) + "\n"
         elif self.fmt == "json":
             # Stream the array element by element, so a large run is never held in memory.
-            self.stream.write(
-                ("[\n" if self.count == 0 else ",\n") + json.dumps(record, ensure_ascii=False, indent=2)
+            data = ("[\n" if self.count == 0 else ",\n") + json.dumps(
+                record, ensure_ascii=not self.unicode, indent=2
             )
         else:
-            self.stream.write(("\n" if self.count else "") + format_text(record))
-        self.stream.flush()
+            self.write_block(format_text(record))
+            return
+        self._put(data)
+        self.count += 1
+
+    def write_block(self, text: str) -> None:
+        """One block of text for reading, separated from the previous one by a blank line."""
+        data = ("\n" if self.count else "") + text
+        if not self.unicode:
+            data = data.encode(self.encoding, "replace").decode(self.encoding)
+        self._put(data)
         self.count += 1
 
     def close(self) -> None:
         if self.fmt == "json":
-            self.stream.write("[]\n" if self.count == 0 else "\n]\n")
+            self._put("[]\n" if self.count == 0 else "\n]\n")
+
+    def _put(self, data: str) -> None:
+        try:
+            self.stream.write(data)
             self.stream.flush()
+        except BrokenPipeError:
+            raise  # the reader went away: the CLI stops quietly
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the output: {exc.strerror or exc}",
+                "free some space or write elsewhere; finished results are in the cache, so a re-run is quick",
+            ) from exc
 
 
 def safe_name(name: str) -> str:
@@ -114,37 +140,64 @@ class DirectoryWriter:
         self.folder = folder
         self.fmt = fmt
         self.used: set[str] = set()
+        # mkstemp makes files private (0600); results are ordinary files, so follow the umask.
+        umask = os.umask(0)
+        os.umask(umask)
+        self.mode = 0o666 & ~umask
+
+    def prepare(self) -> None:
+        """Make the folder, or say why it cannot be used, before any model work is done."""
+        if self.folder.exists() and not self.folder.is_dir():
+            raise UsageError(f"--output-dir {self.folder} is a file, not a folder", "pick a folder")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".tmp-"):
+                pass  # the folder takes files
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write to the output folder {self.folder}: {exc.strerror or exc}",
+                "pick another --output-dir",
+            ) from exc
 
     def path_for(self, ident: str) -> Path:
         base = safe_name(ident)
         name, n = base, 1
         # Compared case-folded: on a case-insensitive disk (macOS, Windows) "A" and "a" are one file.
-        while name.casefold() in self.used:
-            n += 1
-            name = f"{base}-{n}"
-        self.used.add(name.casefold())
         suffix = ".txt" if self.fmt == "text" else ".json"
         # Only the folder is resolved: resolving the file would follow a symlink planted under
         # that name, whereas os.replace replaces the link itself.
         folder = self.folder.resolve()
+        # A folder already using the name cannot be replaced by a file: take the next name.
+        while name.casefold() in self.used or (folder / (name + suffix)).is_dir():
+            n += 1
+            name = f"{base}-{n}"
+        self.used.add(name.casefold())
         path = folder / (name + suffix)
         if path.parent != folder:  # belt and braces: safe_name already prevents it
             raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
         return path
 
     def write(self, record: dict[str, Any]) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.path_for(str(record["id"]))
         if self.fmt == "text":
             data = format_text(record)
         else:
             data = json.dumps(record, ensure_ascii=False, indent=2 if self.fmt == "json" else None) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
+        tmp = None
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(data)
+            os.chmod(tmp, self.mode)
             os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+        except BaseException as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise OutputError(
+                    f"cannot write {path}: {exc.strerror or exc}",
+                    "free some space or pick another --output-dir; finished results are in the cache",
+                ) from exc
             raise
         return path

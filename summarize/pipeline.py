@@ -22,7 +22,7 @@ from typing import Any
 from . import __version__
 from .chunk import Chunk, ChunkSettings, make_chunks
 from .engines import Engine, EngineOptions, Generated, load_engine, pick_backend
-from .errors import InputError, SummarizeError
+from .errors import InputError, ModelError, SummarizeError
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
 from .models import ModelRef, ResolvedModel, read_json, resolve
@@ -87,6 +87,7 @@ class TaskRunner:
         self.cache = cache
         self.stats = stats
         self._engine: Engine | None = None
+        self._load_error: ModelError | None = None
         self._tokenizer: LightTokenizer | None = None
         self.engine_options = resolve_engine_options(options, self.model)
 
@@ -190,7 +191,14 @@ class TaskRunner:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = load_engine(self.model, self.engine_options)
+            # A model that failed to load fails again at once for the next article.
+            if self._load_error is not None:
+                raise self._load_error
+            try:
+                self._engine = load_engine(self.model, self.engine_options)
+            except ModelError as exc:
+                self._load_error = exc
+                raise
         return self._engine
 
 
@@ -277,18 +285,27 @@ class Summarizer:
         self.cache = cache
         self.stats = RunStats()
         self._runners: dict[tuple[str, str], TaskRunner] = {}
+        # Models that could not be loaded, so that later articles needing them fail at once
+        # instead of looking (or downloading) again.
+        self._unusable: dict[tuple[str, str], ModelError] = {}
         self._detector: Any = None
 
     def runner(self, role: str, model_id: str) -> TaskRunner:
         """The runner of ``model_id`` for a role: "summary" or "translation" (either direction)."""
         key = (role, model_id)
+        if key in self._unusable:
+            raise self._unusable[key]
         if key not in self._runners:
             overrides = (
                 self.options.summary_overrides if role == "summary" else self.options.translation_overrides
             )
-            self._runners[key] = TaskRunner(
-                role, ModelRef(model_id), overrides, self.options, self.cache, self.stats
-            )
+            try:
+                self._runners[key] = TaskRunner(
+                    role, ModelRef(model_id), overrides, self.options, self.cache, self.stats
+                )
+            except ModelError as exc:
+                self._unusable[key] = exc
+                raise
         return self._runners[key]
 
     def signatures(self) -> dict[str, dict[str, Any]]:
@@ -305,15 +322,23 @@ class Summarizer:
             size = min(size * 2, self.options.window_articles)
 
     def _isolated(self, items: list[Item]) -> list[ArticleResult]:
-        """The window's results; an unexpected error costs only the article that causes it.
+        """The window's results; an error met by some articles costs only those articles.
 
-        Errors raised on purpose (a missing model, a full disk...) would meet every article:
-        they end the run.  Anything else is a bug met by some input: the window is taken again
-        one article at a time (the cache keeps what was already computed), and the article
-        that still fails gets an error record while the others come out.
+        A model that cannot be loaded may be needed by one language only (a Spanish article
+        in a French folder), and a bug may be met by one input only: the window is then taken
+        again one article at a time (the cache keeps what was already computed), and each
+        article that still fails gets an error record while the others come out.  Other
+        errors raised on purpose (the cache's disk is full...) meet every article: they end
+        the run.
         """
         try:
             return self._process_window(items)
+        except ModelError as exc:
+            if len(items) > 1:
+                return [result for item in items for result in self._isolated([item])]
+            result = ArticleResult(items[0].id, items[0].source, status="error")
+            result.error = _error_dict(exc)
+            return [result]
         except SummarizeError:
             raise
         except Exception as exc:
@@ -688,6 +713,18 @@ class Summarizer:
                 all_cached[id(prep)] &= all(hits[position : position + len(inputs)])
                 position += len(inputs)
                 joined = " ".join(o.text for o in outs if o.text)
+                if not joined.strip():
+                    # Nothing to summarise further, and an empty summary must not pass unseen.
+                    prep.result.summary_fr = ""
+                    prep.result.warnings.append(
+                        {
+                            "kind": "summary_empty",
+                            "rounds": depth,
+                            "message": "the summary model wrote nothing for this article; "
+                            "try another --beams value or another --summary-model",
+                        }
+                    )
+                    continue
                 if len(inputs) == 1:
                     prep.result.summary_fr = joined
                     continue

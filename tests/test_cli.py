@@ -109,13 +109,95 @@ def test_output_dir_names_stay_inside(models: dict[str, Path], tmp_path: Path) -
 
 
 def test_missing_model_message_and_exit_code(tmp_path: Path) -> None:
-    result = _invoke(["run", str(REPO / "seeds"), "--offline", "--models-dir", str(tmp_path / "none")])
+    result = _invoke(
+        ["run", str(REPO / "seeds"), "--offline", "--models-dir", str(tmp_path / "none"), "-f", "jsonl"]
+    )
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "Helsinki-NLP/opus-mt-fr-en" in lines[0]  # the first model the French seed needs
     assert "summarize models pull" in lines[0] and "local model folder" in lines[0]
-    assert result.stdout == ""
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "error" and record["error"]["kind"] == "model_not_found"
+
+
+def test_a_model_missing_for_some_articles_is_said_once(models: dict[str, Path], tmp_path: Path) -> None:
+    english = "The government announced on Tuesday that the new railway line will open next spring."
+    src = tmp_path / "mixed.jsonl"
+    rows = [
+        ("fr1", "Le ciel est bleu sur la ville."),
+        ("en1", english),
+        ("en2", english + " Works start soon."),
+    ]
+    src.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in rows), encoding="utf-8")
+    args = ["run", str(src), "-f", "jsonl", "--offline", "--models-dir", str(tmp_path / "m"), "--no-cache"]
+    result = _invoke(args)
+    assert result.exit_code == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["id"], r["status"]) for r in records] == [("fr1", "ok"), ("en1", "error"), ("en2", "error")]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "opus-mt-en-fr" in lines[0] and "mixed.jsonl" in lines[0]
+    assert lines[1] == "summarize: 1 more article failed the same way as above"
+
+
+def test_output_dir_problems_are_known_before_any_model_runs(models: dict[str, Path], tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("x", encoding="utf-8")
+    text = "Le ciel est bleu."
+    result = _invoke(["run", "-", "--only", "translation", "-o", str(a_file)], stdin=text)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"summarize: error: --output-dir {a_file} is a file, not a folder; pick a folder"
+    ]
+    result = _invoke(["run", "-", "--only", "translation", "-o", str(a_file / "sub")], stdin=text)
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "cannot write to the output folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_output_files_follow_the_umask_and_step_around_folders(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    (out / "a.json").mkdir(parents=True)  # a folder already has the first article's name
+    src = tmp_path / "two.jsonl"
+    src.write_text('{"id": "a", "text": "Un."}\n{"id": "b", "text": "Deux."}\n', encoding="utf-8")
+    old = os.umask(0o027)
+    try:
+        result = _invoke(["run", str(src), "-f", "jsonl", "--only", "translation", "-o", str(out)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    written = sorted(p.name for p in out.iterdir() if p.is_file())
+    assert written == ["a-2.json", "b.json"]
+    assert all((out / name).stat().st_mode & 0o777 == 0o640 for name in written)
+    assert json.loads((out / "a-2.json").read_text(encoding="utf-8"))["id"] == "a"
+
+
+def test_bad_encoding_and_version() -> None:
+    result = _invoke(["run", "-", "--encoding", "nosuch"], stdin="Bonjour.")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "summarize: error: unknown encoding 'nosuch'; use a Python codec name such as latin-1 or cp1252"
+    ]
+    from summarize import __version__
+
+    version = _invoke(["--version"])
+    assert version.exit_code == 0 and version.stdout == f"summarize {__version__}\n"
+
+
+def test_show_clean_json_is_one_array_and_failures_count(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Le ciel est bleu.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("La mer est calme.", encoding="utf-8")
+    (tmp_path / "c.txt").write_bytes(b"caf\xe9 noir")
+    result = _invoke(["run", str(tmp_path), "--show-clean", "-f", "json"])
+    assert result.exit_code == 1
+    assert [r["body"] for r in json.loads(result.stdout)] == ["Le ciel est bleu.", "La mer est calme."]
+    (line,) = result.stderr.strip().splitlines()
+    assert "c.txt" in line and "--encoding" in line  # the hint comes with the failure
+    text = _invoke(["run", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--show-clean"])
+    assert text.exit_code == 0
+    assert text.stdout == "== a\nLe ciel est bleu.\n\n== b\nLa mer est calme.\n"
 
 
 def test_usage_errors_exit_2(models: dict[str, Path]) -> None:

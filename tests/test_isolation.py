@@ -58,12 +58,69 @@ def test_debug_lets_the_error_through(options: RunOptions, boom: None) -> None:
         list(Summarizer(dataclasses.replace(options, debug=True)).process([Article("b", "b", BAD)]))
 
 
-def test_errors_raised_on_purpose_still_end_the_run(options: RunOptions, tmp_path: Path) -> None:
-    from summarize.errors import ModelNotFoundError
+ENGLISH = (
+    "The government announced on Tuesday that the new railway line will open next spring, "
+    "after three years of work and a long public debate about its cost."
+)
 
-    missing = dataclasses.replace(options.routing, translation_model=str(tmp_path / "no-such-model"))
-    with pytest.raises(ModelNotFoundError):
-        list(Summarizer(dataclasses.replace(options, routing=missing)).process([Article("a", "a", GOOD[0])]))
+
+def test_a_missing_model_costs_only_the_articles_that_need_it(
+    options: RunOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # English articles need opus-mt-en-fr for the French summary; it is not stored (offline).
+    looked_up: list[str] = []
+    real = pipeline.resolve
+
+    def resolve(ref, *args, **kwargs):  # type: ignore[no-untyped-def]
+        looked_up.append(ref.id)
+        return real(ref, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "resolve", resolve)
+    options = dataclasses.replace(options, source_lang=None, offline=True)
+    texts = [GOOD[0], ENGLISH, GOOD[1], ENGLISH + " It is the second story.", GOOD[2]]
+    articles = [Article(f"a{i}", f"a{i}.txt", t) for i, t in enumerate(texts)]
+    results = list(Summarizer(options).process(articles))
+    assert [r.status for r in results] == ["ok", "error", "ok", "error", "ok"]
+    for failed in (results[1], results[3]):
+        assert failed.error is not None and failed.error["kind"] == "model_not_found"
+        assert "opus-mt-en-fr" in failed.error["message"] and "models pull" in failed.error["hint"]
+    assert all(r.summary_fr and r.translation_en for r in results if r.status == "ok")
+    # Known to be missing after the first miss: never looked up (or downloaded) again.
+    assert looked_up.count("Helsinki-NLP/opus-mt-en-fr") == 1
+
+
+def test_other_errors_raised_on_purpose_still_end_the_run(
+    options: RunOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.errors import CacheError
+
+    def full_disk(self, texts):  # type: ignore[no-untyped-def]
+        raise CacheError("the cache's disk is full", "free some space")
+
+    monkeypatch.setattr(pipeline.TaskRunner, "run", full_disk)
+    with pytest.raises(CacheError):
+        list(Summarizer(options).process([Article("a", "a", GOOD[0]), Article("b", "b", GOOD[1])]))
+
+
+def test_an_empty_summary_is_flagged_not_passed_off(
+    options: RunOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.engines import Generated
+
+    real = pipeline.TaskRunner.run
+
+    def silent_summariser(self, texts):  # type: ignore[no-untyped-def]
+        if self.task != "summary":
+            return real(self, texts)
+        return [Generated("", False) for _ in texts], [False] * len(texts)
+
+    monkeypatch.setattr(pipeline.TaskRunner, "run", silent_summariser)
+    long = " ".join(GOOD * 40)  # several summary chunks: no reduce round may run on nothing
+    tight = dataclasses.replace(options, chunking=dataclasses.replace(options.chunking, max_chunk_tokens=64))
+    (result,) = Summarizer(tight).process([Article("a", "a", long)])
+    assert result.status == "ok" and result.summary_fr == ""
+    assert [w["kind"] for w in result.warnings] == ["summary_empty"]
+    assert result.translation_en
 
 
 def test_cli_prints_every_record_and_one_line_for_the_bad_one(

@@ -66,8 +66,11 @@ def _translate(model: Path, article: Path) -> Any:
 
 
 def _one_line_error(result: Any) -> str:
-    assert result.exit_code == 1
-    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    # The article that needed the model gets an error record; no output text is made up.
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["status"] == "error" and record["error"]["kind"].startswith("model")
+    assert record["translation_en"] is None and record["summary_fr"] is None
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     return lines[0]
@@ -197,7 +200,16 @@ def test_damaged_safetensors_of_a_pulled_model_say_pull_again(
     weights.write_bytes(weights.read_bytes()[:1000])
     result = _invoke(
         ["run", str(article), "--no-cache", "--offline", "--models-dir", str(tmp_path / "hub")]
-        + ["--translation-model", "tiny/marian", "--only", "translation", "--source-lang", "fr"]
+        + [
+            "--translation-model",
+            "tiny/marian",
+            "--only",
+            "translation",
+            "--source-lang",
+            "fr",
+            "-f",
+            "jsonl",
+        ]
     )
     line = _one_line_error(result)
     assert "damaged or incomplete" in line
