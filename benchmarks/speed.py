@@ -38,12 +38,12 @@ and peak memory are not shared), all in one run on the same models and inputs:
   forced, greedy, one input at a time and batches of 32 (and a larger int8 batch), through the
   engines the product uses.  The large-batch CTranslate2 int8 rows are timed several times, in
   rounds that alternate between layouts, and show the median with the range (this machine's
-  load varies by +-15 % from minute to minute).  ``% bound`` compares the arithmetic done with the machine's peak
-  (``--peak-fp32``, ``--peak-int8`` per core, times ``--threads``; the defaults are the issue's
-  measurements on this 2-core machine): 2 FLOPs per weight touched, i.e. per output token the
-  decoder's linear layers and output projection, plus per input token the encoder's linear
-  layers and the cross-attention keys/values, plus the attention products (2 x d_model per
-  attended position per layer), divided by the output tokens.
+  load varies by +-15 % from minute to minute).  ``% bound`` compares the arithmetic done with
+  the machine's peak (``--peak-fp32``, ``--peak-int8`` per core, times ``--threads``; the
+  defaults are the issue's measurements on its 2-core machine): 2 FLOPs per weight touched,
+  i.e. per output token the decoder's linear layers and output projection, plus per input
+  token the encoder's linear layers and the cross-attention keys/values, plus the attention
+  products (2 x d_model per attended position per layer), divided by the output tokens.
 * first result for one short article in a fresh process (both tasks, so both models load),
   from process start to the first record, and the process's peak RSS at that point.
 """
