@@ -105,7 +105,13 @@ def _opener() -> Any:
 
 
 def _check_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:  # "http://[::1": an unclosed IPv6 bracket, a bad netloc
+        raise UnsupportedURLError(
+            f"not a valid URL: {url!r} ({exc})",
+            "check the address, or copy it again from the browser's address bar",
+        ) from exc
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         raise UnsupportedURLError(
             f"not an http(s) URL: {url!r}",
@@ -256,5 +262,6 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
 def _timeout(url: str, timeout: float) -> FetchTimeoutError:
     return FetchTimeoutError(
         f"{url} did not answer within {timeout:g} s",
-        "try again later, or raise the timeout",
+        # No option changes the timeout: point to what the user can actually do.
+        "check the address or your connection, or save the page and pass the file",
     )

@@ -24,6 +24,8 @@ DEFAULT_MAX_BYTES = 50_000_000
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 # What surrogateescape makes of bytes that are not UTF-8; strict decoding never yields these.
 _ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
+# Fields that mark a JSON object as an article record when sniffing standard input.
+_TEXT_FIELDS = ("text", "body", "content")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ class TooLargeError(InputError):
 
 class UnreadableError(InputError):
     kind = "unreadable"
+
+
+class InternalReadError(InputError):
+    """An unexpected error (a bug) met while reading one input; the other inputs are still read."""
+
+    kind = "internal"
 
 
 @dataclass(frozen=True)
@@ -116,20 +124,55 @@ def decode(data: bytes, encoding: str | None) -> str:
 def iter_articles(
     inputs: list[str], options: ReadOptions, read_stdin: Callable[[], bytes] | None = None
 ) -> Iterator[Item]:
-    """Yield the articles of every input, in order."""
+    """Yield the articles of every input, in order.
+
+    Every input yields at least one item: an ``Article`` or a ``ReadFailure``.  An unexpected
+    error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
+    and the others are still read (``SUMMARIZE_DEBUG`` set: it is raised instead).
+    """
     for raw in inputs:
         if raw == "-":
-            yield from _from_bytes("stdin", "stdin", _read_stdin(read_stdin, options), options, None)
+            yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options))
         elif raw.startswith(("http://", "https://")):
-            yield from _from_url(raw, options)
+            yield from _guarded(raw, raw, _from_url(raw, options))
         else:
-            yield from _from_path(Path(raw), options, top_level=True)
+            path = Path(raw)
+            yield from _guarded(path.stem or path.name, str(path), _from_path(path, options, top_level=True))
+
+
+def _guarded(name: str, source: str, items: Iterator[Item]) -> Iterator[Item]:
+    """``items``, with an unexpected exception turned into a ReadFailure for this input."""
+    try:
+        yield from items
+    except Exception as exc:  # a bug met by one input must not cost the others
+        if os.environ.get("SUMMARIZE_DEBUG"):
+            raise
+        yield ReadFailure(
+            name,
+            source,
+            InternalReadError(
+                f"{source}: internal error while reading: {type(exc).__name__}: {exc}",
+                "please report it (SUMMARIZE_DEBUG=1 shows the traceback)",
+            ),
+        )
+
+
+def _from_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) -> Iterator[Item]:
+    # A generator, so that reading happens inside iter_articles' guard.
+    yield from _from_bytes("stdin", "stdin", _read_stdin(read_stdin, options), options, None)
 
 
 def _read_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) -> bytes | InputError:
     if read_stdin is None:
         return InputError("no standard input", "pass a file, a folder or a URL")
-    data = read_stdin()
+    try:
+        data = read_stdin()
+    except (OSError, AttributeError, ValueError):
+        # Closed descriptor (`<&-`): sys.stdin is None (AttributeError), a closed file object
+        # (ValueError) or a failing read (OSError).
+        return UnreadableError(
+            "standard input is closed or unreadable", "pipe the articles in, or pass them as files"
+        )
     if len(data) > options.max_bytes:
         return TooLargeError(
             f"standard input is over --max-bytes ({options.max_bytes} bytes)",
@@ -164,14 +207,22 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         if not top_level:
             return
         try:
-            entries = sorted(e for e in os.listdir(path) if e.lower().endswith(ARTICLE_SUFFIXES))
+            # Hidden names are not articles: macOS AppleDouble files (._a.txt), editor locks
+            # (.#a.txt), .git and the like.
+            entries = sorted(
+                e for e in os.listdir(path) if not e.startswith(".") and e.lower().endswith(ARTICLE_SUFFIXES)
+            )
         except OSError as exc:
             yield ReadFailure(
                 name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the folder's permissions")
             )
             return
         for entry in entries:
-            yield from _from_path(path / entry, options, top_level=False)
+            child = path / entry
+            # Guarded one by one: a bug met by one file must not cost the rest of the folder.
+            yield from _guarded(
+                child.stem or child.name, str(child), _from_path(child, options, top_level=False)
+            )
         return
     if not stat.S_ISREG(info.st_mode):
         # A FIFO or device would block or never end: refuse it without opening it.
@@ -232,14 +283,34 @@ def _looks_like_html(text: str) -> bool:
 
 
 def _looks_like_jsonl(text: str) -> bool:
-    first = text.lstrip()[:1]
-    if first != "{":
+    """Whether text of unknown kind (standard input) is JSON Lines rather than one article.
+
+    Judged on all the non-empty lines, not the first alone, so that one malformed line (the
+    first included) is reported as such instead of turning the whole batch into one article:
+    most lines must start with ``{``, and either one of them is an object with a text field or
+    every line is an object.  Prose that merely starts with ``{`` parses as neither.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    braced = [line for line in lines if line.startswith("{")]
+    if not braced or len(braced) * 2 <= len(lines):
         return False
-    line = text.lstrip().split("\n", 1)[0]
+    every = len(braced) == len(lines)
+    for line in braced:
+        obj = _json_object(line)
+        if obj is not None and any(key in obj for key in _TEXT_FIELDS):
+            return True
+        if obj is None:
+            every = False
+    return every
+
+
+def _json_object(line: str) -> dict[str, object] | None:
     try:
-        return isinstance(json.loads(line), dict)
+        obj = json.loads(line)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than Python allows
-        return False
+        return None
+    return obj if isinstance(obj, dict) else None
 
 
 def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:

@@ -1,0 +1,249 @@
+"""Reading inputs: JSON Lines sniffing, per-input failure isolation, hidden files in folders.
+
+No model and no network: the reader is called directly, or the CLI with ``--show-clean``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summarize import read
+from summarize.cli import app
+from summarize.fetch import UnsupportedURLError, fetch_url
+from summarize.read import Article, Item, ReadFailure, ReadOptions, iter_articles
+
+BAD_FIRST_LINE = '{"id":"x1","text":"Bonjour"\n{"id":"x2","text":"Le président"}\n'
+
+
+def _stdin(data: str) -> list[Item]:
+    return list(iter_articles(["-"], ReadOptions(), read_stdin=lambda: data.encode()))
+
+
+@pytest.fixture(autouse=True)
+def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SUMMARIZE_DEBUG", raising=False)
+
+
+# -- 1. JSON Lines sniffing on standard input ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "jsonl"),
+    [
+        ('{"text": "Bonjour"}\n', True),
+        ('{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n', True),
+        # The first line malformed: the others still show it is JSON Lines.
+        (BAD_FIRST_LINE, True),
+        ('{"id": "a", "text": "x"\n{"id": "b", "text": "y"}\n{"id": "c", "text": "z"}\n', True),
+        ('\n\n  {"text": "x"}  \r\n\n', True),
+        ('{"body": "x"}\n', True),  # another text-like field: each line then fails on its own
+        ('{"a": 1}\n{"b": 2}\n', True),  # every line an object: JSON Lines, even without text
+        ("Bonjour à tous.\nIl pleut.\n", False),
+        ("", False),
+        ("{Note de la rédaction} Le président a parlé.\nIl pleut.\n", False),
+        ("{Note de la rédaction} Le président a parlé.\n", False),
+        ("{ceci} n'est pas du JSON\n{cela} non plus\n", False),
+        # One JSON object at the top of an article of prose: still one article.
+        ('{"text": "x"}\nLe président a parlé.\nIl pleut.\n', False),
+        ('{"a": 1}\n{pas du JSON}\n', False),
+        ("[1, 2]\n", False),
+        ("{" * 100_000 + "\n", False),  # nested deeper than Python allows
+        ("<html><body><p>Bonjour</p></body></html>", False),
+    ],
+)
+def test_looks_like_jsonl(text: str, jsonl: bool) -> None:
+    assert read._looks_like_jsonl(text) is jsonl
+
+
+def test_stdin_jsonl_with_a_bad_first_line() -> None:
+    items = _stdin(BAD_FIRST_LINE)
+    assert len(items) == 2
+    failure, article = items
+    assert isinstance(failure, ReadFailure)
+    assert failure.id == "stdin-1" and failure.source == "stdin:1"
+    assert "stdin:1" in failure.error.message and "not valid JSON" in failure.error.message
+    assert failure.error.hint
+    assert isinstance(article, Article)
+    assert (article.id, article.text, article.source) == ("x2", "Le président", "stdin:2")
+
+
+def test_jsonl_file_with_a_bad_first_line(tmp_path: Path) -> None:
+    src = tmp_path / "batch.jsonl"
+    src.write_text(BAD_FIRST_LINE, encoding="utf-8")
+    items = list(iter_articles([str(src)], ReadOptions()))
+    assert [type(item) for item in items] == [ReadFailure, Article]
+    assert items[1].id == "x2"
+
+
+def test_prose_starting_with_a_brace_stays_one_article() -> None:
+    text = "{Note de la rédaction} Le président a parlé.\nIl pleut.\n"
+    assert _stdin(text) == [Article("stdin", "stdin", text)]
+
+
+def test_cli_stdin_jsonl_with_a_bad_first_line() -> None:
+    result = CliRunner().invoke(app, ["run", "-", "--show-clean", "--format", "jsonl"], input=BAD_FIRST_LINE)
+    assert "internal error" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["x2"]
+    assert "stdin:1: not valid JSON" in result.stderr
+
+
+# -- 2. one bad input never stops the others -----------------------------------------------
+
+
+def test_malformed_url_is_a_typed_error() -> None:
+    with pytest.raises(UnsupportedURLError) as caught:
+        fetch_url("http://[::1")
+    assert "not a valid URL" in caught.value.message
+    assert "\n" not in caught.value.message
+    assert caught.value.hint
+
+
+def test_malformed_url_costs_only_itself(tmp_path: Path) -> None:
+    good = tmp_path / "b.txt"
+    good.write_text("Bonjour à tous.\n", encoding="utf-8")
+    items = list(iter_articles(["http://[::1", str(good)], ReadOptions()))
+    assert [type(item) for item in items] == [ReadFailure, Article]
+    failure = items[0]
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.kind == "fetch_url" and failure.source == "http://[::1"
+    assert items[1].text == "Bonjour à tous.\n"
+
+
+def test_cli_malformed_url_among_other_inputs(tmp_path: Path) -> None:
+    good = tmp_path / "b.txt"
+    good.write_text("Bonjour à tous.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "http://[::1", str(good), "--show-clean", "--format", "jsonl"])
+    assert "internal error" not in result.stderr
+    assert "not a valid URL" in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
+
+
+def _explode(*_args: object, **_kwargs: object) -> Iterator[Item]:
+    raise RuntimeError("boom")
+    yield  # pragma: no cover - makes this a generator, as the real readers are
+
+
+@pytest.mark.parametrize("where", ["_from_url", "_from_bytes"])
+def test_unexpected_error_becomes_a_read_failure(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("Bonjour.\n", encoding="utf-8")
+    calls = 0
+    original = read._from_bytes
+
+    def once(*args: object, **kwargs: object) -> Iterator[Item]:
+        # _from_bytes explodes on stdin only, so the file after it must still be read.
+        nonlocal calls
+        calls += 1
+        return _explode() if calls == 1 else original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read, where, _explode if where == "_from_url" else once)
+    first = "https://example.invalid/" if where == "_from_url" else "-"
+    items = list(iter_articles([first, str(good)], ReadOptions(), read_stdin=lambda: b"x"))
+    assert [type(item) for item in items] == [ReadFailure, Article]
+    failure = items[0]
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.kind == "internal"
+    assert "RuntimeError: boom" in failure.error.message
+    assert failure.error.hint == "please report it (SUMMARIZE_DEBUG=1 shows the traceback)"
+
+
+def test_unexpected_error_in_one_folder_file_costs_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(f"Article {name}.\n", encoding="utf-8")
+    original = read._from_bytes
+
+    def fragile(name: str, *args: object, **kwargs: object) -> Iterator[Item]:
+        return _explode() if name == "b" else original(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(read, "_from_bytes", fragile)
+    items = list(iter_articles([str(tmp_path)], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [
+        ("Article", "a"),
+        ("ReadFailure", "b"),
+        ("Article", "c"),
+    ]
+    assert items[1].source == str(tmp_path / "b.txt")
+
+
+def test_debug_lets_the_unexpected_error_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARIZE_DEBUG", "1")
+    monkeypatch.setattr(read, "_from_url", _explode)
+    with pytest.raises(RuntimeError, match="boom"):
+        list(iter_articles(["https://example.invalid/"], ReadOptions()))
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit])
+def test_interrupts_are_not_swallowed(exc: type[BaseException], monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*_args: object, **_kwargs: object) -> Iterator[Item]:
+        raise exc
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(read, "_from_url", interrupted)
+    with pytest.raises(exc):
+        list(iter_articles(["https://example.invalid/", "-"], ReadOptions(), read_stdin=lambda: b"x"))
+
+
+def _closed() -> bytes:
+    raise ValueError("I/O operation on closed file")
+
+
+def _no_stdin() -> bytes:
+    return None.buffer.read()  # type: ignore[attr-defined]  # sys.stdin is None under `<&-`
+
+
+def _bad_descriptor() -> bytes:
+    raise OSError(9, "Bad file descriptor")
+
+
+@pytest.mark.parametrize("reader", [_no_stdin, _bad_descriptor, _closed])
+def test_closed_stdin_is_a_read_failure(reader: object, tmp_path: Path) -> None:
+    good = tmp_path / "b.txt"
+    good.write_text("Bonjour.\n", encoding="utf-8")
+    items = list(iter_articles(["-", str(good)], ReadOptions(), read_stdin=reader))  # type: ignore[arg-type]
+    assert [type(item) for item in items] == [ReadFailure, Article]
+    failure = items[0]
+    assert isinstance(failure, ReadFailure)
+    assert failure.id == "stdin"
+    assert failure.error.message == "standard input is closed or unreadable"
+    assert failure.error.hint
+
+
+# -- 3. hidden files in folders ------------------------------------------------------------
+
+
+def test_folder_skips_hidden_files(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Bonjour.\n", encoding="utf-8")
+    (tmp_path / "._a.txt").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")  # AppleDouble
+    (tmp_path / ".#b.txt").symlink_to("user@host.1234:1700000000")  # an Emacs lock: dangling
+    (tmp_path / ".hidden.md").write_text("Pas un article.\n", encoding="utf-8")
+    items = list(iter_articles([str(tmp_path)], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
+
+
+def test_hidden_file_named_explicitly_is_read(tmp_path: Path) -> None:
+    hidden = tmp_path / ".note.txt"
+    hidden.write_text("Bonjour.\n", encoding="utf-8")
+    items = list(iter_articles([str(hidden)], ReadOptions()))
+    assert len(items) == 1 and isinstance(items[0], Article)
+    assert items[0].text == "Bonjour.\n"
+
+
+# -- 4. the fetch timeout hint -------------------------------------------------------------
+
+
+def test_timeout_hint_names_no_missing_option() -> None:
+    from summarize.fetch import _timeout
+
+    error = _timeout("https://example.org/", 20)
+    assert "timeout" not in error.hint
+    assert "save the page" in error.hint
