@@ -110,6 +110,11 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
                 "pass a folder saved with save_pretrained, or a Hugging Face model id",
             )
         return _describe(ref.id, "local", "local-" + fingerprint(folder)[:16], folder)
+    if folder.exists():  # "in/a.txt": a path to something that is not a folder, never a hub id
+        raise ModelError(
+            f"{folder} is a file, not a model folder",
+            "pass the folder that holds config.json, or a Hugging Face model id",
+        )
     if looks_like_path(ref.id) or not _is_hub_id(ref.id):
         raise ModelNotFoundError(
             f"model folder {ref.id} does not exist", "check the path, or pass a Hugging Face model id"

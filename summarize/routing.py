@@ -175,11 +175,13 @@ class ConfigError(UsageError):
 
     kind = "config"
 
-    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+    def __init__(self, path: Path, problem: str, line: int | None = None, hint: str | None = None) -> None:
         where = f"{path}:{line}" if line is not None else str(path)
         super().__init__(
             f"{where}: {problem}",
-            hint="fix that line, or move the file away to use the defaults",
+            hint=hint
+            or ("fix that line" if line is not None else "fix the file")
+            + ", or move the file away to use the defaults",
         )
         self.path = path
         self.line = line
@@ -370,10 +372,16 @@ def load_config(path: Path | None = None) -> RoutingConfig:
         raw = file.read_bytes()
     except FileNotFoundError:
         if explicit:
-            raise ConfigError(file, "no such file") from None
+            raise ConfigError(
+                file, "no such file", hint="check the path given to --config or SUMMARIZE_CONFIG"
+            ) from None
         return RoutingConfig()
     except OSError as exc:
-        raise ConfigError(file, f"cannot read the file ({exc.strerror or exc})") from None
+        raise ConfigError(
+            file,
+            f"cannot read the file ({exc.strerror or exc})",
+            hint="give --config a readable TOML file",
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -93,3 +93,13 @@ def test_models_pull_converts_once_for_the_cpu_backend(
     assert ["de", "translation", "Helsinki-NLP/opus-mt-de-en", "stored"] in [
         line.split("\t") for line in listed.stdout.splitlines()
     ]
+
+
+def test_a_file_given_as_model_is_named_as_such(tmp_path: Path) -> None:
+    article = tmp_path / "in" / "a.txt"
+    article.parent.mkdir()
+    article.write_text("Bonjour.", encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        resolve(ModelRef(str(article)), tmp_path / "models", offline=True)
+    assert info.value.message == f"{article} is a file, not a model folder"
+    assert "config.json" in (info.value.hint or "")

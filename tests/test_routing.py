@@ -222,6 +222,10 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml")
     assert info.value.path == tmp_path / "nope.toml"
     assert info.value.exit_code == 2
+    assert info.value.hint == "check the path given to --config or SUMMARIZE_CONFIG"
+    with pytest.raises(ConfigError, match="cannot read the file") as info:
+        load_config(tmp_path)  # a folder
+    assert info.value.hint == "give --config a readable TOML file"
 
 
 def test_broken_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
