@@ -111,8 +111,9 @@ def _edge() -> Iterator[None]:
     except SummarizeError as exc:
         _fail(exc)
     except KeyboardInterrupt as exc:
-        _err("interrupted; finished results are kept in the cache")
-        raise typer.Exit(EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED) from None
+        terminated = isinstance(exc, _Terminated)
+        _err(f"{'terminated' if terminated else 'interrupted'}; finished results are kept in the cache")
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
         with contextlib.suppress(OSError):

@@ -479,7 +479,9 @@ def test_a_signal_keeps_the_finished_articles(
         done += records(proc.stdout.read())
     stderr = proc.stderr.read()
     assert proc.wait(timeout=300) == exit_code, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    said = "terminated" if signum == signal.SIGTERM else "interrupted"
+    assert f"summarize: {said}; finished results are kept in the cache" in stderr
+    assert "Traceback" not in stderr
     if to_dir:
         done = [json.loads(p.read_text(encoding="utf-8")) for p in _finished_files(out_dir)]
         assert not any(p.name.startswith(".tmp-") for p in out_dir.iterdir())
