@@ -316,6 +316,7 @@ def run(
             refresh=refresh,
             keep_boilerplate=keep_boilerplate,
             debug=bool(os.environ.get("SUMMARIZE_DEBUG")),
+            detector_dir=_user_cache_dir(),
         )
         items = iter_articles(
             inputs,
@@ -327,6 +328,16 @@ def run(
         else:
             failed = _run(items, options, fmt.value, output_dir, verbose)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _user_cache_dir() -> Path | None:
+    """Where derived files are kept between runs (None when there is no such place)."""
+    import platformdirs
+
+    try:
+        return platformdirs.user_cache_path("summarize")
+    except Exception:  # no home folder: every run just does the work again
+        return None
 
 
 def _routing(config: Path | None, summary_model: str | None, translation_model: str | None) -> object:

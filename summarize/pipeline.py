@@ -538,7 +538,7 @@ class Summarizer:
         from .lang import LanguageDetector
 
         if self._detector is None:
-            self._detector = LanguageDetector()
+            self._detector = LanguageDetector(unpack_dir=self.options.detector_dir)
         found = self._detector.detect(body)
         lang = found.lang or DEFAULT_SOURCE_LANG
         language: dict[str, Any] = {

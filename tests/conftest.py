@@ -20,13 +20,21 @@ SEED = REPO / "seeds" / "000_7fb48d97fe35ba3a.txt"
 COPY_MODEL = REPO / "tests" / "fixtures" / "copy_model"
 
 
+@pytest.fixture(scope="session")
+def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One user cache dir for the session: it holds only derived files (the detector's model,
+    decompressed, 68 MB), which every test may share but none may write into the user's home."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _user_cache: Path) -> None:
     """No test ever reads or writes the user's models, cache or config."""
     monkeypatch.setenv("SUMMARIZE_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_user_cache))
     monkeypatch.delenv("SUMMARIZE_SUMMARY_MODEL", raising=False)
     monkeypatch.delenv("SUMMARIZE_TRANSLATION_MODEL", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)

@@ -41,6 +41,13 @@ def test_seed_end_to_end_jsonl(models: dict[str, Path]) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_the_detector_model_is_kept_decompressed_in_the_user_cache(models: dict[str, Path]) -> None:
+    result = _invoke(["run", "-", "--only", "translation", "--no-cache"], stdin="Le ciel est bleu sur Paris.")
+    assert result.exit_code == 0, result.stderr
+    kept = Path(os.environ["XDG_CACHE_HOME"]) / "summarize" / "py3langid"
+    assert [p.suffix for p in kept.iterdir()] == [".npz"]
+
+
 def test_seed_end_to_end_subprocess(models: dict[str, Path], tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(

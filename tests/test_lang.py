@@ -203,3 +203,48 @@ def test_any_text_gets_a_consistent_answer(detector: LanguageDetector, paragraph
             assert not detection.reliable
         if not detection.reliable:
             assert detection.reason is not None
+
+
+# -- the decompressed copy of the model ------------------------------------------------------
+
+
+def _ranks(detector: LanguageDetector) -> list[list[tuple[str, float]]]:
+    return [detector._rank(text) for _, _, text in SAMPLES[::25]]
+
+
+def test_unpacked_model_gives_the_same_answers_and_skips_lzma(
+    detector: LanguageDetector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = LanguageDetector(unpack_dir=tmp_path)
+    first.load()
+    (copy,) = (tmp_path / "py3langid").glob("model-*.npz")
+    assert not list((tmp_path / "py3langid").glob(".tmp-*"))
+    assert _ranks(first) == _ranks(detector)
+
+    import lzma
+
+    def no_lzma(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the packed model was decompressed again")
+
+    monkeypatch.setattr(lzma, "open", no_lzma)
+    again = LanguageDetector(unpack_dir=tmp_path)
+    again.load()
+    assert _ranks(again) == _ranks(detector)
+    assert list((tmp_path / "py3langid").glob("model-*.npz")) == [copy]
+
+
+@pytest.mark.parametrize("damage", ["truncated copy", "folder is a file"])
+def test_unusable_unpack_dir_falls_back_to_the_packed_model(
+    detector: LanguageDetector, tmp_path: Path, damage: str
+) -> None:
+    if damage == "truncated copy":
+        LanguageDetector(unpack_dir=tmp_path).load()
+        (copy,) = (tmp_path / "py3langid").glob("model-*.npz")
+        copy.write_bytes(copy.read_bytes()[:1000])
+    else:
+        (tmp_path / "py3langid").write_text("not a folder", encoding="utf-8")
+    fallback = LanguageDetector(unpack_dir=tmp_path)
+    fallback.load()
+    assert _ranks(fallback) == _ranks(detector)
+    if damage == "truncated copy":  # removed, so that the next run makes a whole one
+        assert not list((tmp_path / "py3langid").glob("model-*.npz"))
