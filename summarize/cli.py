@@ -51,6 +51,7 @@ def _root(
 ) -> None:
     """French summaries and English translations of news articles, with seq2seq models."""
 
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
@@ -326,7 +327,14 @@ def run(
         if show_clean:
             failed = _show_clean(items, options, fmt.value)
         else:
-            failed = _run(items, options, fmt.value, output_dir, verbose)
+            failed = _run(
+                items,
+                options,
+                fmt.value,
+                output_dir,
+                verbose,
+                _input_files(inputs) if output_dir else frozenset(),
+            )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -376,13 +384,35 @@ def _cache_warnings(cache: Cache | None, shown: int) -> int:
     return len(warnings)
 
 
-def _run(items: Iterable[Item], options: RunOptions, fmt: str, output_dir: Path | None, verbose: bool) -> int:
+def _input_files(inputs: list[str]) -> frozenset[Path]:
+    """The local files among ``inputs`` (a folder's own files included), resolved."""
+    files = set()
+    for raw in inputs:
+        if raw == "-" or raw.startswith(("http://", "https://")):
+            continue
+        path = Path(raw)
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                files.update(p.resolve() for p in path.iterdir() if p.is_file())
+            elif path.is_file():
+                files.add(path.resolve())
+    return frozenset(files)
+
+
+def _run(
+    items: Iterable[Item],
+    options: RunOptions,
+    fmt: str,
+    output_dir: Path | None,
+    verbose: bool,
+    inputs: frozenset[Path] = frozenset(),
+) -> int:
     import json
 
     from .output import DirectoryWriter, StreamWriter, to_record
     from .pipeline import Summarizer
 
-    writer = DirectoryWriter(output_dir, fmt) if output_dir else StreamWriter(sys.stdout, fmt)
+    writer = DirectoryWriter(output_dir, fmt, inputs) if output_dir else StreamWriter(sys.stdout, fmt)
     if isinstance(writer, DirectoryWriter):
         writer.prepare()  # a folder that cannot be written is known before any model runs
     cache = _open_cache(options)

@@ -136,9 +136,11 @@ def safe_name(name: str) -> str:
 class DirectoryWriter:
     """Writes one file per article into ``folder``, atomically, never outside it."""
 
-    def __init__(self, folder: Path, fmt: str) -> None:
+    def __init__(self, folder: Path, fmt: str, inputs: frozenset[Path] = frozenset()) -> None:
+        """``inputs``: the input files (resolved); a result never takes one of their names."""
         self.folder = folder
         self.fmt = fmt
+        self.inputs = inputs
         self.used: set[str] = set()
         # mkstemp makes files private (0600); results are ordinary files, so follow the umask.
         umask = os.umask(0)
@@ -167,8 +169,13 @@ class DirectoryWriter:
         # Only the folder is resolved: resolving the file would follow a symlink planted under
         # that name, whereas os.replace replaces the link itself.
         folder = self.folder.resolve()
-        # A folder already using the name cannot be replaced by a file: take the next name.
-        while name.casefold() in self.used or (folder / (name + suffix)).is_dir():
+        # A folder already using the name cannot be replaced by a file, and an input file must
+        # never be (`summarize run news/ -o news/`): take the next name.
+        while (
+            name.casefold() in self.used
+            or (folder / (name + suffix)).is_dir()
+            or folder / (name + suffix) in self.inputs
+        ):
             n += 1
             name = f"{base}-{n}"
         self.used.add(name.casefold())

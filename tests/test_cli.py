@@ -181,6 +181,20 @@ def test_output_files_follow_the_umask_and_step_around_folders(
     assert json.loads((out / "a-2.json").read_text(encoding="utf-8"))["id"] == "a"
 
 
+def test_results_never_overwrite_the_inputs(models: dict[str, Path], tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    texts = {"a.txt": "Le ciel est bleu.", "b.txt": "La mer est calme."}
+    for name, text in texts.items():
+        (news / name).write_text(text, encoding="utf-8")
+    result = _invoke(["run", str(news), "--only", "translation", "-o", str(news)])
+    assert result.exit_code == 0, result.stderr
+    assert {name: (news / name).read_text(encoding="utf-8") for name in texts} == texts
+    written = sorted(p.name for p in news.iterdir() if p.name not in texts)
+    assert written == ["a-2.txt", "b-2.txt"]
+    assert (news / "a-2.txt").read_text(encoding="utf-8").startswith("== a")
+
+
 def test_bad_encoding_and_version() -> None:
     result = _invoke(["run", "-", "--encoding", "nosuch"], stdin="Bonjour.")
     assert result.exit_code == 2 and result.stdout == ""
