@@ -265,6 +265,7 @@ class _Unit:
     chunks: list[Chunk] = field(default_factory=list)
     output: str = ""
     cached: bool = True
+    missing: str | None = None  # the model that could not be loaded: the paragraph is kept as written
 
 
 @dataclass
@@ -275,6 +276,9 @@ class _Prepared:
     lang: str = "fr"
     paragraphs: list[tuple[str, str, str]] = field(default_factory=list)  # (text, lang, separator)
     deps: set[tuple[str, str]] = field(default_factory=set)  # (role, model id) of the runners used
+    # Some paragraph was kept as written for want of its model: never memoised, so that the
+    # record is made again once the model is there.
+    degraded: bool = False
 
 
 class Summarizer:
@@ -444,7 +448,7 @@ class Summarizer:
         rows = []
         for i, prep in prepared.items():
             result = prep.result
-            if result.status != "ok":
+            if result.status != "ok" or prep.degraded:
                 continue
             fields = {
                 f.name: getattr(result, f.name)
@@ -618,7 +622,7 @@ class Summarizer:
         out = {}
         for prep in live:
             mine = mine_by[id(prep)]
-            if any(u.model for u in mine):
+            if any(u.model or u.missing for u in mine):
                 self._record(prep, "to_french", mine)
             out[id(prep)] = _join_paragraphs(prep, [u.output for u in mine])
         return out
@@ -630,7 +634,14 @@ class Summarizer:
             if unit.model is None:
                 unit.output = unit.text
                 continue
-            unit.chunks = self.runner("translation", unit.model).chunks(unit.text, unit.lang)
+            try:
+                runner = self.runner("translation", unit.model)
+            except ModelError as exc:
+                if unit.lang == unit.prep.lang:
+                    raise  # the article's own language: nothing useful can be made without it
+                self._keep_as_written(unit, exc)
+                continue
+            unit.chunks = runner.chunks(unit.text, unit.lang)
             unit.prep.deps.add(("translation", unit.model))
             by_model.setdefault(unit.model, []).append(unit)
         for model, group in by_model.items():
@@ -644,6 +655,27 @@ class Summarizer:
                 position += n
                 unit.output = reassemble(unit.chunks, [o.text for o in outs])
 
+    @staticmethod
+    def _keep_as_written(unit: _Unit, exc: ModelError) -> None:
+        """A quoted paragraph whose language has no usable model: keep it, and say so.
+
+        A French report quoting an English paragraph must not be lost because opus-mt-en-fr
+        was never pulled: the quote stays in its own language and a warning names the model.
+        """
+        unit.output, unit.missing, unit.model = unit.text, unit.model, None
+        unit.prep.degraded = True
+        where = "English translation" if unit.role == "translation" else "text that was summarised"
+        unit.prep.result.warnings.append(
+            {
+                "kind": "paragraph_untranslated",
+                "paragraph": unit.index + 1,
+                "lang": unit.lang,
+                "model": unit.missing,
+                "message": f"paragraph {unit.index + 1} ({unit.lang}) is kept as written in the {where}: "
+                f"{exc.message}" + (f"; {exc.hint}" if exc.hint else ""),
+            }
+        )
+
     def _record(self, prep: _Prepared, role: str, units: list[_Unit]) -> None:
         """Chunk counts, models (by language) and cache state of one translation role."""
         result = prep.result
@@ -653,7 +685,9 @@ class Summarizer:
             name = role if unit.lang == prep.lang or role not in result.models else f"{role}:{unit.lang}"
             if name in result.models:
                 continue
-            if unit.model is None:
+            if unit.missing is not None:
+                result.models[name] = {"id": unit.missing, "route": "missing", "lang": unit.lang}
+            elif unit.model is None:
                 result.models[name] = {"id": None, "route": "passthrough", "lang": unit.lang}
             else:
                 result.models[name] = {**self.runner("translation", unit.model).describe(), "lang": unit.lang}

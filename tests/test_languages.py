@@ -102,6 +102,34 @@ def test_mixed_article_keeps_the_english_paragraph(routed: dict[str, str], tmp_p
     assert paragraphs[0] != ARTICLES["fr"]  # the French ones went through the model
 
 
+def test_a_quote_whose_model_is_missing_is_kept_as_written(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # Only what `models pull` fetches by default: fr-en and the summariser; no opus-mt-en-fr.
+    quote = (
+        "In a statement, the minister said: we will keep every rural line open, and we will pay for "
+        "the new trains with the money saved on motorway contracts over the next ten years."
+    )
+    text = ARTICLES["fr"] + "\n\n" + quote + "\n\n" + ARTICLES["fr"].replace("mardi", "lundi")
+    src = tmp_path / "mixed.txt"
+    src.write_text(text, encoding="utf-8")
+    args = ["run", str(src), "-f", "jsonl", "--offline", "--models-dir", str(tmp_path / "m")]
+    args += ["--summary-model", str(tiny["t5"]), "--translation-model", str(tiny["marian"])]
+    for _ in range(2):  # the second run must not serve a memoised record: the model may come later
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        record = json.loads(result.stdout)
+        assert record["status"] == "ok" and record["summary_fr"]
+        assert record["translation_en"].split("\n\n")[1] == quote
+        (warning,) = record["warnings"]
+        assert warning["kind"] == "paragraph_untranslated" and warning["paragraph"] == 2
+        assert warning["model"] == "Helsinki-NLP/opus-mt-en-fr" and "models pull" in warning["message"]
+        assert record["models"]["to_french:en"] == {
+            "id": "Helsinki-NLP/opus-mt-en-fr",
+            "route": "missing",
+            "lang": "en",
+        }
+    assert record["cached"]["summary"] is True  # the summary chunks themselves come from the cache
+
+
 def test_source_lang_overrides_detection(routed: dict[str, str], tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text(ARTICLES["es"], encoding="utf-8")
