@@ -544,12 +544,30 @@ def _langs(value: str | None) -> list[str]:
     return [normalize_lang(v) for v in (value or "fr").split(",") if v.strip()]
 
 
+SummaryModelOpt = Annotated[
+    str | None,
+    typer.Option(envvar="SUMMARIZE_SUMMARY_MODEL", help="French summariser, as for `run`."),
+]
+TranslationModelOpt = Annotated[
+    str | None,
+    typer.Option(envvar="SUMMARIZE_TRANSLATION_MODEL", help="French-to-English translator, as for `run`."),
+]
+
+
 @models_app.command("list")
-def models_list(models_dir: ModelsDirOpt = None, lang: LangsOpt = None, config: ConfigOpt = None) -> None:
+def models_list(
+    models_dir: ModelsDirOpt = None,
+    lang: LangsOpt = None,
+    config: ConfigOpt = None,
+    summary_model: SummaryModelOpt = None,
+    translation_model: TranslationModelOpt = None,
+) -> None:
     """Show the stored models with their sizes, and the routing in effect with what is missing."""
     with _edge():
         from .models import list_stored, model_status
-        from .routing import load_config, routes_for
+        from .routing import routes_for
+
+        routing = _routing(config, summary_model, translation_model)  # errors before any output
 
         mdir = _models_dir(models_dir)
         typer.echo(f"# stored in {mdir}")
@@ -559,7 +577,7 @@ def models_list(models_dir: ModelsDirOpt = None, lang: LangsOpt = None, config: 
             )
         typer.echo("# routing (language, role, model, state)")
         missing = []
-        for source, role, model_id in routes_for(_langs(lang), load_config(config)):
+        for source, role, model_id in routes_for(_langs(lang), routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
             if state == "missing":
@@ -581,39 +599,80 @@ def models_pull(
     convert: Annotated[
         bool, typer.Option("--convert/--no-convert", help="Also convert to CTranslate2 (the CPU backend).")
     ] = True,
+    summary_model: SummaryModelOpt = None,
+    translation_model: TranslationModelOpt = None,
 ) -> None:
-    """Download models: only the files the tool needs (config, tokenizer, safetensors weights)."""
+    """Download models: only the files the tool needs (config, tokenizer, safetensors weights).
+
+    Models already stored are not downloaded again (only converted if they never were).
+    """
     with _edge():
-        from .convert import supports_ctranslate2
-        from .models import ModelRef, looks_like_path, pull, resolve
-        from .routing import load_config, models_for_langs
+        from .routing import models_for_langs
 
         mdir = _models_dir(models_dir)
-        wanted = list(ids or []) + (
-            models_for_langs(_langs(lang), load_config(config)) if lang or not ids else []
-        )
+        routing = _routing(config, summary_model, translation_model)
+        wanted = list(ids or []) + (models_for_langs(_langs(lang), routing) if lang or not ids else [])
+        failed = 0
         for model_id in dict.fromkeys(wanted):
-            if looks_like_path(model_id):
-                continue  # a local folder needs no download
-            path = pull(ModelRef(model_id), mdir)
-            typer.echo(f"{model_id}\t{path}")
-            model = resolve(ModelRef(model_id), mdir, offline=True)
-            if convert and supports_ctranslate2(model.model_type):
-                # Convert now, on the connected machine, so the first run starts without torch.
-                from .engines.ct2 import converted_for
+            try:
+                _pull_one(model_id, mdir, convert)
+            except SummarizeError as exc:  # one model that cannot be had must not stop the others
+                failed += 1
+                _err(f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
-                typer.echo(f"{model_id}\t{converted_for(model, mdir)}")
+
+def _pull_one(model_id: str, mdir: Path, convert: bool) -> None:
+    """Make ``model_id`` available in ``mdir`` (and converted); print where it is."""
+    from .convert import supports_ctranslate2
+    from .models import ModelRef, find_local, looks_like_path, pull, resolve
+
+    ref = ModelRef(model_id)
+    if looks_like_path(model_id) or Path(model_id).expanduser().exists():
+        model = resolve(ref, mdir, offline=True)  # a local folder: checked, never downloaded
+        typer.echo(f"{model_id}\t{model.path}\tlocal folder")
+    else:
+        stored = find_local(ref, mdir)
+        path = stored if stored is not None else pull(ref, mdir)
+        typer.echo(f"{model_id}\t{path}" + ("\talready stored" if stored is not None else ""))
+        model = resolve(ref, mdir, offline=True)
+    if convert and supports_ctranslate2(model.model_type):
+        # Convert now, on the connected machine, so the first run starts without torch.
+        from .engines.ct2 import converted_for
+
+        typer.echo(f"{model_id}\t{converted_for(model, mdir)}")
+
+
+def _open_for_command(cache_dir: Path | None, models_dir: Path | None) -> tuple[Cache, int]:
+    """The cache a `cache` command works on, and how many of its warnings are shown.
+
+    A cache that cannot be used is an error (exit 1), never an empty answer.
+    """
+    from .cache import Cache
+
+    cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+    shown = _cache_warnings(cache, 0)  # a damaged file moved aside, a folder that cannot hold one...
+    if not cache.enabled:
+        raise typer.Exit(EXIT_FAILED)
+    return cache, shown
+
+
+def _close_for_command(cache: Cache, shown: int) -> None:
+    """Close; a cache that had to turn itself off on the way (locked, full disk) is an error."""
+    cache.close()
+    _cache_warnings(cache, shown)
+    if not cache.enabled:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @cache_app.command("stats")
 def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Entries, size on disk, and hits/misses of the last run."""
     with _edge():
-        from .cache import Cache
 
-        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        cache, shown = _open_for_command(cache_dir, models_dir)
         stats = cache.stats()
-        cache.close()
+        _close_for_command(cache, shown)
         typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")
         if stats.last_run_hits is not None:
             typer.echo(f"last run\t{stats.last_run_hits} hits, {stats.last_run_misses} misses")
@@ -626,11 +685,10 @@ def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
 def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Remove every cached output."""
     with _edge():
-        from .cache import Cache
 
-        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        cache, shown = _open_for_command(cache_dir, models_dir)
         removed = cache.clear()
-        cache.close()
+        _close_for_command(cache, shown)
         typer.echo(f"removed {removed} entries")
 
 
@@ -645,15 +703,15 @@ def cache_prune(
 ) -> None:
     """Remove least recently used entries by size or age."""
     with _edge():
-        from .cache import Cache, parse_size
+        from .cache import parse_size
 
         if max_size is None and older_than is None:
             raise UsageError("nothing to prune by", "pass --max-size SIZE and/or --older-than DAYS")
-        cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+        cache, shown = _open_for_command(cache_dir, models_dir)
         removed = cache.prune(
             max_size_bytes=parse_size(max_size) if max_size else None, older_than_days=older_than
         )
-        cache.close()
+        _close_for_command(cache, shown)
         typer.echo(f"removed {removed} entries")
 
 

@@ -244,6 +244,46 @@ def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in result.stderr
 
 
+def test_models_list_follows_the_model_options(models: dict[str, Path], tmp_path: Path) -> None:
+    # SUMMARIZE_SUMMARY_MODEL / SUMMARIZE_TRANSLATION_MODEL (set by the fixture), as `run` reads them.
+    result = _invoke(["models", "list", "--models-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    rows = [line.split("\t") for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert ["fr", "translation", str(models["marian"]), "local folder"] in rows
+    assert ["fr", "summary", str(models["t5"]), "local folder"] in rows
+    assert result.stderr == ""
+
+
+def test_models_pull_keeps_what_is_stored_and_goes_on_after_a_failure(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    mdir = tmp_path / "models"
+    commit = "c" * 40
+    repo = mdir / "models--tiny--marian"
+    shutil.copytree(tiny["marian"], repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit, encoding="utf-8")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    args = ["models", "pull", "tiny/none", "tiny/marian", str(tmp_path / "no-folder"), "--no-convert"]
+    result = _invoke([*args, "--models-dir", str(mdir)])
+    assert result.exit_code == 1
+    assert result.stdout == f"tiny/marian\t{repo / 'snapshots' / commit}\talready stored\n"
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2 and "tiny/none" in errors[0] and "no-folder does not exist" in errors[1]
+
+
+def test_cache_commands_say_when_there_is_no_usable_cache(tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("x", encoding="utf-8")
+    for command in (["stats"], ["clear"], ["prune", "--older-than", "1"]):
+        result = _invoke(["cache", *command, "--cache-dir", str(a_file)])
+        assert result.exit_code == 1 and result.stdout == ""
+        (line,) = result.stderr.strip().splitlines()
+        assert "cache disabled" in line and str(a_file) in line
+
+
 def test_cache_commands_after_two_runs(models: dict[str, Path], tmp_path: Path) -> None:
     cache = ["--cache-dir", str(tmp_path / "cache")]
     run = ["run", str(REPO / "seeds"), "--format", "jsonl", "--max-chunk-tokens", "128", *cache]
