@@ -431,9 +431,11 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(file, f"{key}: {problem}", _line_of(text, key))
 
-    def model_value(key: str, value: Any) -> str:
+    def model_value(key: str, value: Any, *, allow_pivot: bool = False) -> str:
         if not isinstance(value, str) or not value.strip():
             raise fail(key, "must be a non-empty string (a model id or folder)")
+        if value.strip() == PIVOT and not allow_pivot:
+            raise fail(key, f"'{PIVOT}' is only valid under models.to_french.by_lang")
         return value.strip()
 
     def table(key: str, value: Any, allowed: set[str]) -> Mapping[str, Any]:
@@ -453,9 +455,7 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
                 code = normalize_lang(lang)
             except LanguageCodeError:
                 raise fail(f"{key}.{lang}", "not an ISO 639-1 language code") from None
-            result[code] = model_value(f"{key}.{lang}", model)
-            if result[code] == PIVOT and not allow_pivot:
-                raise fail(f"{key}.{lang}", f"'{PIVOT}' is only valid under models.to_french.by_lang")
+            result[code] = model_value(f"{key}.{lang}", model, allow_pivot=allow_pivot)
         return MappingProxyType(result)
 
     models = table("models", data.get("models", {}), {"summary", "translation", "to_french"})

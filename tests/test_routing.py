@@ -255,6 +255,9 @@ def test_shorthand_and_table_together_is_invalid_toml(tmp_path: Path) -> None:
         ('[models.translation.by_lang]\nes = "pivot"\n', 2, "only valid under models.to_french"),
         ('[models.to_french]\nby_lang = "x"\n', 2, "must be a table of language = model"),
         ('models = "x"\n', 1, "models: must be a table"),
+        ('[models.to_french]\ndefault = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
+        ('[models.translation]\nfallback = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
+        ('[models]\nsummary = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
     ],
 )
 def test_wrong_values_name_the_line(tmp_path: Path, text: str, line: int, message: str) -> None:
