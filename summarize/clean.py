@@ -1467,7 +1467,12 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
     document = None
     try:
         document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=_date_params(),
         )
     except Exception:  # trafilatura can fail on odd markup; the fallback below still works
         document = None
@@ -1508,10 +1513,28 @@ def _clean_meta(value: object) -> str | None:
     return value or None
 
 
+def _date_params() -> dict[str, Any]:
+    """Date search settings for htmldate (through trafilatura): only dates the page states.
+
+    trafilatura's default is htmldate's extensive search, which falls back to guessing from any
+    year in the text or the scripts ("d'ici la fin de 2022" becomes 2022-01-01, a script's
+    "1995" 1995-01-01). Without it a date comes only from what marks one: meta tags, ``<time>``,
+    JSON-LD, the URL, dated elements such as bylines. ``max_date`` is today, as in trafilatura's
+    defaults (a fresh dict each call: htmldate's caller adds the URL to it).
+    """
+    from datetime import datetime
+
+    return {
+        "extensive_search": False,
+        "original_date": True,
+        "max_date": datetime.now().astimezone().strftime("%Y-%m-%d"),
+    }
+
+
 def _metadata(trafilatura: Any, html: str, url: str | None) -> dict[str, str | None]:
     """Title, date and URL of a page even when it has no extractable article."""
     try:
-        meta = trafilatura.extract_metadata(html, default_url=url)
+        meta = trafilatura.extract_metadata(html, default_url=url, date_config=_date_params())
     except Exception:  # metadata is a bonus; a page without it is still a page
         return {}
     if meta is None:

@@ -272,7 +272,10 @@ def _from_bytes(
     if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
         yield from _from_jsonl(name, source, text)
     else:
-        html = suffix in HTML_SUFFIXES or (suffix is None and _looks_like_html(text))
+        # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
+        # a page, and translating its markup is no use. looks_like_html wants a document start
+        # or many tags, so prose that quotes a tag or two stays text.
+        html = suffix in HTML_SUFFIXES or _looks_like_html(text.lstrip("\ufeff"))
         yield Article(name, source, text, html=html)
 
 

@@ -441,3 +441,75 @@ def test_keep_boilerplate_is_the_normalised_input(text: str) -> None:
     cleaned = clean_text(text, keep_boilerplate=True)
     assert cleaned.body == normalize_text(text)
     assert cleaned.removed == ()
+
+
+# --- HTML dates: only a date the page states ---------------------------------------------------
+_DATE_BODY = (
+    "<p>La ville veut doubler le nombre de pistes cyclables sur son territoire, selon le maire, "
+    "qui a présenté son plan mardi devant le conseil municipal réuni en séance plénière.</p>"
+    "<p>Les associations saluent une avancée mais demandent des garanties sur le financement et "
+    "le calendrier des travaux prévus dans les quartiers du nord de la ville.</p>"
+)
+
+
+def _dated_page(head: str = "", header: str = "", body: str = _DATE_BODY) -> str:
+    return (
+        f"<!DOCTYPE html><html><head><title>Le plan vélo</title>{head}</head><body>"
+        "<nav><a href='/'>Accueil</a></nav>"
+        f"<article><header><h1>Le plan vélo</h1>{header}</header>{body}</article></body></html>"
+    )
+
+
+_JSON_LD = (
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+    '"headline": "Le plan vélo", "datePublished": "2021-06-15T08:30:00+02:00"}</script>'
+)
+
+
+@pytest.mark.parametrize("keep_boilerplate", [False, True], ids=["extract", "keep"])
+@pytest.mark.parametrize(
+    ("html", "date"),
+    [
+        pytest.param(_dated_page(), None, id="no-date-anywhere"),
+        pytest.param(
+            _dated_page(body=_DATE_BODY.replace("sur son territoire", "d'ici la fin de 2022")),
+            None,
+            id="year-only-in-body-text",
+        ),
+        pytest.param(
+            "<html><head><script src='/app.js?v=1995'></script>"
+            "<script>window.cfg = {build: '1995'};</script></head>"
+            "<body><script>document.write('1995')</script></body></html>",
+            None,
+            id="scripts-only",
+        ),
+        pytest.param(
+            _dated_page(head='<meta property="article:published_time" content="2024-03-05T10:00:00Z">'),
+            "2024-03-05",
+            id="meta-published-time",
+        ),
+        pytest.param(
+            _dated_page(header='<time datetime="2023-11-02">2 novembre 2023</time>'),
+            "2023-11-02",
+            id="time-datetime-in-header",
+        ),
+        pytest.param(_dated_page(head=_JSON_LD), "2021-06-15", id="json-ld-date-published"),
+        pytest.param(
+            _dated_page(head='<link rel="canonical" href="https://example.org/2020/07/14/plan-velo">'),
+            "2020-07-14",
+            id="date-in-url",
+        ),
+        pytest.param(
+            _dated_page(header='<p class="byline">Par Marie Dupont, publié le 12 janvier 2024</p>'),
+            "2024-01-12",
+            id="dated-byline",
+        ),
+    ],
+)
+def test_html_date_is_only_a_date_the_page_states(
+    html: str, date: str | None, keep_boilerplate: bool
+) -> None:
+    # trafilatura's default (htmldate's extensive search) guessed 2022-01-01 from "fin de 2022"
+    # and 1995-01-01 from the scripts.
+    cleaned = extract_html(html, keep_boilerplate=keep_boilerplate)
+    assert cleaned.date == date

@@ -247,3 +247,58 @@ def test_timeout_hint_names_no_missing_option() -> None:
     error = _timeout("https://example.org/", 20)
     assert "timeout" not in error.hint
     assert "save the page" in error.hint
+
+
+# -- 5. an HTML page saved under a text suffix -----------------------------------------------
+
+SAVED_PAGE = (
+    "\ufeff\n  <!DOCTYPE html><html><head><meta charset='utf-8'><title>Le plan vélo</title></head>"
+    "<body><nav><a href='/'>Accueil</a> <a href='/monde'>Monde</a></nav>"
+    "<article><h1>Le plan vélo</h1>"
+    "<p>La ville veut doubler le nombre de pistes cyclables sur son territoire, selon le maire, "
+    "qui a présenté son plan mardi devant le conseil municipal réuni en séance plénière.</p>"
+    "<p>Les associations saluent une avancée mais demandent des garanties sur le financement et "
+    "le calendrier des travaux prévus dans les quartiers du nord de la ville.</p>"
+    "</article><footer>© Le Journal</footer></body></html>\n"
+)
+PROSE_WITH_A_TAG = (
+    "Le nouvel éditeur du site met le texte en gras avec la balise <b> au lieu des astérisques.\n"
+    "Les rédacteurs devront s'y habituer d'ici la fin du mois.\n"
+)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_html_page_saved_as_text_is_extracted_as_html(tmp_path: Path, suffix: str) -> None:
+    from summarize.pipeline import clean_article
+
+    page = tmp_path / f"page{suffix}"
+    page.write_text(SAVED_PAGE, encoding="utf-8")
+    items = list(iter_articles([str(page)], ReadOptions()))
+    assert len(items) == 1 and isinstance(items[0], Article)
+    assert items[0].html
+    cleaned = clean_article(items[0], keep_boilerplate=False)
+    assert cleaned.title == "Le plan vélo"
+    assert cleaned.body.startswith("La ville veut doubler")
+    assert "<" not in cleaned.body and "Accueil" not in cleaned.body
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_prose_mentioning_a_tag_stays_text(tmp_path: Path, suffix: str) -> None:
+    from summarize.pipeline import clean_article
+
+    note = tmp_path / f"note{suffix}"
+    note.write_text(PROSE_WITH_A_TAG, encoding="utf-8")
+    items = list(iter_articles([str(note)], ReadOptions()))
+    assert items == [Article("note", str(note), PROSE_WITH_A_TAG)]
+    assert clean_article(items[0], keep_boilerplate=False).body == PROSE_WITH_A_TAG.strip()
+
+
+def test_cli_show_clean_extracts_an_html_page_saved_as_txt(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(SAVED_PAGE, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(page), "--show-clean", "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "<" not in result.stdout
+    assert record["title"] == "Le plan vélo"
+    assert record["date"] is None
