@@ -2,8 +2,9 @@
 
 A chunk's size is the number of tokens the model sees for it (task prefix and special tokens
 included), so ``count(chunk) <= budget`` is exactly "fits the model".  A sentence longer than
-the budget is split at the best boundary available (clause, then whitespace, then anywhere)
-and never cut off: every character of every sentence lands in exactly one chunk, in order.
+its limit (the budget for summaries; twice the target, 128 tokens, for translation) is split
+at the best boundary available (clause, then whitespace, then anywhere) and never cut off:
+every character of every sentence lands in exactly one chunk, in order.
 """
 
 from __future__ import annotations
@@ -60,18 +61,31 @@ class _Piece:
     joiner: str
 
 
-def split_long(text: str, start: int, count: Counter, budget: int) -> list[tuple[str, int, str]]:
-    """Split one over-long sentence into (text, offset, joiner) pieces that each fit ``budget``."""
-    if len(text) <= budget * _CHARS_PER_TOKEN_CEILING and count(text) <= budget:
+#: A translation sentence is split past this many times the chunk target (see make_chunks).
+SENTENCE_LIMIT_FACTOR = 2
+
+
+def split_long(
+    text: str, start: int, count: Counter, budget: int, target: int | None = None
+) -> list[tuple[str, int, str]]:
+    """Split one over-long sentence into (text, offset, joiner) pieces that each fit ``target``.
+
+    ``target`` (default: ``budget``) is the size pieces are cut down to; ``budget`` is the hard
+    limit. A lone character that fits the budget but not a tiny target is kept as it is.
+    """
+    limit = budget if target is None else min(target, budget)
+    if len(text) <= limit * _CHARS_PER_TOKEN_CEILING and count(text) <= limit:
         return [(text, start, " ")]
     if len(text) < 2:
+        if count(text) <= budget:
+            return [(text, start, " ")]
         raise UsageError("a single character does not fit the chunk budget", "raise --max-chunk-tokens")
     cut, joiner = _best_cut(text)
     left, right = text[:cut].rstrip(), text[cut:].lstrip()
     right_start = start + len(text) - len(right)
-    pieces = split_long(left, start, count, budget)
+    pieces = split_long(left, start, count, budget, limit)
     pieces[-1] = (pieces[-1][0], pieces[-1][1], joiner)
-    return pieces + split_long(right, right_start, count, budget)
+    return pieces + split_long(right, right_start, count, budget, limit)
 
 
 def _best_cut(text: str) -> tuple[int, str]:
@@ -98,13 +112,13 @@ def _is_combining(ch: str) -> bool:
     return unicodedata.combining(ch) != 0
 
 
-def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int) -> list[_Piece]:
+def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int, target: int) -> list[_Piece]:
     pieces: list[_Piece] = []
     for p_index, para in enumerate(paragraphs):
         joiner_after_para = "\n\n" if para.separator.count("\n") >= 2 else "\n"
         for s_index, sent in enumerate(para.sentences):
             last = s_index == len(para.sentences) - 1
-            for text, offset, joiner in split_long(sent.text, sent.start, count, budget):
+            for text, offset, joiner in split_long(sent.text, sent.start, count, budget, target):
                 pieces.append(_Piece(text, p_index, offset, offset + len(text), joiner))
             if last:
                 tail = pieces[-1]
@@ -125,6 +139,12 @@ def make_chunks(
         return count(prefix + text)
 
     budget = settings.budget
+    # Chunks are packed up to the target.  A sentence is one chunk up to twice the target: an
+    # ordinary long sentence is better translated whole than cut at a comma, but a run-on one
+    # (no full stop for 500 tokens) must not reach opus-mt whole, since it drops content from
+    # inputs that long.  For summaries the target is the budget: nothing changes.
+    target = min(settings.target, budget)
+    sentence_limit = min(budget, SENTENCE_LIMIT_FACTOR * target)
     overhead = measure("")
     chunks: list[Chunk] = []
     group: list[tuple[_Piece, int]] = []  # pieces and their own token counts
@@ -134,7 +154,7 @@ def make_chunks(
         pieces = [p for p, _ in members]
         text, tokens = _join(pieces), measure(_join(pieces))
         cut = len(pieces)
-        while tokens > budget and cut > 1:  # the estimate was short: move the tail on
+        while tokens > target and cut > 1:  # the estimate was short: move the tail on
             cut -= 1
             text = _join(pieces[:cut])
             tokens = measure(text)
@@ -155,17 +175,14 @@ def make_chunks(
     # Pieces are counted once each and chunk sizes estimated from the sums (exact for
     # sentencepiece text joined at spaces), then every chunk is counted for real when emitted:
     # linear in the text, where re-counting the growing chunk at each sentence was quadratic.
-    for piece in _pieces(paragraphs, measure, budget):
+    for piece in _pieces(paragraphs, measure, budget, sentence_limit):
         size = measure(piece.text) - overhead
         while group:
             crosses = piece.paragraph != group[-1][0].paragraph
-            mid_word = group[-1][0].joiner == ""
             estimate = sum(n for _, n in group) + size + overhead
-            if not (
-                (crosses and not settings.cross_paragraphs)
-                or (not mid_word and estimate > settings.target)
-                or estimate > budget
-            ):
+            # Pieces of a sentence cut mid-word are packed like any others: gluing them back up
+            # to the budget would hand the model the very run-on input the cut was meant to avoid.
+            if not ((crosses and not settings.cross_paragraphs) or estimate > target):
                 break
             group = emit(group)
         group.append((piece, size))

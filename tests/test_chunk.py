@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarize.chunk import ChunkSettings, make_chunks
+from summarize.chunk import SENTENCE_LIMIT_FACTOR, ChunkSettings, make_chunks
 from summarize.reassemble import reassemble
 from summarize.segment import segment
 from summarize.tokens import LightTokenizer
@@ -93,3 +93,92 @@ def test_reassemble_keeps_paragraphs(tiny: dict[str, Path]) -> None:
     text = "Premier paragraphe. Deux phrases.\n\nDeuxième paragraphe.\nUne ligne à part."
     chunks = make_chunks(segment(text), LightTokenizer(tiny["marian"]).count, ChunkSettings(64, 8, False))
     assert reassemble(chunks, [c.text for c in chunks]) == text
+
+
+# Long sentences with no full stop: one sentence each for the segmenter, far over the 64-token
+# translation target. opus-mt drops content from inputs that long, so they must reach the model
+# in pieces of at most twice the target (a clause, else a run of words, else characters).
+_CLAUSES = (
+    "la commission européenne réunie à Bruxelles depuis lundi a examiné les propositions des États membres",
+    "elle a ensuite entendu les représentants des régions des syndicats et des entreprises",
+    "puis elle a publié un rapport de plus de deux cents pages sur la coopération spatiale",
+    "que les ministres étudieront lors de leur prochaine réunion à Luxembourg au mois de juin",
+)
+
+
+def _run_on(separator: str, size: int = 5_000) -> str:
+    clauses: list[str] = []
+    while len(separator.join(clauses)) < size:
+        clauses.append(_CLAUSES[len(clauses) % len(_CLAUSES)])
+    return separator.join(clauses)
+
+
+_LONG_SENTENCES = {
+    "french-commas": _run_on(", "),
+    "french-no-commas": _run_on(" "),
+    "cjk-no-spaces": "欧洲委员会审查了成员国关于空间合作和地区融资的提案" * 200,
+    "one-word-repeated": " ".join(["commission"] * 20_000),
+}
+
+
+# Summary chunk counts of each input, computed with the chunker before translation chunks were
+# cut down to the target: summary chunking (target == budget) must not change.
+@pytest.mark.parametrize(
+    ("name", "family", "prefix", "summary_chunks"),
+    [
+        ("french-commas", "marian", "", 4),
+        ("french-no-commas", "marian", "", 4),
+        ("cjk-no-spaces", "marian", "", 32),
+        ("one-word-repeated", "marian", "", 256),
+        ("french-commas", "t5", "translate French to English: ", 5),
+    ],
+)
+def test_a_run_on_sentence_is_cut_for_translation(
+    tiny: dict[str, Path], name: str, family: str, prefix: str, summary_chunks: int
+) -> None:
+    text = _LONG_SENTENCES[name]
+    paragraphs = segment(text, "fr")
+    assert [len(p.sentences) for p in paragraphs] == [1]  # one run-on sentence, as intended
+    count = LightTokenizer(tiny[family]).count
+    hf_count = _hf_count(tiny[family])
+    budget, target = 512, 64
+
+    chunks = make_chunks(paragraphs, count, ChunkSettings(budget, target, False), prefix=prefix)
+    assert len(chunks) > 1
+    assert all(c.tokens == hf_count(prefix + c.text) for c in chunks)
+    assert max(c.tokens for c in chunks) <= SENTENCE_LIMIT_FACTOR * target
+    _assert_exact_cover(text, chunks)
+
+    summary = make_chunks(paragraphs, count, ChunkSettings(budget, budget, True), prefix=prefix)
+    assert all(c.tokens == hf_count(prefix + c.text) <= budget for c in summary)
+    assert len(summary) == summary_chunks
+    _assert_exact_cover(text, summary)
+
+
+def _assert_exact_cover(text: str, chunks: list) -> None:
+    """Nothing lost, repeated or reordered: offsets tile the text and reassembly gives it back."""
+    assert reassemble(chunks, [c.text for c in chunks]) == text
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+    for before, after in zip(chunks, chunks[1:]):
+        assert before.end <= after.start
+        assert text[before.end : after.start] == ("" if before.joiner == "" else " ")
+
+
+def test_an_ordinary_long_sentence_stays_whole_for_translation(tiny: dict[str, Path]) -> None:
+    sentence = ", ".join(_CLAUSES[:2]) + "."  # one sentence, over the target, under twice it
+    count = LightTokenizer(tiny["marian"]).count
+    assert 64 < count(sentence) <= 128
+    (chunk,) = make_chunks(segment(sentence, "fr"), count, ChunkSettings(512, 64, False))
+    assert chunk.text == sentence
+
+
+def test_a_lone_character_over_a_tiny_target_is_kept_whole(tiny: dict[str, Path]) -> None:
+    """A target too small for one character (with the prefix) does not make a fitting text fail."""
+    count = LightTokenizer(tiny["t5"]).count
+    prefix = "translate French to English: "
+    text = "abcdéfghij" * 3
+    chunks = make_chunks(segment(text), count, ChunkSettings(64, count(prefix), False), prefix=prefix)
+    assert reassemble(chunks, [c.text for c in chunks]) == text
+    assert all(c.tokens <= 64 for c in chunks)
