@@ -597,6 +597,9 @@ class Summarizer:
             if "translation" in self.options.tasks:
                 self._record(prep, "translation", mine)
                 prep.result.translation_en = _join_paragraphs(prep, out[id(prep)])
+            elif any(u.model or u.missing for u in mine):
+                # Made only as the first leg of a pivot to French: the record still names it.
+                self._record(prep, "pivot", mine)
         return out
 
     def _to_french(self, live: list[_Prepared], english: dict[int, list[str]]) -> dict[int, str]:
@@ -681,8 +684,14 @@ class Summarizer:
         result = prep.result
         result.chunks[role] = sum(len(u.chunks) for u in units)
         result.cached[role] = all(u.cached for u in units)
-        for unit in sorted(units, key=lambda u: u.lang != prep.lang):  # the main language first
-            name = role if unit.lang == prep.lang or role not in result.models else f"{role}:{unit.lang}"
+        def source_lang(unit: _Unit) -> str:
+            # The paragraph's own language: a pivot's second leg reads English, but it serves
+            # the article's language and is named after it.
+            return prep.paragraphs[unit.index][1]
+
+        for unit in sorted(units, key=lambda u: source_lang(u) != prep.lang):  # the main language first
+            lang = source_lang(unit)
+            name = role if lang == prep.lang or role not in result.models else f"{role}:{lang}"
             if name in result.models:
                 continue
             if unit.missing is not None:
@@ -787,7 +796,10 @@ class Summarizer:
                 still.append(prep)
             pending = still
         for prep in live:
-            prep.result.cached["summary"] = all_cached[id(prep)] and prep.result.cached.get("to_french", True)
+            pivot_cached = prep.result.cached.pop("pivot", True)  # part of the summary's work
+            prep.result.cached["summary"] = (
+                all_cached[id(prep)] and prep.result.cached.get("to_french", True) and pivot_cached
+            )
 
 
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:

@@ -130,6 +130,35 @@ def test_a_quote_whose_model_is_missing_is_kept_as_written(tiny: dict[str, Path]
     assert record["cached"]["summary"] is True  # the summary chunks themselves come from the cache
 
 
+def test_a_pivot_names_both_legs_when_only_the_summary_is_asked(
+    tiny: dict[str, Path], tmp_path: Path
+) -> None:
+    pt = (
+        "O governo apresentou na terça-feira um novo plano para os transportes públicos. Os sindicatos "
+        "saudaram o avanço, mas esperam detalhes sobre o financiamento das linhas rurais."
+    )
+    legs = {n: str(shutil.copytree(tiny["marian"], tmp_path / f"opus-{n}")) for n in ("pt-en", "en-fr")}
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[models]\nsummary = "{tiny["t5"]}"\n\n[models.translation.by_lang]\npt = "{legs["pt-en"]}"\n\n'
+        f'[models.to_french]\ndefault = "{legs["en-fr"]}"\n',
+        encoding="utf-8",
+    )
+    src = tmp_path / "pt.txt"
+    src.write_text(pt, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["run", str(src), "-f", "jsonl", "--only", "summary", "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["language"]["code"] == "pt" and record["summary_fr"]
+    assert set(record["models"]) == {"pivot", "to_french", "summary"}
+    assert record["models"]["pivot"]["id"] == legs["pt-en"]
+    assert record["models"]["to_french"]["id"] == legs["en-fr"]
+    assert record["chunks"]["pivot"] >= 1 and record["chunks"]["to_french"] >= 1
+    assert set(record["cached"]) == {"to_french", "summary"}
+
+
 def test_source_lang_overrides_detection(routed: dict[str, str], tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text(ARTICLES["es"], encoding="utf-8")
