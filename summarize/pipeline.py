@@ -640,8 +640,10 @@ class Summarizer:
             try:
                 runner = self.runner("translation", unit.model)
             except ModelError as exc:
-                if unit.lang == unit.prep.lang:
-                    raise  # the article's own language: nothing useful can be made without it
+                if unit.prep.paragraphs[unit.index][1] == unit.prep.lang:
+                    # A paragraph in the article's own language (a pivot's second leg included):
+                    # nothing useful can be made without it.
+                    raise
                 self._keep_as_written(unit, exc)
                 continue
             unit.chunks = runner.chunks(unit.text, unit.lang)
@@ -684,6 +686,7 @@ class Summarizer:
         result = prep.result
         result.chunks[role] = sum(len(u.chunks) for u in units)
         result.cached[role] = all(u.cached for u in units)
+
         def source_lang(unit: _Unit) -> str:
             # The paragraph's own language: a pivot's second leg reads English, but it serves
             # the article's language and is named after it.

@@ -158,6 +158,17 @@ def test_a_pivot_names_both_legs_when_only_the_summary_is_asked(
     assert record["chunks"]["pivot"] >= 1 and record["chunks"]["to_french"] >= 1
     assert set(record["cached"]) == {"to_french", "summary"}
 
+    # The pivot's second leg serves the article's own language: without it there is no French
+    # text to summarise, so the article fails rather than summarising English as French.
+    config.write_text(config.read_text(encoding="utf-8").replace(legs["en-fr"], str(tmp_path / "gone")))
+    result = CliRunner().invoke(
+        app, ["run", str(src), "-f", "jsonl", "--only", "summary", "--config", str(config)]
+    )
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["status"] == "error" and record["summary_fr"] is None
+    assert "gone does not exist" in record["error"]["message"]
+
 
 def test_source_lang_overrides_detection(routed: dict[str, str], tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
