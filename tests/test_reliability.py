@@ -459,6 +459,9 @@ def test_a_signal_keeps_the_finished_articles(
         stderr=subprocess.PIPE,
         text=True,
         env=env(),
+        # As from a terminal: a job started in the background (`cmd &`) inherits SIGINT ignored,
+        # and Python keeps it so; the child must see Ctrl-C the way a user's run does.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None and proc.stderr is not None
     k = 3
