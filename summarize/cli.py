@@ -49,7 +49,7 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
-    """French summaries and English translations of news articles, with seq2seq models."""
+    pass  # only --version; the help text is the app's
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -97,8 +97,12 @@ def _err(message: str) -> None:
     typer.echo(f"summarize: {message}", err=True)
 
 
-def _fail(exc: SummarizeError) -> NoReturn:
+def _say(exc: SummarizeError) -> None:
     _err(f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+
+
+def _fail(exc: SummarizeError) -> NoReturn:
+    _say(exc)
     raise typer.Exit(exc.exit_code)
 
 
@@ -419,7 +423,7 @@ def _run(
     summarizer = Summarizer(options, cache)
     progress = _Progress(sys.stderr.isatty())
     done = failed = repeated = 0
-    reported: set[str] = set()
+    reported: set[tuple[str | None, str | None]] = set()
     shown = len(cache.warnings) if cache is not None else 0
     try:
         for result in summarizer.process(items):
@@ -430,14 +434,14 @@ def _run(
             if result.failed:
                 failed += 1
                 error = result.error or {}
-                reason = _reason(error)
+                said = (error.get("message"), error.get("hint"))
                 # A model missing for many articles' language is said once; each record still
                 # names it.  Input failures are each named: the file is what the user fixes.
-                if error.get("kind", "").startswith("model") and reason in reported:
+                if error.get("kind", "").startswith("model") and said in reported:
                     repeated += 1
                 else:
-                    reported.add(reason)
-                    _err(reason if reason.startswith(result.source) else f"{result.source}: {reason}")
+                    reported.add(said)
+                    _err(_failure_line(result.source, *said))
             progress.show(f"{done} done, {failed} failed")
     finally:
         try:
@@ -475,8 +479,7 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
         for item in items:
             if isinstance(item, ReadFailure):
                 failed += 1
-                reason = _reason({"message": item.error.message, "hint": item.error.hint})
-                _err(reason if reason.startswith(item.source) else f"{item.source}: {reason}")
+                _err(_failure_line(item.source, item.error.message, item.error.hint))
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
             if fmt == "text":
@@ -498,10 +501,12 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     return failed
 
 
-def _reason(error: dict[str, str]) -> str:
-    """One failure as a line: what went wrong, then what to do about it."""
-    message = error.get("message") or "failed"
-    return message + (f" ({error['hint']})" if error.get("hint") else "")
+def _failure_line(source: str, message: str | None, hint: str | None) -> str:
+    """One input's failure as a line: where, what went wrong, then what to do about it."""
+    reason = (message or "failed") + (f" ({hint})" if hint else "")
+    # Read failures often name their source already ("a.txt: not valid UTF-8").
+    return reason if reason.startswith(source) else f"{source}: {reason}"
+
 
 
 class _Progress:
@@ -618,7 +623,7 @@ def models_pull(
                 _pull_one(model_id, mdir, convert)
             except SummarizeError as exc:  # one model that cannot be had must not stop the others
                 failed += 1
-                _err(f"error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+                _say(exc)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -669,7 +674,6 @@ def _close_for_command(cache: Cache, shown: int) -> None:
 def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Entries, size on disk, and hits/misses of the last run."""
     with _edge():
-
         cache, shown = _open_for_command(cache_dir, models_dir)
         stats = cache.stats()
         _close_for_command(cache, shown)
@@ -685,7 +689,6 @@ def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
 def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Remove every cached output."""
     with _edge():
-
         cache, shown = _open_for_command(cache_dir, models_dir)
         removed = cache.clear()
         _close_for_command(cache, shown)
