@@ -286,7 +286,7 @@ def run(
         from .engines import EngineOptions
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
-        from .read import ReadOptions, iter_articles
+        from .read import ReadOptions, iter_articles, local_files
         from .routing import normalize_lang
 
         if encoding:
@@ -303,6 +303,7 @@ def run(
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
             inputs = ["-"]
         mdir = _models_dir(models_dir)
+        debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
             tasks=(only.value,) if only else ("summary", "translation"),
             routing=_routing(config, summary_model, translation_model),
@@ -320,12 +321,12 @@ def run(
             cache_dir=None if no_cache else _cache_path(cache_dir, mdir).parent,
             refresh=refresh,
             keep_boilerplate=keep_boilerplate,
-            debug=bool(os.environ.get("SUMMARIZE_DEBUG")),
+            debug=debug,
             detector_dir=_user_cache_dir(),
         )
         items = iter_articles(
             inputs,
-            ReadOptions(encoding=encoding, max_bytes=max_bytes),
+            ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug),
             read_stdin=lambda: sys.stdin.buffer.read(max_bytes + 1),  # never more than the cap
         )
         if show_clean:
@@ -337,7 +338,7 @@ def run(
                 fmt.value,
                 output_dir,
                 verbose,
-                _input_files(inputs) if output_dir else frozenset(),
+                local_files(inputs) if output_dir else frozenset(),
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
@@ -386,21 +387,6 @@ def _cache_warnings(cache: Cache | None, shown: int) -> int:
     for warning in warnings[shown:]:
         _err(f"warning: {warning}")
     return len(warnings)
-
-
-def _input_files(inputs: list[str]) -> frozenset[Path]:
-    """The local files among ``inputs`` (a folder's own files included), resolved."""
-    files = set()
-    for raw in inputs:
-        if raw == "-" or raw.startswith(("http://", "https://")):
-            continue
-        path = Path(raw)
-        with contextlib.suppress(OSError):
-            if path.is_dir():
-                files.update(p.resolve() for p in path.iterdir() if p.is_file())
-            elif path.is_file():
-                files.add(path.resolve())
-    return frozenset(files)
 
 
 def _run(

@@ -7,6 +7,7 @@ http(s) URLs.  Each yields ``Article``s, or a ``ReadFailure`` that names what we
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import re
@@ -24,8 +25,8 @@ DEFAULT_MAX_BYTES = 50_000_000
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 # What surrogateescape makes of bytes that are not UTF-8; strict decoding never yields these.
 _ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
-# Fields that mark a JSON object as an article record when sniffing standard input.
-_TEXT_FIELDS = ("text", "body", "content")
+# Inputs read from the network rather than the disk.
+_URL_PREFIXES = ("http://", "https://")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class InternalReadError(InputError):
 class ReadOptions:
     encoding: str | None = None  # None: UTF-8, or what a byte-order mark says
     max_bytes: int = DEFAULT_MAX_BYTES
+    debug: bool = False  # let an unexpected error while reading end the run with its traceback
 
 
 def decode(data: bytes, encoding: str | None) -> str:
@@ -128,24 +130,41 @@ def iter_articles(
 
     Every input yields at least one item: an ``Article`` or a ``ReadFailure``.  An unexpected
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
-    and the others are still read (``SUMMARIZE_DEBUG`` set: it is raised instead).
+    and the others are still read (``options.debug``: it is raised instead).
     """
     for raw in inputs:
         if raw == "-":
-            yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options))
-        elif raw.startswith(("http://", "https://")):
-            yield from _guarded(raw, raw, _from_url(raw, options))
+            yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
+        elif raw.startswith(_URL_PREFIXES):
+            yield from _guarded(raw, raw, _from_url(raw, options), options)
         else:
             path = Path(raw)
-            yield from _guarded(path.stem or path.name, str(path), _from_path(path, options, top_level=True))
+            yield from _guarded(
+                path.stem or path.name, str(path), _from_path(path, options, top_level=True), options
+            )
 
 
-def _guarded(name: str, source: str, items: Iterator[Item]) -> Iterator[Item]:
+def local_files(inputs: list[str]) -> frozenset[Path]:
+    """The files on disk that ``inputs`` name, a folder's own files included, resolved."""
+    files = set()
+    for raw in inputs:
+        if raw == "-" or raw.startswith(_URL_PREFIXES):
+            continue
+        path = Path(raw)
+        with contextlib.suppress(OSError):
+            if path.is_dir():
+                files.update(p.resolve() for p in path.iterdir() if p.is_file())
+            elif path.is_file():
+                files.add(path.resolve())
+    return frozenset(files)
+
+
+def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions) -> Iterator[Item]:
     """``items``, with an unexpected exception turned into a ReadFailure for this input."""
     try:
         yield from items
     except Exception as exc:  # a bug met by one input must not cost the others
-        if os.environ.get("SUMMARIZE_DEBUG"):
+        if options.debug:
             raise
         yield ReadFailure(
             name,
@@ -221,7 +240,7 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             child = path / entry
             # Guarded one by one: a bug met by one file must not cost the rest of the folder.
             yield from _guarded(
-                child.stem or child.name, str(child), _from_path(child, options, top_level=False)
+                child.stem or child.name, str(child), _from_path(child, options, top_level=False), options
             )
         return
     if not stat.S_ISREG(info.st_mode):
@@ -301,7 +320,7 @@ def _looks_like_jsonl(text: str) -> bool:
     every = len(braced) == len(lines)
     for line in braced:
         obj = _json_object(line)
-        if obj is not None and any(key in obj for key in _TEXT_FIELDS):
+        if obj is not None and "text" in obj:  # the field _from_jsonl reads
             return True
         if obj is None:
             every = False

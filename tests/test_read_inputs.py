@@ -176,10 +176,9 @@ def test_unexpected_error_in_one_folder_file_costs_only_that_file(
 
 
 def test_debug_lets_the_unexpected_error_through(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUMMARIZE_DEBUG", "1")
     monkeypatch.setattr(read, "_from_url", _explode)
     with pytest.raises(RuntimeError, match="boom"):
-        list(iter_articles(["https://example.invalid/"], ReadOptions()))
+        list(iter_articles(["https://example.invalid/"], ReadOptions(debug=True)))
 
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit])
