@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import os
 import re
 import tempfile
 import unicodedata
+import uuid
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TextIO
@@ -74,11 +76,10 @@ class StreamWriter:
         self.stream = stream
         self.fmt = fmt
         self.count = 0
-        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        self.encoding = getattr(stream, "encoding", None) or "utf-8"
         # A stream that cannot take every character (a cp1252 console, PYTHONIOENCODING=ascii)
         # still gets valid JSON (\u escapes), and text with "?" for what it cannot show.
-        self.unicode = encoding.startswith("utf")
-        self.encoding = encoding
+        self.unicode = codecs.lookup(self.encoding).name.startswith("utf")
 
     def write(self, record: dict[str, Any]) -> None:
         if self.fmt == "jsonl":
@@ -142,10 +143,6 @@ class DirectoryWriter:
         self.fmt = fmt
         self.inputs = inputs
         self.used: set[str] = set()
-        # mkstemp makes files private (0600); results are ordinary files, so follow the umask.
-        umask = os.umask(0)
-        os.umask(umask)
-        self.mode = 0o666 & ~umask
 
     def prepare(self) -> None:
         """Make the folder, or say why it cannot be used, before any model work is done."""
@@ -190,17 +187,16 @@ class DirectoryWriter:
             data = format_text(record)
         else:
             data = json.dumps(record, ensure_ascii=False, indent=2 if self.fmt == "json" else None) + "\n"
-        tmp = None
+        # Created exclusively under a fresh name, so the file follows the umask like any other
+        # (mkstemp's are private), then renamed into place: a reader never sees half a file.
+        tmp = self.folder / f".tmp-{uuid.uuid4().hex}{path.suffix}"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with open(tmp, "x", encoding="utf-8") as fh:
                 fh.write(data)
-            os.chmod(tmp, self.mode)
             os.replace(tmp, path)
         except BaseException as exc:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             if isinstance(exc, OSError):
                 raise OutputError(
                     f"cannot write {path}: {exc.strerror or exc}",
