@@ -267,6 +267,11 @@ class _Unit:
     cached: bool = True
     missing: str | None = None  # the model that could not be loaded: the paragraph is kept as written
 
+    @property
+    def source_lang(self) -> str:
+        """The paragraph's own language (a pivot's second leg reads English, but serves it)."""
+        return self.prep.paragraphs[self.index][1]
+
 
 @dataclass
 class _Prepared:
@@ -338,25 +343,22 @@ class Summarizer:
         try:
             return self._process_window(items)
         except ModelError as exc:
-            if len(items) > 1:
-                return [result for item in items for result in self._isolated([item])]
-            result = ArticleResult(items[0].id, items[0].source, status="error")
-            result.error = _error_dict(exc)
-            return [result]
+            error = _error_dict(exc)
         except SummarizeError:
             raise
         except Exception as exc:
             if self.options.debug:
                 raise
-            if len(items) > 1:
-                return [result for item in items for result in self._isolated([item])]
-            result = ArticleResult(items[0].id, items[0].source, status="error")
-            result.error = {
+            error = {
                 "kind": "internal",
                 "message": f"internal error: {type(exc).__name__}: {exc}",
                 "hint": "please report it with this article (SUMMARIZE_DEBUG=1 shows the traceback)",
             }
-            return [result]
+        if len(items) > 1:
+            return [result for item in items for result in self._isolated([item])]
+        result = ArticleResult(items[0].id, items[0].source, status="error")
+        result.error = error
+        return [result]
 
     # -- one window ----------------------------------------------------------------------
     def _process_window(self, items: list[Item]) -> list[ArticleResult]:
@@ -640,7 +642,7 @@ class Summarizer:
             try:
                 runner = self.runner("translation", unit.model)
             except ModelError as exc:
-                if unit.prep.paragraphs[unit.index][1] == unit.prep.lang:
+                if unit.source_lang == unit.prep.lang:
                     # A paragraph in the article's own language (a pivot's second leg included):
                     # nothing useful can be made without it.
                     raise
@@ -686,14 +688,9 @@ class Summarizer:
         result = prep.result
         result.chunks[role] = sum(len(u.chunks) for u in units)
         result.cached[role] = all(u.cached for u in units)
-
-        def source_lang(unit: _Unit) -> str:
-            # The paragraph's own language: a pivot's second leg reads English, but it serves
-            # the article's language and is named after it.
-            return prep.paragraphs[unit.index][1]
-
-        for unit in sorted(units, key=lambda u: source_lang(u) != prep.lang):  # the main language first
-            lang = source_lang(unit)
+        # Named after the paragraphs' own language, the article's first.
+        for unit in sorted(units, key=lambda u: u.source_lang != prep.lang):
+            lang = unit.source_lang
             name = role if lang == prep.lang or role not in result.models else f"{role}:{lang}"
             if name in result.models:
                 continue
