@@ -112,13 +112,13 @@ def _is_combining(ch: str) -> bool:
     return unicodedata.combining(ch) != 0
 
 
-def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int, target: int) -> list[_Piece]:
+def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int, limit: int) -> list[_Piece]:
     pieces: list[_Piece] = []
     for p_index, para in enumerate(paragraphs):
         joiner_after_para = "\n\n" if para.separator.count("\n") >= 2 else "\n"
         for s_index, sent in enumerate(para.sentences):
             last = s_index == len(para.sentences) - 1
-            for text, offset, joiner in split_long(sent.text, sent.start, count, budget, target):
+            for text, offset, joiner in split_long(sent.text, sent.start, count, budget, limit):
                 pieces.append(_Piece(text, p_index, offset, offset + len(text), joiner))
             if last:
                 tail = pieces[-1]
