@@ -56,12 +56,13 @@ class ArticleResult:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
     language: dict[str, Any] = field(default_factory=dict)
-    status: str = "ok"  # ok | skipped | error
+    status: str = "ok"  # ok | partial | skipped | error
     error: dict[str, str] | None = None
 
     @property
     def failed(self) -> bool:
-        return self.status == "error"
+        """Something asked for is missing: the whole article, or one of its two outputs."""
+        return self.status in ("error", "partial")
 
 
 @dataclass
@@ -284,6 +285,8 @@ class _Prepared:
     # Some paragraph was kept as written for want of its model: never memoised, so that the
     # record is made again once the model is there.
     degraded: bool = False
+    # Tasks that cannot be made for this article ("summary", "translation"), with the reason.
+    failures: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Summarizer:
@@ -375,6 +378,8 @@ class Summarizer:
         if "summary" in self.options.tasks:
             french = self._to_french(live, english)
             self._summarize(live, french)
+        for prep in live:
+            self._settle(prep)
         self._to_memo(keys, prepared)
         return [done[i] if i in done else prepared[i].result for i in range(len(items))]
 
@@ -589,10 +594,12 @@ class Summarizer:
             ]
             units += mine
             wanted[id(prep)] = mine
-        self._translate_units(units)
+        # Without the English text, a pivot's summary fails too (see _to_french).
+        task = "translation" if "translation" in self.options.tasks else "summary"
+        self._translate_units(units, task)
         out: dict[int, list[str]] = {}
         for prep in live:
-            if id(prep) not in wanted:
+            if id(prep) not in wanted or task in prep.failures:
                 continue
             mine = wanted[id(prep)]
             out[id(prep)] = [u.output for u in mine]
@@ -611,9 +618,15 @@ class Summarizer:
         units: list[_Unit] = []
         mine_by: dict[int, list[_Unit]] = {}
         for prep in live:
+            routes = [summary_route(lang, self.options.routing) for _, lang, _ in prep.paragraphs]
+            if "summary" in prep.failures:
+                continue
+            if any(r.reuses_translation for r in routes) and id(prep) not in english:
+                # The English first leg could not be made: neither can the French text.
+                prep.failures["summary"] = prep.failures["translation"]
+                continue
             mine = []
-            for index, (text, lang, _) in enumerate(prep.paragraphs):
-                route = summary_route(lang, self.options.routing)
+            for index, ((text, lang, _), route) in enumerate(zip(prep.paragraphs, routes)):
                 if not route.to_french:
                     mine.append(_Unit(prep, index, text, lang, None, "to_french"))
                 elif route.reuses_translation:
@@ -623,37 +636,51 @@ class Summarizer:
                     mine.append(_Unit(prep, index, text, lang, route.to_french[0], "to_french"))
             units += mine
             mine_by[id(prep)] = mine
-        self._translate_units(units)
+        self._translate_units(units, "summary")
         out = {}
         for prep in live:
+            if id(prep) not in mine_by or "summary" in prep.failures:
+                continue
             mine = mine_by[id(prep)]
             if any(u.model or u.missing for u in mine):
                 self._record(prep, "to_french", mine)
             out[id(prep)] = _join_paragraphs(prep, [u.output for u in mine])
         return out
 
-    def _translate_units(self, units: list[_Unit]) -> None:
-        """Translate every unit, batching all chunks of one model together."""
+    def _translate_units(self, units: list[_Unit], task: str) -> None:
+        """Translate every unit, batching all chunks of one model together.
+
+        A model that cannot be loaded costs ``task`` for the articles written in its language
+        (the other task, and the other articles, go on); a paragraph quoted in another
+        language is kept as written instead.
+        """
         by_model: dict[str, list[_Unit]] = {}
         for unit in units:
             if unit.model is None:
                 unit.output = unit.text
                 continue
+            if task in unit.prep.failures:
+                continue
             try:
                 runner = self.runner("translation", unit.model)
             except ModelError as exc:
-                if unit.source_lang == unit.prep.lang:
-                    # A paragraph in the article's own language (a pivot's second leg included):
-                    # nothing useful can be made without it.
-                    raise
-                self._keep_as_written(unit, exc)
+                self._unavailable(unit, task, exc)
                 continue
             unit.chunks = runner.chunks(unit.text, unit.lang)
             unit.prep.deps.add(("translation", unit.model))
             by_model.setdefault(unit.model, []).append(unit)
         for model, group in by_model.items():
+            group = [u for u in group if task not in u.prep.failures]
+            if not group:
+                continue
             runner = self.runner("translation", model)
-            outputs, hits = runner.run([c.text for u in group for c in u.chunks])
+            try:
+                outputs, hits = runner.run([c.text for u in group for c in u.chunks])
+            except ModelError as exc:  # found, but its weights would not load
+                for unit in group:
+                    unit.chunks = []
+                    self._unavailable(unit, task, exc)
+                continue
             position = 0
             for unit in group:
                 n = len(unit.chunks)
@@ -661,6 +688,14 @@ class Summarizer:
                 unit.cached = all(hits[position : position + n])
                 position += n
                 unit.output = reassemble(unit.chunks, [o.text for o in outs])
+
+    def _unavailable(self, unit: _Unit, task: str, exc: ModelError) -> None:
+        if unit.source_lang == unit.prep.lang:
+            # A paragraph in the article's own language (a pivot's second leg included):
+            # nothing useful can be made for this task without it.
+            unit.prep.failures.setdefault(task, _error_dict(exc))
+        else:
+            self._keep_as_written(unit, exc)
 
     @staticmethod
     def _keep_as_written(unit: _Unit, exc: ModelError) -> None:
@@ -731,10 +766,16 @@ class Summarizer:
     def _summarize(self, live: list[_Prepared], french: dict[int, str]) -> None:
         from .routing import summary_route
 
+        live = [p for p in live if id(p) in french]
         if not live:
             return
         model = summary_route("fr", self.options.routing).summarizer
-        runner = self.runner("summary", model)
+        try:
+            runner = self.runner("summary", model)
+        except ModelError as exc:
+            for prep in live:
+                prep.failures["summary"] = _error_dict(exc)
+            return
         current = {}
         for prep in live:
             prep.deps.add(("summary", model))
@@ -748,7 +789,12 @@ class Summarizer:
             if not pending:
                 break
             texts = [t for p in pending for t in current[id(p)]]
-            outputs, hits = runner.run(texts)
+            try:
+                outputs, hits = runner.run(texts)
+            except ModelError as exc:  # found, but its weights would not load
+                for prep in pending:
+                    prep.failures["summary"] = _error_dict(exc)
+                break
             position, still = 0, []
             for prep in pending:
                 inputs = current[id(prep)]
@@ -796,10 +842,39 @@ class Summarizer:
                 still.append(prep)
             pending = still
         for prep in live:
+            if "summary" in prep.failures:
+                continue
             pivot_cached = prep.result.cached.pop("pivot", True)  # part of the summary's work
             prep.result.cached["summary"] = (
                 all_cached[id(prep)] and prep.result.cached.get("to_french", True) and pivot_cached
             )
+
+    # Record entries made by each task: a task that failed leaves none behind.
+    _TASK_ENTRIES = {"summary": ("summary", "to_french", "pivot"), "translation": ("translation",)}
+    _TASK_NAMES = {"summary": "French summary", "translation": "English translation"}
+
+    def _settle(self, prep: _Prepared) -> None:
+        """The article's status once every task has run: ok, partial (one output) or error."""
+        if not prep.failures:
+            return
+        result = prep.result
+        for task in prep.failures:
+            for table in (result.chunks, result.cached, result.models):
+                for name in [n for n in table if n.split(":")[0] in self._TASK_ENTRIES[task]]:
+                    del table[name]
+        if "summary" in prep.failures:
+            result.summary_fr = None
+        if "translation" in prep.failures:
+            result.translation_en = None
+        first = next(iter(prep.failures))  # the first met, in the pipeline's order
+        error = {**prep.failures[first], "task": first}
+        if all(t in prep.failures for t in self.options.tasks):
+            result.status = "error"
+        else:
+            # The other output is still written: one missing model must not cost the article.
+            result.status = "partial"
+            error["message"] = f"no {self._TASK_NAMES[first]}: {error['message']}"
+        result.error = error
 
 
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:

@@ -126,6 +126,7 @@ def test_missing_model_message_and_exit_code(tmp_path: Path) -> None:
     assert "summarize models pull" in lines[0] and "local model folder" in lines[0]
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert record["status"] == "error" and record["error"]["kind"] == "model_not_found"
+    assert record["error"]["task"] == "translation"
 
 
 def test_a_model_missing_for_some_articles_is_said_once(models: dict[str, Path], tmp_path: Path) -> None:
@@ -141,10 +142,12 @@ def test_a_model_missing_for_some_articles_is_said_once(models: dict[str, Path],
     result = _invoke(args)
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(r["id"], r["status"]) for r in records] == [("fr1", "ok"), ("en1", "error"), ("en2", "error")]
+    # The English text needs no model: only the French summary is missing.
+    assert [r["status"] for r in records] == ["ok", "partial", "partial"]
+    assert [r["translation_en"] for r in records[1:]] == [t for _, t in rows[1:]]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, lines
-    assert "opus-mt-en-fr" in lines[0] and "mixed.jsonl" in lines[0]
+    assert "opus-mt-en-fr" in lines[0] and "mixed.jsonl" in lines[0] and "no French summary" in lines[0]
     assert lines[1] == "summarize: 1 more article failed the same way as above"
 
 

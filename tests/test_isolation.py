@@ -64,10 +64,11 @@ ENGLISH = (
 )
 
 
-def test_a_missing_model_costs_only_the_articles_that_need_it(
+def test_a_missing_model_costs_only_the_outputs_that_need_it(
     options: RunOptions, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # English articles need opus-mt-en-fr for the French summary; it is not stored (offline).
+    # Their English text needs no model: it is still written, with the summary's error.
     looked_up: list[str] = []
     real = pipeline.resolve
 
@@ -80,10 +81,14 @@ def test_a_missing_model_costs_only_the_articles_that_need_it(
     texts = [GOOD[0], ENGLISH, GOOD[1], ENGLISH + " It is the second story.", GOOD[2]]
     articles = [Article(f"a{i}", f"a{i}.txt", t) for i, t in enumerate(texts)]
     results = list(Summarizer(options).process(articles))
-    assert [r.status for r in results] == ["ok", "error", "ok", "error", "ok"]
-    for failed in (results[1], results[3]):
+    assert [r.status for r in results] == ["ok", "partial", "ok", "partial", "ok"]
+    for failed, text in ((results[1], texts[1]), (results[3], texts[3])):
+        assert failed.failed and failed.translation_en == text and failed.summary_fr is None
         assert failed.error is not None and failed.error["kind"] == "model_not_found"
+        assert failed.error["task"] == "summary" and failed.error["message"].startswith("no French summary: ")
         assert "opus-mt-en-fr" in failed.error["message"] and "models pull" in failed.error["hint"]
+        # What the failed task would have made leaves nothing behind in the record.
+        assert set(failed.chunks) == set(failed.cached) == set(failed.models) == {"translation"}
     assert all(r.summary_fr and r.translation_en for r in results if r.status == "ok")
     # Known to be missing after the first miss: never looked up (or downloaded) again.
     assert looked_up.count("Helsinki-NLP/opus-mt-en-fr") == 1

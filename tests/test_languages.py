@@ -170,6 +170,53 @@ def test_a_pivot_names_both_legs_when_only_the_summary_is_asked(
     assert "gone does not exist" in record["error"]["message"]
 
 
+def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str], tmp_path: Path) -> None:
+    # es-fr is gone: the Spanish article still gets its English translation, and its record
+    # says which output is missing and what to do.  The other articles are not touched.
+    config = Path(routed["config"])
+    config.write_text(config.read_text(encoding="utf-8").replace(routed["es-fr"], str(tmp_path / "gone")))
+    src = tmp_path / "articles.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in ARTICLES.items()),
+        encoding="utf-8",
+    )
+    args = ["run", str(src), "--format", "jsonl", "--config", str(config)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    es = records["es"]
+    assert es["status"] == "partial" and es["translation_en"] and es["summary_fr"] is None
+    assert es["error"]["task"] == "summary" and es["error"]["message"].startswith("no French summary: ")
+    assert "gone does not exist" in es["error"]["message"]
+    assert set(es["models"]) == set(es["chunks"]) == {"translation"}
+    assert all(records[k]["status"] == "ok" and records[k]["summary_fr"] for k in ("fr", "de", "en"))
+    (line,) = [line for line in result.stderr.splitlines() if "no French summary" in line]
+    assert "articles.jsonl:2: no French summary" in line and "Traceback" not in result.stderr
+
+    # The other way round: es-en's weights cannot be loaded, es-fr is back.  The summary is
+    # made, the translation is the missing half.
+    config.write_text(config.read_text(encoding="utf-8").replace(str(tmp_path / "gone"), routed["es-fr"]))
+    weights = next(Path(routed["es-en"]).glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:100])
+    result = CliRunner().invoke(app, [*args, "--no-cache"])
+    assert result.exit_code == 1
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    es = records["es"]
+    assert es["status"] == "partial" and es["summary_fr"] and es["translation_en"] is None
+    assert es["error"]["task"] == "translation"
+    assert es["error"]["message"].startswith("no English translation: ")
+    assert set(es["models"]) == {"to_french", "summary"}
+    assert all(records[k]["status"] == "ok" and records[k]["translation_en"] for k in ("fr", "de", "en"))
+
+    # Both halves gone: the article fails as a whole, and says so without a half-made record.
+    config.write_text(config.read_text(encoding="utf-8").replace(routed["es-fr"], str(tmp_path / "gone")))
+    result = CliRunner().invoke(app, [*args, "--no-cache"])
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    es = records["es"]
+    assert es["status"] == "error" and es["summary_fr"] is None and es["translation_en"] is None
+    assert es["error"]["task"] == "translation" and not es["models"] and not es["chunks"]
+
+
 def test_source_lang_overrides_detection(routed: dict[str, str], tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text(ARTICLES["es"], encoding="utf-8")
