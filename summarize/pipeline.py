@@ -336,12 +336,12 @@ class Summarizer:
     def _isolated(self, items: list[Item]) -> list[ArticleResult]:
         """The window's results; an error met by some articles costs only those articles.
 
-        A model that cannot be loaded may be needed by one language only (a Spanish article
-        in a French folder), and a bug may be met by one input only: the window is then taken
-        again one article at a time (the cache keeps what was already computed), and each
-        article that still fails gets an error record while the others come out.  Other
-        errors raised on purpose (the cache's disk is full...) meet every article: they end
-        the run.
+        A model that cannot be loaded costs only the outputs that need it, inside the window
+        (``_translate_units``, ``_summarize``).  A bug may be met by one input only: the window
+        is then taken again one article at a time (the cache keeps what was already
+        computed), and each article that still fails gets an error record while the others
+        come out.  Other errors raised on purpose (the cache's disk is full...) meet every
+        article: they end the run.
         """
         try:
             return self._process_window(items)
