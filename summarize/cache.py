@@ -539,6 +539,10 @@ class Cache:
         self._warn(message)
         self._drop_connection()
 
+    def report_unreadable(self) -> None:
+        """A stored value could not be decoded: the caller computes it again and overwrites it."""
+        self._warn("some cache entries were damaged; they were computed again and replaced")
+
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)

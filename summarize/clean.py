@@ -85,10 +85,12 @@ class Cleaned:
 # Characters that str.splitlines() treats as line ends become "\n" rather than vanishing, so
 # that two lines never get glued into one word.
 _LINE_BREAKS = "[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
-# Other C0/C1 controls (tab and newline excepted), zero-width characters, BOM, soft hyphen,
+# Other C0/C1 controls (tab and newline excepted), the zero-width space, BOM, soft hyphen,
 # invisible operators and lone surrogates: invisible, and they split words for the tokenizers.
+# The zero-width joiner and non-joiner stay: they are spelling (Persian, Indic scripts) and
+# they make one emoji of several (👨‍👩‍👧, 🏳️‍🌈).
 _INVISIBLE = (
-    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b-\u200d\u2060-\u2064\ufeff\ud800-\udfff]"
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u2060-\u2064\ufeff\ud800-\udfff]"
 )
 _SPACE_RUN = r"[^\S\n\t]{2,}"
 

@@ -154,7 +154,12 @@ class TaskRunner:
             stored = self.cache.get_many([k for k, _ in keys.values()])
             for text, (digest, _) in keys.items():
                 if digest in stored:
-                    found[text] = _decode_value(stored[digest])
+                    value = _decode_value(stored[digest])
+                    if value is None:
+                        # Damaged on disk: computed again below, and the entry overwritten.
+                        self.cache.report_unreadable()
+                    else:
+                        found[text] = value
         hit_texts = set(found)
         misses = [t for t in unique if t not in found]
         self.stats.hits += len(unique) - len(misses)
@@ -239,9 +244,16 @@ def _encode_value(out: Generated) -> str:
     return json.dumps({"text": out.text, "truncated": out.truncated}, ensure_ascii=False)
 
 
-def _decode_value(value: str) -> Generated:
-    data = json.loads(value)
-    return Generated(str(data["text"]), bool(data.get("truncated", False)))
+def _decode_value(value: str) -> Generated | None:
+    """A cached output, or None when the stored value cannot be read (it is then a miss)."""
+    try:
+        data = json.loads(value)
+        text, truncated = data["text"], data.get("truncated", False)
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(text, str) or not isinstance(truncated, bool):
+        return None
+    return Generated(text, truncated)
 
 
 def _input_limit(model: ResolvedModel) -> int:
@@ -544,8 +556,14 @@ class Summarizer:
         if self.cache is not None and not self.options.refresh:
             stored = self.cache.get_many([digest]).get(digest)
             if stored is not None:
-                data = json.loads(stored)
-                return data["language"], data["warning"]
+                try:
+                    data = json.loads(stored)
+                    language, warning = data["language"], data["warning"]
+                    if isinstance(language, dict) and isinstance(language.get("code"), str):
+                        return language, warning
+                except (ValueError, TypeError, KeyError):
+                    pass
+                self.cache.report_unreadable()  # detected again below, and overwritten
         from .lang import LanguageDetector
 
         if self._detector is None:

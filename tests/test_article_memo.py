@@ -158,3 +158,30 @@ def test_a_window_mixes_hits_and_misses_in_input_order(base: RunOptions, tmp_pat
     (tmp_path / "fresh").mkdir()
     _, fresh = _run(base, tmp_path / "fresh", articles)
     assert [_plain(r) for r in results] == [_plain(r) for r in fresh]
+
+
+@pytest.mark.parametrize("task", ["translation", "language"])
+@pytest.mark.parametrize("damage", ['{"text": "x"', '{"text": null}', "[1, 2]", '{"language": 3}'])
+def test_a_damaged_entry_is_a_miss_computed_again(
+    base: RunOptions, tmp_path: Path, task: str, damage: str
+) -> None:
+    # SQLite's own check passes (the file is sound); one stored value is not what the tool wrote.
+    options = dataclasses.replace(base, source_lang=None)
+    _, (cold,) = _run(options, tmp_path)
+    db = tmp_path / "outputs.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM entries WHERE task = 'article'")  # reach the entries below
+        changed = conn.execute("UPDATE entries SET value = ? WHERE task = ?", (damage, task)).rowcount
+    assert changed >= 1
+    cache = Cache.open(db)
+    summarizer = Summarizer(options, cache)
+    (again,) = list(summarizer.process([Article("a", "a.txt", TEXT)]))
+    warnings = list(cache.warnings)
+    cache.close()
+    assert again.status == "ok" and _plain(again) == _plain(cold)
+    assert warnings == ["some cache entries were damaged; they were computed again and replaced"]
+    # Overwritten: the next run reads it back without a warning.
+    cache = Cache.open(db)
+    list(Summarizer(options, cache).process([Article("a", "a.txt", TEXT)]))
+    assert cache.warnings == []
+    cache.close()

@@ -331,6 +331,19 @@ def test_normalize_text() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "La famille \U0001f468\u200d\U0001f469\u200d\U0001f467 a défilé.",  # one emoji, not three
+        "Le drapeau \U0001f3f3\ufe0f\u200d\U0001f308 flottait.",  # the rainbow flag
+        "Il a dit \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 en persan.",  # ZWNJ is spelling
+    ],
+)
+def test_joiners_are_kept(text: str) -> None:
+    assert normalize_text(text) == text
+    assert clean_text(text).body == text
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Bonjour", True),
