@@ -94,7 +94,10 @@ class Device(StrEnum):
 
 
 def _err(message: str) -> None:
-    typer.echo(f"summarize: {message}", err=True)
+    from .output import printable
+
+    # One line, whatever an input's name holds (a newline, a terminal escape sequence).
+    typer.echo(f"summarize: {printable(message, one_line=True)}", err=True)
 
 
 def _say(exc: SummarizeError) -> None:
@@ -455,7 +458,7 @@ def _run(
 
 def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     """Print the cleaned bodies (no model runs); return how many inputs could not be read."""
-    from .output import StreamWriter
+    from .output import StreamWriter, printable
     from .pipeline import clean_article
     from .read import ReadFailure
 
@@ -470,7 +473,7 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
             cleaned = clean_article(item, options.keep_boilerplate)
             if fmt == "text":
                 head = f"== {item.id}" + (f" — {cleaned.title}" if cleaned.title else "")
-                writer.write_block(head + "\n" + cleaned.body.rstrip("\n") + "\n")
+                writer.write_block(printable(head + "\n" + cleaned.body.rstrip("\n") + "\n"))
                 continue
             writer.write(
                 {

@@ -12,10 +12,12 @@ import unicodedata
 import uuid
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import OutputError, UsageError
-from .pipeline import ArticleResult
+
+if TYPE_CHECKING:
+    from .pipeline import ArticleResult
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 _RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
@@ -49,8 +51,24 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+# C0 and C1 controls but newline and tab, and DEL: from a JSONL id or title, or a file name,
+# they would reach the terminal as escape sequences (colours, a new window title...).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), safe for a terminal."""
+    if one_line:
+        text = text.replace("\n", "\\n").replace("\t", "\\t")
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def format_text(record: dict[str, Any]) -> str:
-    """A record laid out for reading in a terminal."""
+    """A record laid out for reading in a terminal (controls in any field shown as escapes)."""
+    return printable(_layout(record))
+
+
+def _layout(record: dict[str, Any]) -> str:
     head = f"== {record['id']}"
     if record.get("title"):
         head += f" — {record['title']}"

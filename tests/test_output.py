@@ -57,3 +57,36 @@ def test_text_on_an_ascii_stream_replaces_what_it_cannot_show() -> None:
     stream.flush()
     text = raw.getvalue().decode("ascii")
     assert "Le caf? co?te 2 ?." in text and "== ?1" in text
+
+
+def test_text_shows_terminal_controls_as_escapes() -> None:
+    from summarize.output import format_text, printable
+
+    record = {
+        "id": "x\x1b[31mRED",
+        "title": "T\x1b]0;pwned\x07itle",
+        "status": "error",
+        "error": {"message": "bad\rname\x9b", "hint": "fix"},
+        "summary_fr": None,
+        "translation_en": "Line one.\n\nLine\ttwo.",
+    }
+    text = format_text(record)
+    assert not any(c in text for c in "\x1b\x07\r\x9b")
+    assert "== x\\x1b[31mRED — T\\x1b]0;pwned\\x07itle" in text and "bad\\x0dname\\x9b" in text
+    assert "Line one.\n\nLine\ttwo." in text  # layout characters stay
+    assert printable("a\nb\tc\x1b", one_line=True) == "a\\nb\\tc\\x1b"
+
+
+def test_cli_lines_carry_no_escapes(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from summarize.cli import _err, app
+
+    _err("evil\x1b]0;pwned\x07\nname.txt: not valid UTF-8")
+    assert capsys.readouterr().err == "summarize: evil\\x1b]0;pwned\\x07\\nname.txt: not valid UTF-8\n"
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "evil\x1b]0;pwned\x07\nline", "text": ""}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(src), "--no-cache", "--only", "translation"])
+    assert "\x1b" not in result.stdout and "\x1b" not in result.stderr
+    assert "== evil\\x1b]0;pwned\\x07" in result.stdout
