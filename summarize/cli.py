@@ -305,6 +305,10 @@ def run(
             if sys.stdin is None or sys.stdin.isatty():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
             inputs = ["-"]
+        if output_dir is not None:
+            if show_clean:
+                raise UsageError("--show-clean prints the cleaned text on stdout", "drop --output-dir")
+            _refuse_input_folder(output_dir, inputs)
         mdir = _models_dir(models_dir)
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
@@ -344,6 +348,21 @@ def run(
                 local_files(inputs) if output_dir else frozenset(),
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:
+    """An output folder that is also an input folder: the next run would read results as articles."""
+    target = output_dir.resolve()
+    for raw in inputs:
+        if raw == "-" or "://" in raw:
+            continue
+        path = Path(raw)
+        if path.is_dir() and path.resolve() == target:
+            raise UsageError(
+                f"--output-dir {output_dir} is also an input folder: a later run over it would read "
+                "these results as articles",
+                f"pick another folder, such as {output_dir / 'results'}",
+            )
 
 
 def _user_cache_dir() -> Path | None:

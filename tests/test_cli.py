@@ -190,12 +190,23 @@ def test_results_never_overwrite_the_inputs(models: dict[str, Path], tmp_path: P
     texts = {"a.txt": "Le ciel est bleu.", "b.txt": "La mer est calme."}
     for name, text in texts.items():
         (news / name).write_text(text, encoding="utf-8")
-    result = _invoke(["run", str(news), "--only", "translation", "-o", str(news)])
+    # The input folder itself: the next run would read the results as articles.
+    for out in (news, tmp_path / "." / "news"):
+        result = _invoke(["run", str(news), "--only", "translation", "-o", str(out)])
+        assert result.exit_code == 2 and result.stdout == ""
+        assert "is also an input folder" in result.stderr and "results" in result.stderr
+    assert sorted(p.name for p in news.iterdir()) == ["a.txt", "b.txt"]
+    # Files named one by one, written beside themselves: never over them.
+    files = [str(news / name) for name in texts]
+    result = _invoke(["run", *files, "--only", "translation", "-o", str(news)])
     assert result.exit_code == 0, result.stderr
     assert {name: (news / name).read_text(encoding="utf-8") for name in texts} == texts
     written = sorted(p.name for p in news.iterdir() if p.name not in texts)
     assert written == ["a-2.txt", "b-2.txt"]
     assert (news / "a-2.txt").read_text(encoding="utf-8").startswith("== a")
+    # --show-clean prints on stdout: an output folder is a mistake, not silently ignored.
+    result = _invoke(["run", str(news / "a.txt"), "--show-clean", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "drop --output-dir" in result.stderr and not (tmp_path / "x").exists()
 
 
 def test_bad_encoding_and_version() -> None:
