@@ -265,7 +265,10 @@ def run(
         bool, typer.Option("--show-clean", help="Print the cleaned article bodies only; run no model.")
     ] = False,
     encoding: Annotated[
-        str | None, typer.Option(help="Input encoding [default: UTF-8 or the BOM's].")
+        str | None,
+        typer.Option(
+            help="Encoding of files and stdin [default: UTF-8 or the BOM's]; a URL's comes from the server."
+        ),
     ] = None,
     max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this.")] = 50_000_000,
     verbose: Annotated[
@@ -466,12 +469,11 @@ def _run(
     if verbose:
         for name, signature in summarizer.signatures().items():
             _err(f"signature {name}: {json.dumps(signature, ensure_ascii=False, sort_keys=True)}")
-        _err(
-            f"{done} articles, {failed} failed; cache: {summarizer.stats.hits} hits, "
-            f"{summarizer.stats.misses} misses"
-        )
-    if output_dir and not verbose:
-        _err(f"wrote {done} files to {output_dir}")
+        stats = summarizer.stats
+        state = f"{stats.hits} hits, {stats.misses} misses" if cache is not None else "off"
+        _err(f"{_count(done, 'article')}, {failed} failed; cache: {state}")
+    if output_dir:
+        _err(f"wrote {_count(done, 'file')} to {output_dir}")
     return failed
 
 
@@ -507,6 +509,10 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     finally:
         writer.close()
     return failed
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _failure_line(source: str, message: str | None, hint: str | None) -> str:

@@ -771,8 +771,9 @@ class Summarizer:
                 {
                     "kind": "incomplete_translation",
                     "task": unit.role,
-                    "paragraph": unit.index,
-                    "chunk": index,
+                    # Counted from 1, as in the message and in paragraph_untranslated.
+                    "paragraph": unit.index + 1,
+                    "chunk": index + 1,
                     "reason": problem,
                     "message": f"{unit.role} of chunk {index + 1} of {len(outs)} "
                     f'("{chunk.text[:40]}...") may be incomplete: {problem}',

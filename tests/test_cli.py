@@ -319,3 +319,16 @@ def test_cache_commands_after_two_runs(models: dict[str, Path], tmp_path: Path) 
         dict(line.split("\t") for line in _invoke(["cache", "stats", *cache]).stdout.splitlines())["entries"]
         == "0"
     )
+
+
+def test_verbose_counts_and_cache_state(models: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", "-", "--only", "translation", "-v", "-o", str(out)]
+    result = _invoke([*args, "--no-cache"], stdin="Le ciel est bleu.")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert "summarize: 1 article, 0 failed; cache: off" in lines
+    assert f"summarize: wrote 1 file to {out}" in lines  # said with --verbose too
+    assert any(line.startswith("summarize: signature translation ") for line in lines)
+    result = _invoke(args, stdin="Le ciel est bleu.")
+    assert "summarize: 1 article, 0 failed; cache: 0 hits, 1 misses" in result.stderr.splitlines()

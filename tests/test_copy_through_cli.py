@@ -135,6 +135,7 @@ def test_forced_short_outputs_trip_the_guard_every_time(tmp_path: Path, article:
     chunks = record["chunks"]["translation"]
     incomplete = [w for w in record["warnings"] if w["kind"] == "incomplete_translation"]
     assert len(incomplete) == chunks and flagged  # every chunk, none missed
+    assert min(flagged) == 1 and min(w["paragraph"] for w in incomplete) == 1  # counted as said
     assert all("cut at the output token limit" in w["reason"] for w in incomplete)
 
 
