@@ -1,10 +1,11 @@
 """Convert a Hugging Face seq2seq model to the CTranslate2 format, once, and find it again.
 
 A converted model lives under ``<models dir>/ctranslate2/``, in a folder named after the
-model's commit (or a local folder's fingerprint), its tokenizer and this module's conversion
-format, so that new weights, a new tokenizer or a fix here all mean a new conversion, and an
-unchanged model is never converted twice.  Converting imports torch and transformers (the
-converter reads the checkpoint through them); finding an existing conversion imports neither.
+model's commit (or a local folder's content fingerprint, never its path), its tokenizer and
+this module's conversion format, so that new weights, a new tokenizer or a fix here all mean a
+new conversion, and an unchanged model is never converted twice.  Converting imports torch
+and transformers (the converter reads the checkpoint through them); finding an existing
+conversion imports neither.
 
 The stock ``ctranslate2`` converter needs three fix-ups with transformers 5 and with models
 saved by ``save_pretrained`` (see ``_make_converter``):
@@ -38,7 +39,9 @@ from .models import ResolvedModel, read_json
 # Bump when the conversion below changes what it writes: older conversions are then redone.
 CONVERSION_FORMAT = 1
 METADATA_FILE = "summarize.json"
-STALE_SECONDS = 6 * 3600  # a temporary conversion folder this old belongs to a dead process
+# A temporary conversion folder untouched this long belongs to a dead process (a conversion
+# takes minutes): old enough that one running now in another process is never removed.
+STALE_SECONDS = 6 * 3600
 # model_type values (config.json) that the converter handles and that the tests cover.
 SUPPORTED_MODEL_TYPES = frozenset({"marian", "bart", "mbart", "t5", "mt5", "m2m_100"})
 # mBART is pre-norm, BART post-norm; transformers 5 configs no longer say so.
@@ -51,9 +54,16 @@ def supports_ctranslate2(model_type: str) -> bool:
 
 
 def converted_path(model: ResolvedModel, models_dir: Path, quantization: str | None = None) -> Path:
-    """Where the CTranslate2 conversion of ``model`` lives (whether or not it exists yet)."""
-    name = re.sub(r"[^\w.-]+", "-", model.id).strip("-.")[-60:] or "model"
+    """Where the CTranslate2 conversion of ``model`` lives (whether or not it exists yet).
+
+    A local folder's conversion is named by its content alone ("local-<fingerprint>"): the
+    same model typed as ``./m`` or ``/abs/m``, moved or copied, is converted once.
+    """
     commit = re.sub(r"[^\w.-]+", "-", model.commit)[:24]
+    if model.commit.startswith("local-"):  # hub commits are hex
+        name = "local"
+    else:
+        name = re.sub(r"[^\w.-]+", "-", model.id).strip("-.")[-60:] or "model"
     key = f"{name}--{commit}-{model.tokenizer_hash[:8]}--{quantization or 'float32'}-f{CONVERSION_FORMAT}"
     return models_dir / "ctranslate2" / key
 
@@ -87,6 +97,9 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
     """
     target = converted_path(model, models_dir, quantization)
     if is_converted(target):
+        # A conversion killed (SIGKILL, power loss) before a later one succeeded left its
+        # temporary folder beside the target: only a run that finds the target cleans it up.
+        _remove_stale(target)
         return target
     if not supports_ctranslate2(model.model_type):
         raise ModelError(
@@ -125,10 +138,17 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
 
 
 def _remove_stale(target: Path) -> None:
-    """Delete what a killed conversion of ``target`` left behind (a conversion takes minutes)."""
+    """Delete what killed conversions of ``target`` left behind, once ``STALE_SECONDS`` old.
+
+    One directory listing: cheap enough for every time the converted model is opened.
+    """
     import time
 
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+    try:
+        leftovers = list(target.parent.glob(f".{target.name}.*.tmp"))
+    except OSError:
+        return
+    for leftover in leftovers:
         try:
             if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
                 shutil.rmtree(leftover, ignore_errors=True)

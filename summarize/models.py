@@ -8,11 +8,14 @@ is served from the output cache can still name the exact revision it would have 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import secrets
 import socket
+import time
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,7 +51,19 @@ NEEDED_FILES = (
     "vocab.txt",
 )
 _TOKENIZER_FILES = tuple(n for n in NEEDED_FILES if n not in ("config.json", "generation_config.json"))
-_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+_WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+# The memo of weights digests (see ``_DigestMemo``), kept in the models dir.
+FINGERPRINT_MEMO = ".fingerprints.json"
+_MEMO_FORMAT = 1
+# A file changed this recently may change again within its timestamps' granularity without its
+# stat changing (2 s on FAT, coarse on network file systems): its digest is not memoised.
+RACY_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ class ModelRef:
 class ResolvedModel:
     """A model found on disk, with what identifies its exact weights and tokenizer."""
 
-    id: str
+    id: str  # the hub id, or a local folder's resolved absolute path (however it was typed)
     revision: str
     commit: str  # hub commit hash, or "local-<hash>" for a folder
     path: Path
@@ -109,7 +124,9 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
                 f"{folder} is not a model folder (no config.json)",
                 "pass a folder saved with save_pretrained, or a Hugging Face model id",
             )
-        return _describe(ref.id, "local", "local-" + fingerprint(folder)[:16], folder)
+        # The id goes into cache keys and records: "./m", "m/" and "/abs/m" are one model.
+        model_id = str(folder.resolve())
+        return _describe(model_id, "local", "local-" + fingerprint(folder, models_dir)[:16], folder)
     if folder.exists():  # "in/a.txt": a path to something that is not a folder, never a hub id
         raise ModelError(
             f"{folder} is a file, not a model folder",
@@ -172,25 +189,129 @@ def _hash_files(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(folder: Path) -> str:
-    """Identify a local folder's model: its config files in full, its weights by size and edges.
+def fingerprint(folder: Path, memo_dir: Path | None = None) -> str:
+    """Identify a local folder's model by the full content of its config and weights files.
 
-    Hashing gigabytes of weights on every run would cost seconds; size plus the first and last
-    MiB of each weights file changes whenever the weights are replaced or retrained.
+    Every weights file counts, each shard of a sharded checkpoint included, so retrained
+    weights always mean a new fingerprint.  Hashing hundreds of MB on every run would cost
+    tenths of a second, so a file's digest is memoised by its stat, as git's index does (see
+    ``_DigestMemo``, kept in ``memo_dir``, the models dir): an unchanged model costs a few
+    ``stat`` calls.
     """
-    digest = hashlib.sha256(
-        _hash_files(folder / n for n in ("config.json", "generation_config.json")).encode()
-    )
-    for name in _WEIGHTS:
+    digest = hashlib.sha256(b"summarize-fingerprint-2\0")
+    digest.update(_hash_files(folder / n for n in ("config.json", "generation_config.json")).encode())
+    memo = _DigestMemo(memo_dir)
+    for name in _weights_files(folder):
         path = folder / name
-        if path.is_file():
-            size = path.stat().st_size
-            digest.update(f"{name}:{size}".encode())
-            with path.open("rb") as fh:
-                digest.update(fh.read(1 << 20))
-                fh.seek(max(0, size - (1 << 20)))
-                digest.update(fh.read(1 << 20))
+        # A shard the index names but that is missing still counts: it changes the fingerprint.
+        digest.update(f"{name}\0{memo.digest(path) if path.is_file() else 'missing'}\n".encode())
+    memo.save()
     return digest.hexdigest()
+
+
+def _weights_files(folder: Path) -> list[str]:
+    """The names of every file in ``folder`` that holds or indexes its weights, sorted."""
+    names = {n for n in _WEIGHTS if (folder / n).is_file()}
+    names.update(p.name for p in folder.glob("*.safetensors"))
+    names.update(p.name for p in folder.glob("pytorch_model*.bin"))
+    for index in _WEIGHT_INDEXES:
+        try:
+            weight_map = json.loads((folder / index).read_text(encoding="utf-8")).get("weight_map")
+        except (OSError, ValueError, AttributeError):
+            continue  # no index, or a damaged one: its bytes are hashed all the same
+        if isinstance(weight_map, dict):
+            names.update(
+                v for v in weight_map.values()
+                if isinstance(v, str) and v not in ("", ".", "..") and "/" not in v and "\\" not in v
+            )
+    return sorted(names)
+
+
+class _DigestMemo:
+    """SHA-256 digests of whole files, by (absolute path, size, mtime_ns, inode, ctime_ns).
+
+    A file whose stat is unchanged is not read again: replacing, rewriting or touching a file
+    changes its mtime, ctime or inode.  The digests are kept in
+    ``<memo_dir>/.fingerprints.json``, which is only a speed-up: a memo that cannot be read,
+    is damaged or cannot be written is ignored (and rewritten when it can be), never an error.
+    """
+
+    def __init__(self, memo_dir: Path | None) -> None:
+        self.path = memo_dir / FINGERPRINT_MEMO if memo_dir is not None else None
+        self._files: dict[str, list[Any]] | None = None  # the memo file's entries, read on first miss
+        self._new: dict[str, list[Any]] = {}
+
+    def digest(self, path: Path) -> str:
+        """The SHA-256 of ``path``'s content, read only when no digest matches its stat."""
+        name = os.path.abspath(path)
+        entry = self._load().get(name)
+        if entry is not None and tuple(entry[:4]) == _stat_key(os.stat(path)):
+            return str(entry[4])
+        value, stat = _file_sha256(path)
+        if stat is not None:
+            self._new[name] = [*stat, value]
+        return value
+
+    def _load(self) -> dict[str, list[Any]]:
+        if self._files is None:
+            self._files = _read_memo(self.path) if self.path is not None else {}
+        return self._files
+
+    def save(self) -> None:
+        """Write the new digests into the memo file, atomically; skipped when it cannot be."""
+        if self.path is None or not self._new or not self.path.parent.is_dir():
+            return  # the models dir is never created just for a memo
+        # Merge with what other processes wrote since, and forget files that are gone.
+        files = {**_read_memo(self.path), **self._new}
+        files = {name: entry for name, entry in files.items() if os.path.exists(name)}
+        tmp = self.path.with_name(f"{FINGERPRINT_MEMO}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            # os.open, not mkstemp (mode 0600): the memo follows the umask, for a shared models dir.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"format": _MEMO_FORMAT, "files": files}, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):  # not created, or a models dir that is a file
+                tmp.unlink()
+
+
+def _stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns)
+
+
+def _read_memo(path: Path | None) -> dict[str, list[Any]]:
+    """The valid entries of the memo file at ``path``; {} when it is missing or damaged."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) and data.get("format") == _MEMO_FORMAT else None
+    if not isinstance(files, dict):
+        return {}
+    return {
+        name: entry
+        for name, entry in files.items()
+        if isinstance(entry, list)
+        and len(entry) == 5
+        and all(type(v) is int for v in entry[:4])
+        and isinstance(entry[4], str)
+        and re.fullmatch(r"[0-9a-f]{64}", entry[4])
+    }
+
+
+def _file_sha256(path: Path) -> tuple[str, tuple[int, int, int, int] | None]:
+    """``path``'s SHA-256, and the stat it may be memoised under (None: not safely)."""
+    with path.open("rb") as fh:
+        before = _stat_key(os.fstat(fh.fileno()))
+        value = hashlib.file_digest(fh, "sha256").hexdigest()
+        after = os.fstat(fh.fileno())
+    # Changed while being read, or so recently that a change to come could keep the same stat
+    # (git's "racily clean" entries): right for this run, not to be trusted for the next one.
+    recent = time.time_ns() - max(after.st_mtime_ns, after.st_ctime_ns) < RACY_SECONDS * 1e9
+    return value, None if recent or _stat_key(after) != before else before
 
 
 def pull(ref: ModelRef, models_dir: Path) -> Path:

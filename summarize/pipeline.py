@@ -107,7 +107,9 @@ class TaskRunner:
             "key_format": KEY_FORMAT,
             "version": __version__,
             "task": self.task,
-            "model": self.model.describe(),
+            # A local folder is known by its content: moved or copied, it keeps its cache.
+            "model": {k: v for k, v in self.model.describe().items()
+                      if not (k == "id" and self.model.revision == "local")},
             "tokenizer": self.model.tokenizer_hash,
             "generation": self.settings.as_dict(),
             "chunker": {

@@ -51,8 +51,14 @@ def test_hit_when_nothing_changed(base: RunOptions, tmp_path: Path) -> None:
     assert (second[0].summary_fr, second[0].translation_en) == (first[0].summary_fr, first[0].translation_en)
 
 
-def _copy_model(src: Path, dst: Path) -> Path:
-    return Path(shutil.copytree(src, dst))
+def _copy_model(src: Path, dst: Path, *, altered: bool = False) -> Path:
+    folder = Path(shutil.copytree(src, dst))
+    if altered:  # one bit of one weight: another model
+        weights = folder / "model.safetensors"
+        data = bytearray(weights.read_bytes())
+        data[-3] ^= 1
+        weights.write_bytes(bytes(data))
+    return folder
 
 
 CHANGES = {
@@ -65,7 +71,7 @@ CHANGES = {
         o,
         routing=RoutingConfig(
             summary_model=str(_copy_model(t["barthez"], p / "other-summary")),
-            translation_model=str(_copy_model(t["marian"], p / "other-marian")),
+            translation_model=str(_copy_model(t["marian"], p / "other-marian", altered=True)),
         ),
     ),
 }
@@ -102,6 +108,23 @@ def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: di
     weights.write_bytes(bytes(data))
     again, _ = _run(options, tmp_path)
     assert again.stats.hits == 0
+
+
+def test_hit_when_the_same_model_is_moved_or_spelt_another_way(
+    base: RunOptions, tmp_path: Path, tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A local folder is known by its content, not by where it lies or how its path is typed.
+    folder, options = _translation_on_a_copy(base, tiny, tmp_path)
+    cold, first = _run(options, tmp_path)
+    moved = _copy_model(folder, tmp_path / "elsewhere" / "m")
+    shutil.rmtree(folder)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    for spelling in (str(moved), "./m", "m/", "../elsewhere/m"):
+        routing = dataclasses.replace(options.routing, translation_model=spelling)
+        warm, again = _run(dataclasses.replace(options, routing=routing), tmp_path)
+        assert (warm.stats.hits, warm.stats.misses) == (cold.stats.misses, 0), spelling
+        assert again[0].translation_en == first[0].translation_en
+        assert again[0].models["translation"]["id"] == str(moved.resolve())
 
 
 def test_miss_when_the_tokenizer_changes(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
