@@ -308,6 +308,8 @@ def run(
             if sys.stdin is None or sys.stdin.isatty():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
             inputs = ["-"]
+        if inputs.count("-") > 1:  # stdin is read once: a second "-" could only be an empty article
+            raise UsageError("- (standard input) is given more than once", "give - once")
         if output_dir is not None:
             if show_clean:
                 raise UsageError("--show-clean prints the cleaned text on stdout", "drop --output-dir")
@@ -337,7 +339,7 @@ def run(
         items = iter_articles(
             inputs,
             ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug),
-            read_stdin=lambda: sys.stdin.buffer.read(max_bytes + 1),  # never more than the cap
+            read_stdin=lambda: sys.stdin.buffer,  # read line by line: JSON Lines is streamed
         )
         if show_clean:
             failed = _show_clean(items, options, fmt.value)

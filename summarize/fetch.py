@@ -28,6 +28,9 @@ _TEXT_TYPES = frozenset(
         "application/ld+json",
     }
 )
+# Declared types that are markup, extracted as HTML (XML too: read as plain text, its tags would
+# be translated); other text types (text/plain, JSON, none) are judged by their content.
+_MARKUP_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 
 
 class FetchError(InputError):
@@ -83,6 +86,11 @@ class Fetched:
     text: str
     final_url: str
     content_type: str
+
+    @property
+    def is_html(self) -> bool:
+        """Whether the server declared a markup page: HTML, XHTML or XML (text/plain: not)."""
+        return self.content_type in _MARKUP_TYPES or self.content_type.endswith("+xml")
 
 
 def _opener() -> Any:

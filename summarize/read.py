@@ -2,12 +2,14 @@
 
 Inputs are files, folders (their article files, sorted), ``-`` for standard input, and
 http(s) URLs.  Each yields ``Article``s, or a ``ReadFailure`` that names what went wrong.
+JSON Lines on standard input is read line by line, each article yielded as its line comes in.
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import json
 import os
 import re
@@ -15,6 +17,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .errors import InputError
 
@@ -76,6 +79,18 @@ class InternalReadError(InputError):
     kind = "internal"
 
 
+class StdinStream(Protocol):
+    """What standard input is read through: a binary stream such as ``sys.stdin.buffer``."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+# read_stdin gives the stream, or (tests, callers holding it all) the whole input as bytes.
+StdinReader = Callable[[], StdinStream | bytes]
+
+
 @dataclass(frozen=True)
 class ReadOptions:
     encoding: str | None = None  # None: UTF-8, or what a byte-order mark says
@@ -124,9 +139,12 @@ def decode(data: bytes, encoding: str | None) -> str:
 
 
 def iter_articles(
-    inputs: list[str], options: ReadOptions, read_stdin: Callable[[], bytes] | None = None
+    inputs: list[str], options: ReadOptions, read_stdin: StdinReader | None = None
 ) -> Iterator[Item]:
     """Yield the articles of every input, in order.
+
+    ``read_stdin`` is called once, when ``-`` is met, and returns standard input's binary
+    stream (or all of its bytes).
 
     Every input yields at least one item: an ``Article`` or a ``ReadFailure``.  An unexpected
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
@@ -176,28 +194,163 @@ def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions
         )
 
 
-def _from_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) -> Iterator[Item]:
-    # A generator, so that reading happens inside iter_articles' guard.
-    yield from _from_bytes("stdin", "stdin", _read_stdin(read_stdin, options), options, None)
+def _from_stdin(read_stdin: StdinReader | None, options: ReadOptions) -> Iterator[Item]:
+    """Standard input's articles: JSON Lines as each line comes in, anything else read whole.
 
-
-def _read_stdin(read_stdin: Callable[[], bytes] | None, options: ReadOptions) -> bytes | InputError:
+    The first non-blank line decides: a JSON object with a "text" field makes stdin JSON Lines,
+    streamed (``tail -f feed.jsonl | summarize run -``), each later line judged on its own and
+    ``--max-bytes`` applied per line.  Otherwise all of stdin is read (at most ``--max-bytes``)
+    and judged whole as before, so that a malformed first line still leaves a batch JSON Lines.
+    A generator, so that reading happens inside iter_articles' guard.
+    """
     if read_stdin is None:
-        return InputError("no standard input", "pass a file, a folder or a URL")
+        yield ReadFailure("stdin", "stdin", InputError("no standard input", "pass a file, a folder or a URL"))
+        return
+    stdin = _Stdin(read_stdin)
+    limit = options.max_bytes
+    head: list[bytes] = []  # the blank lines, then the first non-blank one
+    size = 0
     try:
-        data = read_stdin()
-    except (OSError, AttributeError, ValueError):
+        while piece := stdin.readline(limit + 1):
+            head.append(piece)
+            size += len(piece)
+            if size > limit:
+                yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
+                return
+            if (piece.removeprefix(codecs.BOM_UTF8) if len(head) == 1 else piece).strip():
+                break
+        first = b"".join(head)
+        line_encoding = _stream_encoding(first, options.encoding)
+        text = _first_record(first, options.encoding) if line_encoding else None
+        if text is None or line_encoding is None:
+            rest = stdin.read(limit + 1 - size)
+            if size + len(rest) > limit:
+                yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
+                return
+            yield from _from_bytes("stdin", "stdin", first + rest, options, None)
+            return
+    except UnreadableError as exc:
+        yield ReadFailure("stdin", "stdin", exc)
+        return
+    yield from _jsonl_lines(stdin, len(head), text, line_encoding, limit)
+
+
+class _Stdin:
+    """Standard input's reads, a closed or failing descriptor turned into UnreadableError."""
+
+    def __init__(self, read_stdin: StdinReader) -> None:
+        self._read_stdin = read_stdin
+        self._stream: StdinStream | None = None
+
+    def readline(self, size: int) -> bytes:
+        try:
+            return self._open().readline(size)
+        except (OSError, AttributeError, ValueError) as exc:
+            raise _unreadable() from exc
+
+    def read(self, size: int) -> bytes:
+        try:
+            return self._open().read(size)
+        except (OSError, AttributeError, ValueError) as exc:
+            raise _unreadable() from exc
+
+    def _open(self) -> StdinStream:
         # Closed descriptor (`<&-`): sys.stdin is None (AttributeError), a closed file object
-        # (ValueError) or a failing read (OSError).
-        return UnreadableError(
-            "standard input is closed or unreadable", "pipe the articles in, or pass them as files"
-        )
-    if len(data) > options.max_bytes:
-        return TooLargeError(
-            f"standard input is over --max-bytes ({options.max_bytes} bytes)",
-            "split it, or raise --max-bytes",
-        )
-    return data
+        # (ValueError) or a failing read (OSError): raised here or at the first read.
+        if self._stream is None:
+            got = self._read_stdin()
+            self._stream = io.BytesIO(got) if isinstance(got, bytes | bytearray) else got
+        return self._stream
+
+
+def _unreadable() -> UnreadableError:
+    return UnreadableError(
+        "standard input is closed or unreadable", "pipe the articles in, or pass them as files"
+    )
+
+
+def _stdin_too_large(limit: int) -> TooLargeError:
+    return TooLargeError(
+        f"standard input is over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes"
+    )
+
+
+def _stream_encoding(first: bytes, encoding: str | None) -> str | None:
+    """The encoding stdin's later lines are decoded with, or None when it cannot be cut at b"\n".
+
+    UTF-16 and UTF-32 (a wide byte-order mark, or --encoding utf-16) hold b"\n" bytes inside
+    characters: such input is read whole, as before.  A UTF-8 BOM wins over --encoding, as in
+    ``decode``.
+    """
+    if first.startswith(_WIDE_BOMS):
+        return None
+    if first.startswith(codecs.BOM_UTF8) or not encoding:
+        return "utf-8"
+    try:
+        # An ASCII-compatible codec: every b"\n" byte is a line end, as in UTF-8.
+        ascii_safe = '{"text": ""}\n'.encode(encoding) == b'{"text": ""}\n'
+    except (LookupError, UnicodeError):
+        return None
+    return encoding if ascii_safe else None
+
+
+def _first_record(first: bytes, encoding: str | None) -> str | None:
+    """The first non-blank line, when it is a JSON object with a "text" field (stdin is JSON Lines)."""
+    try:
+        line = decode(first, encoding).strip()
+    except InputError:
+        return None  # the whole-input path reports it, as before
+    obj = _json_object(line) if line.startswith("{") else None
+    return line if obj is not None and "text" in obj else None
+
+
+def _jsonl_lines(stdin: _Stdin, number: int, first: str, encoding: str, limit: int) -> Iterator[Item]:
+    """Streamed JSON Lines: line ``number`` (``first``), then each later line as it is read."""
+    item = _jsonl_line("stdin", "stdin", number, first)
+    if item is not None:
+        yield item
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    while True:
+        number += 1
+        where = f"stdin:{number}"
+        try:
+            piece = stdin.readline(limit + 1)
+            overlong = len(piece) > limit and not piece.endswith(b"\n")
+            rest = piece
+            while overlong and rest and not rest.endswith(b"\n"):
+                rest = stdin.readline(limit + 1)  # skip the rest of the line, never held whole
+        except UnreadableError as exc:
+            yield ReadFailure(f"stdin-{number}", where, exc)
+            return
+        if not piece:
+            return
+        if overlong:
+            yield ReadFailure(
+                f"stdin-{number}",
+                where,
+                TooLargeError(
+                    f"{where}: line over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes"
+                ),
+            )
+            continue
+        if utf8:
+            # Bytes that are not UTF-8 become lone surrogates, which _jsonl_line reports.
+            line = piece.decode("utf-8", "surrogateescape")
+        else:
+            try:
+                line = piece.decode(encoding)
+            except UnicodeDecodeError as exc:
+                yield ReadFailure(
+                    f"stdin-{number}",
+                    where,
+                    EncodingInputError(
+                        f"{where}: not valid {encoding} (byte {exc.start})", "pass the right --encoding"
+                    ),
+                )
+                continue
+        item = _jsonl_line("stdin", "stdin", number, line)
+        if item is not None:
+            yield item
 
 
 def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
@@ -208,7 +361,10 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
     except InputError as exc:
         yield ReadFailure(url, url, exc)
         return
-    yield Article(url, url, page.text, url=page.final_url, html=True)
+    # The declared type decides, then the content, by the rule a file's text gets: a text/plain
+    # article keeps its paragraphs and its furniture rules, a page served as text/plain is a page.
+    html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
+    yield Article(url, url, page.text, url=page.final_url, html=html)
 
 
 def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator[Item]:
@@ -343,53 +499,57 @@ def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:
     # Only "\n" ends a JSON Lines record: splitlines() would also break at U+2028, U+0085 and
     # other characters that JSON strings may hold raw (our own output does).
     for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{source}:{number}"
-        if _ESCAPED_BYTES.search(line):
-            yield ReadFailure(
-                f"{name}-{number}",
-                where,
-                EncodingInputError(
-                    f"{where}: not valid UTF-8", "fix that line, or pass --encoding (for example latin-1)"
-                ),
-            )
-            continue
-        try:
-            obj = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            # Not only JSONDecodeError: an over-long integer is a plain ValueError, and nesting
-            # deeper than Python allows a RecursionError.
-            why = (
-                f"{exc.msg} at column {exc.colno}"
-                if isinstance(exc, json.JSONDecodeError)
-                else "nested too deeply"
-                if isinstance(exc, RecursionError)
-                else str(exc)[:80]
-            )
-            yield ReadFailure(
-                f"{name}-{number}",
-                where,
-                InputError(f"{where}: not valid JSON ({why})", "fix or remove that line"),
-            )
-            continue
-        body = obj.get("text") if isinstance(obj, dict) else None
-        if not isinstance(body, str):
-            yield ReadFailure(
-                f"{name}-{number}",
-                where,
-                InputError(f'{where}: no "text" string in the object', 'each line needs {"text": "..."}'),
-            )
-            continue
-        ident = obj.get("id")
-        yield Article(
-            str(ident) if ident not in (None, "") else f"{name}-{number}",
+        item = _jsonl_line(name, source, number, line)
+        if item is not None:
+            yield item
+
+
+def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
+    """Line ``number`` of a JSON Lines input: its article, its failure, or None when blank."""
+    if not line.strip():
+        return None
+    where = f"{source}:{number}"
+    if _ESCAPED_BYTES.search(line):
+        return ReadFailure(
+            f"{name}-{number}",
             where,
-            body,
-            title=_opt_str(obj.get("title")),
-            url=_opt_str(obj.get("url")),
-            html=_looks_like_html(body),
+            EncodingInputError(
+                f"{where}: not valid UTF-8", "fix that line, or pass --encoding (for example latin-1)"
+            ),
         )
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        # Not only JSONDecodeError: an over-long integer is a plain ValueError, and nesting
+        # deeper than Python allows a RecursionError.
+        why = (
+            f"{exc.msg} at column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else "nested too deeply"
+            if isinstance(exc, RecursionError)
+            else str(exc)[:80]
+        )
+        return ReadFailure(
+            f"{name}-{number}",
+            where,
+            InputError(f"{where}: not valid JSON ({why})", "fix or remove that line"),
+        )
+    body = obj.get("text") if isinstance(obj, dict) else None
+    if not isinstance(body, str):
+        return ReadFailure(
+            f"{name}-{number}",
+            where,
+            InputError(f'{where}: no "text" string in the object', 'each line needs {"text": "..."}'),
+        )
+    ident = obj.get("id")
+    return Article(
+        str(ident) if ident not in (None, "") else f"{name}-{number}",
+        where,
+        body,
+        title=_opt_str(obj.get("title")),
+        url=_opt_str(obj.get("url")),
+        html=_looks_like_html(body),
+    )
 
 
 def _opt_str(value: object) -> str | None:

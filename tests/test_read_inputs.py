@@ -301,3 +301,112 @@ def test_cli_show_clean_extracts_an_html_page_saved_as_txt(tmp_path: Path) -> No
     assert "<" not in result.stdout
     assert record["title"] == "Le plan vélo"
     assert record["date"] is None
+
+
+# -- 6. a page fetched by URL: its content type, then its content, decide HTML ----------------
+
+PLAIN_ARTICLE = (
+    "Le conseil municipal adopte le budget\n\n"
+    "Publié le 12 mars 2024 à 10h30\n\n"
+    "Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine, "
+    "après un long débat.\n\n"
+    "Lire aussi : Les travaux du tramway prennent du retard\n\n"
+    "L'opposition a voté contre, dénonçant une hausse des impôts locaux jugée trop forte par ses élus.\n"
+)
+FEED = "<rss><channel><title>Le Journal</title><item><title>Le plan vélo</title></item></channel></rss>"
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[str]:
+    """A local http.server on 127.0.0.1 serving each route's body with its content type."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    routes = {
+        "/plain.txt": ("text/plain; charset=utf-8", PLAIN_ARTICLE),
+        "/saved-page.txt": ("text/plain; charset=utf-8", SAVED_PAGE),
+        "/tag.txt": ("text/plain; charset=utf-8", PROSE_WITH_A_TAG),
+        "/page.html": ("text/html; charset=utf-8", SAVED_PAGE),
+        "/untyped": ("", PLAIN_ARTICLE),
+        "/feed.xml": ("application/rss+xml", FEED),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # keep the test output clean
+            return
+
+        def do_GET(self) -> None:
+            media, text = routes[self.path]
+            body = text.encode("utf-8")
+            self.send_response(200)
+            if media:
+                self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy from the environment would send our 127.0.0.1 requests elsewhere.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _fetched(url: str) -> Article:
+    (item,) = iter_articles([url], ReadOptions())
+    assert isinstance(item, Article), item
+    return item
+
+
+@pytest.mark.usefixtures("_no_proxy")
+def test_plain_text_url_keeps_its_paragraphs_and_loses_its_furniture(pages: str) -> None:
+    from summarize.pipeline import clean_article
+
+    article = _fetched(f"{pages}/plain.txt")
+    assert not article.html
+    assert article.url == f"{pages}/plain.txt"
+    cleaned = clean_article(article, keep_boilerplate=False)
+    assert cleaned.title == "Le conseil municipal adopte le budget"
+    assert cleaned.date == "Publié le 12 mars 2024 à 10h30"
+    assert cleaned.body.split("\n\n") == [
+        "Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine, "
+        "après un long débat.",
+        "L'opposition a voté contre, dénonçant une hausse des impôts locaux jugée trop forte par ses élus.",
+    ]
+    assert [r.kind for r in cleaned.removed] == ["title", "timestamp", "read_also"]
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize(
+    ("path", "html"),
+    [
+        ("/plain.txt", False),
+        ("/tag.txt", False),  # prose quoting a tag stays text, as in a .txt file
+        ("/untyped", False),  # no content type: the content decides
+        ("/saved-page.txt", True),  # a page served as text/plain is still a page
+        ("/page.html", True),
+        ("/feed.xml", True),  # XML is markup: read as text, its tags would be translated
+    ],
+)
+def test_url_content_type_then_content_decide_html(pages: str, path: str, html: bool) -> None:
+    assert _fetched(pages + path).html is html
+
+
+@pytest.mark.usefixtures("_no_proxy")
+def test_cli_show_clean_of_a_plain_text_url(pages: str) -> None:
+    result = CliRunner().invoke(app, ["run", f"{pages}/plain.txt", "--show-clean", "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["title"] == "Le conseil municipal adopte le budget"
+    assert "\n\n" in record["body"] and "Lire aussi" not in record["body"]
