@@ -12,10 +12,11 @@ import dataclasses
 import functools
 import hashlib
 import json
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +108,11 @@ class TaskRunner:
             "key_format": KEY_FORMAT,
             "version": __version__,
             "task": self.task,
-            # A local folder is known by its content: moved or copied, it keeps its cache.
-            "model": {k: v for k, v in self.model.describe().items()
-                      if not (k == "id" and self.model.revision == "local")},
+            # A local folder is known by its content ("local-<fingerprint>"), not its path:
+            # moved or copied, it keeps its cache.
+            "model": {**self.model.describe(), "id": self.model.commit}
+            if self.model.revision == "local"
+            else self.model.describe(),
             "tokenizer": self.model.tokenizer_hash,
             "generation": self.settings.as_dict(),
             "chunker": {
@@ -303,6 +306,73 @@ class _Prepared:
     failures: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+class _Ready:
+    """Items read ahead by a thread, so that a window can take those already there.
+
+    Reading (files, stdin, URLs) then also overlaps the model work.  At most ``limit`` items
+    wait in memory.  An exception raised by the items' iterator is raised again by ``take``.
+    """
+
+    _END = object()
+
+    def __init__(self, items: Iterable[Item], limit: int) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, limit))
+        self._stop = threading.Event()
+        self._done = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._pump, args=(iter(items),), daemon=True)
+
+    def __enter__(self) -> _Ready:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # a consumer that stopped early (a closed pipe): the reader stops too
+
+    def _pump(self, iterator: Iterator[Item]) -> None:
+        try:
+            for item in iterator:
+                if not self._put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(_Raised(exc))
+        self._put(self._END)
+
+    def _put(self, value: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def take(self, size: int) -> list[Item]:
+        """Up to ``size`` items: waits for the first, then takes only those already read."""
+        window: list[Item] = []
+        while len(window) < size and not self._done:
+            try:
+                value = self._queue.get(block=not window)
+            except queue.Empty:
+                break
+            if value is self._END:
+                self._done = True
+            elif isinstance(value, _Raised):
+                self._done, self._error = True, value.exc
+            else:
+                window.append(value)
+        if not window and self._error is not None:
+            # Raised once the items read before it are out.
+            error, self._error = self._error, None
+            raise error
+        return window
+
+
+@dataclass(frozen=True)
+class _Raised:
+    exc: BaseException
+
+
 class Summarizer:
     """Runs the whole pipeline over articles; owns its runners and detector, nothing global."""
 
@@ -340,12 +410,14 @@ class Summarizer:
 
     def process(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         """Yield one result per item, in order, working a window of articles at a time."""
-        iterator = iter(items)
         size = 1
-        # Windows grow 1, 2, 4... so the first result shows at once and later ones batch well.
-        while window := list(islice(iterator, size)):
-            yield from self._isolated(window)
-            size = min(size * 2, self.options.window_articles)
+        with _Ready(items, self.options.window_articles) as ready:
+            # Windows grow 1, 2, 4... so the first result shows at once and later ones batch
+            # well; each takes only the articles already read, so that a slow source (a feed
+            # on stdin) never holds back a record until the window is full.
+            while window := ready.take(size):
+                yield from self._isolated(window)
+                size = min(size * 2, self.options.window_articles)
 
     def _isolated(self, items: list[Item]) -> list[ArticleResult]:
         """The window's results; an error met by some articles costs only those articles.

@@ -220,25 +220,55 @@ def test_stdin_failing_mid_stream() -> None:
     assert items[1].error.message == "standard input is closed or unreadable"  # type: ignore[union-attr]
 
 
-def test_pipeline_takes_the_first_article_alone(
+def test_pipeline_never_waits_for_a_full_window(
     tiny_options: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Summarizer.process must give the first result before it asks for a second article."""
+    """Each result comes out as soon as its article is read, whatever the window size.
+
+    The source gives the next article only once the previous result is out, like a feed on
+    stdin: a pipeline that waited for its windows (1, 2, 4...) to fill would never finish.
+    """
+    import threading
+
     from summarize.pipeline import ArticleResult, Summarizer
 
-    pulled: list[str] = []
+    given = [threading.Event() for _ in range(5)]
+    waited: list[bool] = []
 
     def articles() -> Iterator[Item]:
-        for name in ("a", "b", "c"):
-            pulled.append(name)
+        for i, name in enumerate("abcde"):
+            if i:
+                waited.append(given[i - 1].wait(timeout=20))
             yield Article(name, "stdin", "Bonjour.")
 
     monkeypatch.setattr(
         Summarizer, "_isolated", lambda self, items: [ArticleResult(i.id, i.source) for i in items]
     )
-    results = Summarizer(tiny_options).process(articles())  # type: ignore[arg-type]
-    assert next(results).id == "a"
-    assert pulled == ["a"]
+    out = []
+    for i, result in enumerate(Summarizer(tiny_options).process(articles())):  # type: ignore[arg-type]
+        out.append(result.id)
+        given[i].set()
+    assert out == list("abcde") and waited == [True] * 4
+
+
+def test_an_error_from_the_source_comes_after_the_items_before_it(
+    tiny_options: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.pipeline import ArticleResult, Summarizer
+
+    def articles() -> Iterator[Item]:
+        yield Article("a", "stdin", "Bonjour.")
+        yield Article("b", "stdin", "Bonjour.")
+        raise RuntimeError("the source broke")
+
+    monkeypatch.setattr(
+        Summarizer, "_isolated", lambda self, items: [ArticleResult(i.id, i.source) for i in items]
+    )
+    seen = []
+    with pytest.raises(RuntimeError, match="the source broke"):
+        for result in Summarizer(tiny_options).process(articles()):  # type: ignore[arg-type]
+            seen.append(result.id)
+    assert seen == ["a", "b"]
 
 
 # -- the command line ---------------------------------------------------------------------------
