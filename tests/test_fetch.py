@@ -7,10 +7,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from local_http import serving
 
 from summarize.clean import extract_html, looks_like_html
 from summarize.errors import InputError
@@ -107,16 +108,11 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 def server() -> Iterator[str]:
     release = threading.Event()
     handler = type("Handler", (_Handler,), {"routes": _routes(), "release": release})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        release.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serving(handler) as url:
+        try:
+            yield url
+        finally:
+            release.set()  # held requests end first: closing the server joins their threads
 
 
 def test_fetches_and_extracts_an_article(server: str) -> None:

@@ -319,8 +319,9 @@ FEED = "<rss><channel><title>Le Journal</title><item><title>Le plan vélo</title
 @pytest.fixture(scope="module")
 def pages() -> Iterator[str]:
     """A local http.server on 127.0.0.1 serving each route's body with its content type."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
+
+    from local_http import serving
 
     routes = {
         "/plain.txt": ("text/plain; charset=utf-8", PLAIN_ARTICLE),
@@ -345,15 +346,8 @@ def pages() -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture
