@@ -71,17 +71,25 @@ class Settings:
 
     def new_tokens_for(self, task: str, input_tokens: int) -> int:
         """Output-token cap for one chunk: room for the whole output, never cut short."""
+        # Caps are powers of two: a beam batch holds one cap only (see TaskRunner._batches), and
+        # few distinct caps keep those batches full.
         if task == "translation":
             # Translations run up to about 1.5x the source length: leave room beyond that, and
             # ignore a small max_length meant for another task so that nothing is cut short.
-            cap = min(math.ceil(input_tokens * 1.6) + 10, self.position_limit)
+            cap = min(power_of_two(math.ceil(input_tokens * 1.6) + 10), self.position_limit)
         else:
-            # A summary is never longer than what it summarises.
+            # A summary of a short text needs little room (at most twice its length), and never
+            # more than the model's own max_length.
             model_cap = int(self.params.get("max_length") or self.position_limit)
-            cap = min(model_cap, self.position_limit, max(8, input_tokens))
+            cap = min(model_cap, self.position_limit, power_of_two(max(8, input_tokens)))
         if self.max_new_tokens is not None:
             cap = min(cap, self.max_new_tokens)
         return max(1, cap)
+
+
+def power_of_two(n: int) -> int:
+    """The smallest power of two that is at least ``n`` (``n`` >= 1)."""
+    return 1 << (n - 1).bit_length()
 
 
 def effective_settings(folder: Path, task: str, overrides: Overrides) -> Settings:

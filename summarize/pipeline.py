@@ -33,7 +33,7 @@ from .reassemble import reassemble
 from .segment import segment
 from .tokens import LightTokenizer
 
-KEY_FORMAT = 1
+KEY_FORMAT = 2  # 2: output caps are powers of two
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.
@@ -183,19 +183,29 @@ class TaskRunner:
         return self.settings.new_tokens_for(self.task, self.tokenizer.count(self.settings.prefix + text))
 
     def _batches(self, texts: list[str]) -> Iterator[list[str]]:
-        """Length-sorted batches whose padded size stays within the token budget."""
+        """Length-sorted batches whose padded size stays within the token budget.
+
+        With beams, a batch also holds one output cap only: both engines decode a batch up to
+        its longest cap and cut each output at its own, which is exact for greedy decoding but
+        would let a beam search that reaches its cap depend on its batch neighbours.
+        """
         sized = sorted(((self.tokenizer.count(self.settings.prefix + t), t) for t in texts), reverse=True)
+        one_cap = int(self.settings.params.get("num_beams") or 1) > 1
         batch: list[str] = []
         longest = 0
+        cap = None
         for n, text in sized:
             longest = max(longest, n)
+            text_cap = self.settings.new_tokens_for(self.task, n) if one_cap else None
             if batch and (
                 longest * (len(batch) + 1) > self.options.batch_tokens
                 or len(batch) >= self.options.max_batch_size
+                or text_cap != cap
             ):
                 yield batch
                 batch, longest = [], n
             batch.append(text)
+            cap = text_cap
         if batch:
             yield batch
 

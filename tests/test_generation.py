@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from summarize.engines import EngineOptions, load_engine
 from summarize.generation import Overrides, effective_settings
 from summarize.models import ModelRef, resolve
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def test_legacy_config_settings_are_carried_over(tiny: dict[str, Path]) -> None:
@@ -37,7 +41,7 @@ def test_caps_leave_room_for_the_whole_output(tiny: dict[str, Path]) -> None:
     translation = effective_settings(tiny["marian"], "translation", Overrides())
     assert translation.new_tokens_for("translation", 100) >= 150
     summary = effective_settings(tiny["barthez"], "summary", Overrides())
-    assert summary.new_tokens_for("summary", 30) <= 30  # never longer than its input
+    assert summary.new_tokens_for("summary", 12) == 16  # a short input: little room
     assert summary.new_tokens_for("summary", 400) == 32  # the model's own max_length
 
 
@@ -65,3 +69,43 @@ def test_engine_applies_the_carried_settings(tiny: dict[str, Path], tmp_path: Pa
     greedy = net.generate(**tok(texts, return_tensors="pt", padding=True), num_beams=1, max_new_tokens=12)
     # The beam setting matters on this model, so the test would catch it being dropped.
     assert expected != [t.strip() for t in tok.batch_decode(greedy, skip_special_tokens=True)]
+
+
+def test_caps_are_powers_of_two_never_below_the_need() -> None:
+    from summarize.generation import power_of_two
+
+    assert [power_of_two(n) for n in (1, 2, 3, 8, 9, 16, 17, 567)] == [1, 2, 4, 8, 16, 16, 32, 1024]
+    for n in range(1, 3000):
+        assert n <= power_of_two(n) < 2 * n
+
+
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_a_beam_search_output_does_not_depend_on_its_batch(
+    tiny: dict[str, Path], tmp_path: Path, backend: str
+) -> None:
+    """Beams that reach their cap: alone, or batched with a longer text, the same output.
+
+    Both engines decode a batch up to its longest cap; with beams the hypotheses kept at a short
+    cap differ from those kept at a longer one, so a beam batch must hold one cap only.
+    """
+    from summarize.options import RunOptions
+    from summarize.pipeline import RunStats, TaskRunner
+
+    options = RunOptions(
+        models_dir=tmp_path / "models", engine=EngineOptions(backend=backend, dtype="float32", threads=1)
+    )
+    runner = TaskRunner(
+        "translation", ModelRef(str(tiny["t5"])), Overrides(num_beams=2), options, None, RunStats()
+    )
+    short = "Un match qui pourrait décider du titre."
+    long = (REPO / "tests" / "data" / "text" / "fr_prose.txt").read_text(encoding="utf-8")[:800]
+    alone, _ = runner.run([short])
+    assert alone[0].truncated  # the random model never ends: the cap decides the beams
+    together, _ = runner.run([long, short])
+    assert together[1] == alone[0]
+    batches = list(runner._batches([long, short]))
+    assert sorted(map(len, batches)) == [1, 1]
+    greedy = TaskRunner(
+        "translation", ModelRef(str(tiny["t5"])), Overrides(num_beams=1), options, None, RunStats()
+    )
+    assert len(list(greedy._batches([long, short]))) == 1  # greedy is exact with mixed caps
