@@ -77,8 +77,10 @@ class TransformersEngine:
         if dtype == "int8":
             if self.device != "cpu":
                 raise UsageError("--dtype int8 runs on the CPU only", "use --dtype bfloat16 on a GPU")
-            with _quiet():
-                net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+            from .int8 import quantise_linears
+
+            with torch.no_grad():
+                quantise_linears(net)
         self.model = net.to(self.device)
         self.description = {"backend": "transformers", "dtype": dtype, "device": self.device}
 
