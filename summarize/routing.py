@@ -52,7 +52,8 @@ Overrides live in ``config.toml`` in the user config directory
 ``~/Library/Application Support/summarize/config.toml`` on macOS,
 ``%LOCALAPPDATA%\\summarize\\config.toml`` on Windows). Every key is optional; a missing file means
 the defaults. Only the ``[models]`` table belongs to routing; other tables are left to other
-features. Model values are Hugging Face ids or local model folders::
+features. Model values are Hugging Face ids or local model folders (a relative folder, written
+``./name`` or ``../name``, is relative to the config file)::
 
     [models]
     summary = "moussaKam/barthez-orangesum-abstract"   # the French summariser
@@ -80,6 +81,7 @@ the built-in tables; ``translation.by_lang.en`` is ignored (English is never tra
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -88,7 +90,7 @@ from types import MappingProxyType
 from typing import Any
 
 from summarize.errors import UsageError
-from summarize.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL
+from summarize.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, looks_like_path
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -436,7 +438,11 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
             raise fail(key, "must be a non-empty string (a model id or folder)")
         if value.strip() == PIVOT and not allow_pivot:
             raise fail(key, f"'{PIVOT}' is only valid under models.to_french.by_lang")
-        return value.strip()
+        value = value.strip()
+        if looks_like_path(value) and not Path(value).expanduser().is_absolute():
+            # Relative to the file, so that the file works from any working directory.
+            value = os.path.normpath(file.absolute().parent / value)
+        return value
 
     def table(key: str, value: Any, allowed: set[str]) -> Mapping[str, Any]:
         if not isinstance(value, dict):

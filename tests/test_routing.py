@@ -202,6 +202,24 @@ def test_translation_shorthand(tmp_path: Path) -> None:
     assert translation_route("fr", config).model == "me/fr-en"
 
 
+def test_relative_folders_are_relative_to_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    text = (
+        '[models]\nsummary = "./models/sum"\n[models.translation]\ndefault = "../shared/fr-en"\n'
+        '[models.translation.by_lang]\nes = "/abs/es-en"\nde = "me/de-en"\n'
+    )
+    (conf / "config.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the run starts elsewhere than the file's folder
+    config = load_config(Path("conf/config.toml"))
+    assert config.summary_model == str(conf / "models" / "sum")
+    assert config.translation_model == str(tmp_path / "shared" / "fr-en")
+    assert config.translation_by_lang["es"] == "/abs/es-en"  # absolute: as written
+    assert config.translation_by_lang["de"] == "me/de-en"  # a hub id: as written
+
+
 def test_missing_default_file_means_defaults(tmp_path: Path) -> None:
     # conftest points XDG_CONFIG_HOME at an empty temporary folder.
     assert default_config_path().parts[-2:] == ("summarize", "config.toml")
