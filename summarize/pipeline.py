@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .chunk import Chunk, ChunkSettings, make_chunks
-from .engines import Engine, EngineOptions, Generated, load_engine, pick_backend
+from .engines import Engine, EngineOptions, Generated, library_versions, load_engine, pick_backend
 from .errors import InputError, ModelError, SummarizeError
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
@@ -121,8 +121,19 @@ class TaskRunner:
                 "cross_paragraphs": self.chunk_settings.cross_paragraphs,
                 "segmenter": "sentencex+abbr",
             },
-            "engine": {"backend": engine.backend, "dtype": engine.dtype},
+            # An upgrade of the library or another device can change the last digits, and so
+            # a word: their outputs are not reused (as sacrebleu's signature names its version).
+            "engine": {
+                "backend": engine.backend,
+                "dtype": engine.dtype,
+                "device": engine.device,
+                "libraries": self._libraries,
+            },
         }
+
+    @functools.cached_property
+    def _libraries(self) -> dict[str, str]:
+        return library_versions(self.engine_options.backend)
 
     @functools.cached_property
     def digest(self) -> str:

@@ -99,6 +99,22 @@ def _translation_on_a_copy(
     return folder, dataclasses.replace(base, routing=routing, tasks=("translation",))
 
 
+def test_miss_when_the_engine_library_is_upgraded(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    cold, _ = _run(base, tmp_path)
+    real = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda name: "99.0" if name == "transformers" else real(name)
+    )
+    upgraded, _ = _run(base, tmp_path)
+    assert (upgraded.stats.hits, upgraded.stats.misses) == (0, cold.stats.misses)
+    signature = upgraded.runner("summary", str(base.routing.summary_model)).signature()
+    assert signature["engine"]["libraries"] == {"transformers": "99.0", "torch": real("torch")}
+
+
 def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
     folder, options = _translation_on_a_copy(base, tiny, tmp_path)
     _run(options, tmp_path)

@@ -90,6 +90,23 @@ def pick_backend(requested: str, model_type: str, device: str, dtype: str = "aut
     return "ctranslate2" if dtype_supported(dtype, "cpu") else "transformers"
 
 
+# The libraries whose numerics decide a backend's outputs.
+LIBRARIES = {"ctranslate2": ("ctranslate2",), "transformers": ("transformers", "torch")}
+
+
+def library_versions(backend: str) -> dict[str, str]:
+    """Versions of the libraries that compute ``backend``'s outputs, read without importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for name in LIBRARIES.get(backend, ()):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
 def load_engine(model: ResolvedModel, options: EngineOptions) -> Engine:
     """Build the engine named by ``options.backend`` for ``model``."""
     target = ENGINES.get(options.backend)
