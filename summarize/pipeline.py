@@ -930,6 +930,8 @@ class Summarizer:
                     continue
                 if len(inputs) == 1:
                     prep.result.summary_fr = joined
+                    if outs[0].truncated:
+                        prep.result.warnings.append(self._summary_cut(runner, inputs[0], depth))
                     continue
                 before = sum(runner.tokenizer.count(t) for t in inputs)
                 after_chunks = runner.chunks(joined, "fr")
@@ -962,6 +964,21 @@ class Summarizer:
             prep.result.cached["summary"] = (
                 all_cached[id(prep)] and prep.result.cached.get("to_french", True) and pivot_cached
             )
+
+    def _summary_cut(self, runner: TaskRunner, text: str, depth: int) -> dict[str, Any]:
+        """The warning for a final summary that stopped at its token cap, mid-text."""
+        cap = runner._cap(text)
+        if cap == runner.settings.max_new_tokens:
+            hint = "raise --max-summary-tokens"
+        elif cap == runner.settings.params.get("max_length"):
+            hint = "that is the model's own max_length; try another --summary-model"
+        else:  # the room a short text leaves (twice its length): the model ran on
+            hint = "the model did not end it; try another --beams value or another --summary-model"
+        return {
+            "kind": "summary_truncated",
+            "rounds": depth,
+            "message": f"the summary reached its limit of {cap} tokens and is cut there; {hint}",
+        }
 
     # Record entries made by each task: a task that failed leaves none behind.
     _TASK_ENTRIES = {"summary": ("summary", "to_french", "pivot"), "translation": ("translation",)}

@@ -162,3 +162,14 @@ def test_the_check_catches_lost_repeated_and_swapped_sentences(article: str) -> 
             assert_whole(text, article)
         assert kind
     assert_whole(article, article)
+
+
+def test_a_summary_cut_at_its_limit_says_so(tmp_path: Path, article: str) -> None:
+    text = article.split("\n\n")[3]  # one short paragraph: one summary chunk
+    whole = _cli(tmp_path, text, "summary", "--no-cache")
+    assert whole["warnings"] == []  # the copy "summary" ends by itself within its room
+    cut = _cli(tmp_path, text, "summary", "--no-cache", "--max-summary-tokens", "5")
+    (warning,) = cut["warnings"]
+    assert warning["kind"] == "summary_truncated"
+    assert "limit of 5 tokens" in warning["message"] and "raise --max-summary-tokens" in warning["message"]
+    assert len(cut["summary_fr"].split()) < len(whole["summary_fr"].split())

@@ -119,7 +119,8 @@ def test_a_quote_whose_model_is_missing_is_kept_as_written(tiny: dict[str, Path]
         record = json.loads(result.stdout)
         assert record["status"] == "ok" and record["summary_fr"]
         assert record["translation_en"].split("\n\n")[1] == quote
-        (warning,) = record["warnings"]
+        # (The random summariser never ends: its summary_truncated warning is not the point.)
+        (warning,) = [w for w in record["warnings"] if w["kind"] != "summary_truncated"]
         assert warning["kind"] == "paragraph_untranslated" and warning["paragraph"] == 2
         assert warning["model"] == "Helsinki-NLP/opus-mt-en-fr" and "models pull" in warning["message"]
         assert record["models"]["to_french:en"] == {
