@@ -293,7 +293,7 @@ def run(
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
         from .read import ReadOptions, iter_articles, local_files
-        from .routing import normalize_lang
+        from .routing import user_lang
 
         if encoding:
             import codecs
@@ -319,7 +319,7 @@ def run(
         options = RunOptions(
             tasks=(only.value,) if only else ("summary", "translation"),
             routing=_routing(config, summary_model, translation_model),
-            source_lang=normalize_lang(source_lang) if source_lang else None,
+            source_lang=user_lang(source_lang) if source_lang else None,
             models_dir=mdir,
             offline=offline,
             chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
@@ -560,9 +560,9 @@ LangsOpt = Annotated[
 
 
 def _langs(value: str | None) -> list[str]:
-    from .routing import normalize_lang
+    from .routing import user_lang
 
-    return [normalize_lang(v) for v in (value or "fr").split(",") if v.strip()]
+    return [user_lang(v) for v in (value or "fr").split(",") if v.strip()]
 
 
 SummaryModelOpt = Annotated[
@@ -589,6 +589,7 @@ def models_list(
         from .routing import routes_for
 
         routing = _routing(config, summary_model, translation_model)  # errors before any output
+        langs = _langs(lang)
 
         mdir = _models_dir(models_dir)
         typer.echo(f"# stored in {mdir}")
@@ -598,7 +599,7 @@ def models_list(
             )
         typer.echo("# routing (language, role, model, state)")
         missing = []
-        for source, role, model_id in routes_for(_langs(lang), routing):
+        for source, role, model_id in routes_for(langs, routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
             if state == "missing":

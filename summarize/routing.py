@@ -201,6 +201,32 @@ def normalize_lang(lang: str) -> str:
     return code
 
 
+# ISO 639-1: every two-letter code a user may give (three-letter ISO 639-2/3 codes pass as they
+# are; opus-mt names some models with them).
+ISO_639_1 = frozenset(
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy "
+    "da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu "
+    "hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb "
+    "lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om "
+    "or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw "
+    "ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+)
+
+
+def user_lang(lang: str) -> str:
+    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1.
+
+    A typo such as ``fe`` would otherwise be routed like any unknown language, to the
+    multilingual fallback model, without a word.
+    """
+    code = normalize_lang(lang)
+    if len(code) == 2 and code not in ISO_639_1:
+        raise LanguageCodeError(
+            f"{lang!r} is not an ISO 639-1 language code", hint="use codes such as fr, en, de, es, it, pt"
+        )
+    return code
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
     """Model overrides read from the config file; empty fields mean the built-in defaults."""
@@ -458,7 +484,7 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
         result: dict[str, str] = {}
         for lang, model in value.items():
             try:
-                code = normalize_lang(lang)
+                code = user_lang(lang)
             except LanguageCodeError:
                 raise fail(f"{key}.{lang}", "not an ISO 639-1 language code") from None
             result[code] = model_value(f"{key}.{lang}", model, allow_pivot=allow_pivot)

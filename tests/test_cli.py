@@ -258,6 +258,16 @@ def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in result.stderr
 
 
+@pytest.mark.parametrize("args", [["models", "list", "--lang", "es,fe"], ["run", "-", "--source-lang", "fe"]])
+def test_a_mistyped_language_is_refused_before_any_output(args: list[str], tmp_path: Path) -> None:
+    result = _invoke([*args, "--models-dir", str(tmp_path)], stdin="Bonjour.")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "summarize: error: 'fe' is not an ISO 639-1 language code; use codes such as fr, en, de, es, it, pt"
+    )
+
+
 def test_models_list_follows_the_model_options(models: dict[str, Path], tmp_path: Path) -> None:
     # SUMMARIZE_SUMMARY_MODEL / SUMMARIZE_TRANSLATION_MODEL (set by the fixture), as `run` reads them.
     result = _invoke(["models", "list", "--models-dir", str(tmp_path)])

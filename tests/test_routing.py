@@ -92,6 +92,26 @@ def test_aliases_and_regional_codes() -> None:
             translation_route(bad)
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("fr", "fr"), ("FR", "fr"), ("pt-BR", "pt"), ("nb", "no"), ("iw", "he"), ("ber", "ber"), ("fe", None),
+     ("xx", None), ("qq", None), ("fr1", None)],
+)  # fmt: skip
+def test_a_typed_two_letter_code_must_be_iso_639_1(typed: str, expected: str | None) -> None:
+    from summarize.routing import user_lang
+
+    if expected is None:
+        with pytest.raises(LanguageCodeError):
+            user_lang(typed)
+    else:
+        assert user_lang(typed) == expected
+
+
+def test_the_config_refuses_an_unknown_language_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="fe: not an ISO 639-1"):
+        load_config(write(tmp_path, '[models.translation.by_lang]\nfe = "me/fe-en"\n'))
+
+
 def test_every_news_language_has_a_model_of_its_own() -> None:
     # The detector's default candidates should never need the weak multilingual fallback.
     for lang in NEWS_LANGUAGES:
