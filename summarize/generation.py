@@ -78,10 +78,10 @@ class Settings:
             # ignore a small max_length meant for another task so that nothing is cut short.
             cap = min(power_of_two(math.ceil(input_tokens * 1.6) + 10), self.position_limit)
         else:
-            # A summary of a short text needs little room (at most twice its length), and never
-            # more than the model's own max_length.
+            # A summary of a short text needs little room: more than its length (one slot may be
+            # the forced end token), at most about twice; never more than the model's max_length.
             model_cap = int(self.params.get("max_length") or self.position_limit)
-            cap = min(model_cap, self.position_limit, power_of_two(max(8, input_tokens)))
+            cap = min(model_cap, self.position_limit, power_of_two(max(8, input_tokens) + 1))
         if self.max_new_tokens is not None:
             cap = min(cap, self.max_new_tokens)
         return max(1, cap)

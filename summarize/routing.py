@@ -53,7 +53,7 @@ Overrides live in ``config.toml`` in the user config directory
 ``%LOCALAPPDATA%\\summarize\\config.toml`` on Windows). Every key is optional; a missing file means
 the defaults. Only the ``[models]`` table belongs to routing; other tables are left to other
 features. Model values are Hugging Face ids or local model folders (a relative folder, written
-``./name`` or ``../name``, is relative to the config file)::
+``./name``, ``../name`` or with two or more slashes, is relative to the config file)::
 
     [models]
     summary = "moussaKam/barthez-orangesum-abstract"   # the French summariser
@@ -213,13 +213,29 @@ ISO_639_1 = frozenset(
 )
 
 
+# ISO 639-2 (bibliographic and terminology) and 639-3 codes of the news languages, which have a
+# two-letter code the routes are keyed by.
+_THREE_LETTER = {
+    "fra": "fr", "fre": "fr", "eng": "en", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
+    "por": "pt", "nld": "nl", "dut": "nl", "cat": "ca", "swe": "sv", "dan": "da", "nor": "no",
+    "nob": "no", "nno": "no", "fin": "fi", "est": "et", "ekk": "et", "lav": "lv", "lvs": "lv",
+    "lit": "lt", "pol": "pl", "ces": "cs", "cze": "cs", "slk": "sk", "slo": "sk", "hun": "hu",
+    "ron": "ro", "rum": "ro", "slv": "sl", "hrv": "hr", "srp": "sr", "bul": "bg", "ell": "el",
+    "gre": "el", "ukr": "uk", "rus": "ru", "tur": "tr", "ara": "ar", "arb": "ar", "fas": "fa",
+    "per": "fa", "pes": "fa", "heb": "he", "hin": "hi", "ben": "bn", "urd": "ur", "zho": "zh",
+    "chi": "zh", "cmn": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tha": "th", "ind": "id",
+}  # fmt: skip
+
+
 def user_lang(lang: str) -> str:
-    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1.
+    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1, and a
+    news language's three-letter code (``fra``, ``fre``, ``deu``) becomes its two-letter one.
 
     A typo such as ``fe`` would otherwise be routed like any unknown language, to the
     multilingual fallback model, without a word.
     """
     code = normalize_lang(lang)
+    code = _THREE_LETTER.get(code, code)
     if len(code) == 2 and code not in ISO_639_1:
         raise LanguageCodeError(
             f"{lang!r} is not an ISO 639-1 language code", hint="use codes such as fr, en, de, es, it, pt"

@@ -173,3 +173,16 @@ def test_a_summary_cut_at_its_limit_says_so(tmp_path: Path, article: str) -> Non
     assert warning["kind"] == "summary_truncated"
     assert "limit of 5 tokens" in warning["message"] and "raise --max-summary-tokens" in warning["message"]
     assert len(cut["summary_fr"].split()) < len(whole["summary_fr"].split())
+
+
+def test_a_whole_short_summary_on_a_power_of_two_is_not_called_cut(tmp_path: Path) -> None:
+    # A text of exactly 2^k tokens: its copy fills all but the forced end token's slot of a
+    # 2^k cap, which once read as "cut".  The room is now more than the text's length.
+    from summarize.tokens import LightTokenizer
+
+    count = LightTokenizer(COPY).count
+    sentences = [s.strip() for s in HELDOUT.read_text(encoding="utf-8").splitlines() if s.strip()]
+    text = next(s for s in sentences if count(s) in (16, 32))
+    record = _cli(tmp_path, text, "summary", "--no-cache")
+    assert _norm(record["summary_fr"]) == _norm(text)
+    assert record["warnings"] == []

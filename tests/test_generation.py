@@ -42,6 +42,7 @@ def test_caps_leave_room_for_the_whole_output(tiny: dict[str, Path]) -> None:
     assert translation.new_tokens_for("translation", 100) >= 150
     summary = effective_settings(tiny["barthez"], "summary", Overrides())
     assert summary.new_tokens_for("summary", 12) == 16  # a short input: little room
+    assert summary.new_tokens_for("summary", 8) == 16  # ...but more than its length
     assert summary.new_tokens_for("summary", 400) == 32  # the model's own max_length
 
 

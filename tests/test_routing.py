@@ -94,7 +94,8 @@ def test_aliases_and_regional_codes() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("fr", "fr"), ("FR", "fr"), ("pt-BR", "pt"), ("nb", "no"), ("iw", "he"), ("ber", "ber"), ("fe", None),
+    [("fr", "fr"), ("FR", "fr"), ("pt-BR", "pt"), ("nb", "no"), ("iw", "he"), ("ber", "ber"), ("fra", "fr"),
+     ("fre", "fr"), ("DEU", "de"), ("fe", None),
      ("xx", None), ("qq", None), ("fr1", None)],
 )  # fmt: skip
 def test_a_typed_two_letter_code_must_be_iso_639_1(typed: str, expected: str | None) -> None:
