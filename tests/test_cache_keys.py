@@ -115,6 +115,16 @@ def test_miss_when_the_engine_library_is_upgraded(
     assert signature["engine"]["libraries"] == {"transformers": "99.0", "torch": torch_version}
 
 
+def test_device_auto_is_named_as_the_device_that_runs(base: RunOptions, tmp_path: Path) -> None:
+    on_cpu = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="cpu"))
+    cold, first = _run(on_cpu, tmp_path)
+    auto = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="auto"))
+    warm, second = _run(auto, tmp_path)  # no GPU here: auto is the CPU, and its outputs are reused
+    assert (warm.stats.hits, warm.stats.misses) == (cold.stats.misses, 0)
+    assert second[0].models["translation"]["device"] == "cpu"
+    assert second[0].models == first[0].models
+
+
 def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:
     folder, options = _translation_on_a_copy(base, tiny, tmp_path)
     _run(options, tmp_path)
