@@ -598,15 +598,20 @@ def models_list(
                 f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}"
             )
         typer.echo("# routing (language, role, model, state)")
-        missing = []
+        missing, nowhere = [], []
         for source, role, model_id in routes_for(langs, routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
             if state == "missing":
                 missing.append(model_id)
+            elif state == "no such folder":
+                nowhere.append(model_id)
         if missing:
             names = " ".join(dict.fromkeys(missing))
-            _err(f"{len(set(missing))} models missing: summarize models pull {names}")
+            _err(f"{_count(len(set(missing)), 'model')} missing: summarize models pull {names}")
+        if nowhere:
+            names = " ".join(dict.fromkeys(nowhere))
+            _err(f"{_count(len(set(nowhere)), 'model folder')} not found: {names}; check the paths given")
 
 
 @models_app.command("pull")

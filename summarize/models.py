@@ -355,11 +355,11 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder" or "missing", without downloading anything."""
+    """ "stored", "local folder", "no such folder" or "missing", without downloading anything."""
     if Path(model_id).expanduser().is_dir():
         return "local folder"
     if looks_like_path(model_id) or not _is_hub_id(model_id):
-        return "missing"
+        return "no such folder"  # nothing to pull: a path that leads nowhere
     return "stored" if find_local(ModelRef(model_id), models_dir) else "missing"
 
 

@@ -268,6 +268,16 @@ def test_a_mistyped_language_is_refused_before_any_output(args: list[str], tmp_p
     )
 
 
+def test_models_list_says_a_missing_folder_is_not_found_not_to_pull(tmp_path: Path) -> None:
+    nowhere = tmp_path / "no-such-model"
+    result = _invoke(["models", "list", "--models-dir", str(tmp_path), "--summary-model", str(nowhere)])
+    rows = [line.split("\t") for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert ["fr", "summary", str(nowhere), "no such folder"] in rows
+    assert f"1 model folder not found: {nowhere}; check the paths given" in result.stderr
+    assert "models pull Helsinki-NLP/opus-mt-fr-en\n" in result.stderr  # hub ids: still pull
+    assert str(nowhere) not in result.stderr.split("models pull")[1].splitlines()[0]
+
+
 def test_models_list_follows_the_model_options(models: dict[str, Path], tmp_path: Path) -> None:
     # SUMMARIZE_SUMMARY_MODEL / SUMMARIZE_TRANSLATION_MODEL (set by the fixture), as `run` reads them.
     result = _invoke(["models", "list", "--models-dir", str(tmp_path)])
