@@ -71,8 +71,8 @@ class Settings:
 
     def new_tokens_for(self, task: str, input_tokens: int) -> int:
         """Output-token cap for one chunk: room for the whole output, never cut short."""
-        # Caps are powers of two: a beam batch holds one cap only (see TaskRunner._batches), and
-        # few distinct caps keep those batches full.
+        # Caps are powers of two: with beams, each cap's inputs are decoded apart (see
+        # engines.one_cap_groups), and few distinct caps keep those groups full.
         if task == "translation":
             # Translations run up to about 1.5x the source length: leave room beyond that, and
             # ignore a small max_length meant for another task so that nothing is cut short.

@@ -194,29 +194,19 @@ class TaskRunner:
         return self.settings.new_tokens_for(self.task, self.tokenizer.count(self.settings.prefix + text))
 
     def _batches(self, texts: list[str]) -> Iterator[list[str]]:
-        """Length-sorted batches whose padded size stays within the token budget.
-
-        With beams, a batch also holds one output cap only: both engines decode a batch up to
-        its longest cap and cut each output at its own, which is exact for greedy decoding but
-        would let a beam search that reaches its cap depend on its batch neighbours.
-        """
+        """Length-sorted batches whose padded size stays within the token budget."""
         sized = sorted(((self.tokenizer.count(self.settings.prefix + t), t) for t in texts), reverse=True)
-        one_cap = int(self.settings.params.get("num_beams") or 1) > 1
         batch: list[str] = []
         longest = 0
-        cap = None
         for n, text in sized:
             longest = max(longest, n)
-            text_cap = self.settings.new_tokens_for(self.task, n) if one_cap else None
             if batch and (
                 longest * (len(batch) + 1) > self.options.batch_tokens
                 or len(batch) >= self.options.max_batch_size
-                or text_cap != cap
             ):
                 yield batch
                 batch, longest = [], n
             batch.append(text)
-            cap = text_cap
         if batch:
             yield batch
 

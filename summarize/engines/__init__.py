@@ -90,6 +90,20 @@ def pick_backend(requested: str, model_type: str, device: str, dtype: str = "aut
     return "ctranslate2" if dtype_supported(dtype, "cpu") else "transformers"
 
 
+def one_cap_groups(caps: Sequence[int]) -> list[list[int]]:
+    """Indices of ``caps`` grouped by equal value (first seen first).
+
+    Engines decode a batch up to its longest cap and cut each output at its own.  That is exact
+    for greedy decoding, but a beam search that reaches its cap keeps other hypotheses at a short
+    cap than at a long one: with beams, each cap's inputs are decoded apart, so that an output
+    never depends on what it was batched with.
+    """
+    groups: dict[int, list[int]] = {}
+    for index, cap in enumerate(caps):
+        groups.setdefault(cap, []).append(index)
+    return list(groups.values())
+
+
 # The libraries whose numerics decide a backend's outputs.
 LIBRARIES = {"ctranslate2": ("ctranslate2",), "transformers": ("transformers", "torch")}
 

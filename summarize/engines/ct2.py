@@ -20,7 +20,7 @@ from ..errors import ModelError, UsageError
 from ..generation import Settings
 from ..models import ResolvedModel
 from ..tokens import LightTokenizer
-from . import EngineOptions, Generated
+from . import EngineOptions, Generated, one_cap_groups
 from .hf import usable_threads
 
 # --dtype -> CTranslate2 compute type, per device ("auto": int8 on a CPU, where it is several
@@ -133,9 +133,19 @@ class CTranslate2Engine:
         source = [self.tokenizer.encode(settings.prefix + t) for t in texts]
         prefix = self._forced_prefix(params)
         options = self._options(params, max(caps))
-        results = self.translator.translate_batch(
-            source, target_prefix=[prefix] * len(source) if prefix else None,
-            max_batch_size=-(-len(source) // self.workers), batch_type="examples", **options)
+        # With beams, each cap's inputs are decoded apart (see one_cap_groups); the groups are
+        # queued at once and run side by side on the workers.
+        groups = one_cap_groups(caps) if options["beam_size"] > 1 else [list(range(len(caps)))]
+        pending = []
+        for group in groups:
+            pending.append(self.translator.translate_batch(
+                [source[i] for i in group], target_prefix=[prefix] * len(group) if prefix else None,
+                max_batch_size=-(-len(group) // self.workers), batch_type="examples", asynchronous=True,
+                **{**options, **self._cap_options(params, max(caps[i] for i in group))}))
+        results: list[Any] = [None] * len(caps)
+        for group, handles in zip(groups, pending):
+            for i, handle in zip(group, handles):
+                results[i] = handle.result()
         ends = set(options.get("end_token") or [self._eos])
         outputs = []
         for result, cap in zip(results, caps):
@@ -160,22 +170,24 @@ class CTranslate2Engine:
         token = self._token(params.get("forced_bos_token_id"))
         return [token] if token is not None else []
 
+    def _cap_options(self, params: Any, cap: int) -> dict[str, Any]:
+        # transformers counts the decoder start token in min_length; CTranslate2 does not, and
+        # its default (1) would forbid an immediate end that transformers allows.
+        min_length = max(0, int(params.get("min_length") or 0) - 1)
+        return {"max_decoding_length": cap, "min_decoding_length": min(min_length, cap)}
+
     def _options(self, params: Any, cap: int) -> dict[str, Any]:
         """``translate_batch`` keywords for the effective generation settings."""
         sampling = bool(params.get("do_sample"))
         options: dict[str, Any] = {
             "beam_size": 1 if sampling else int(params.get("num_beams") or 1),
-            "max_decoding_length": cap,
             "max_input_length": 0,  # chunks already fit the model; never cut an input
             "return_end_token": True,  # to tell an output that ended from one that was cut
             "length_penalty": float(params.get("length_penalty", 1.0)),
             "repetition_penalty": float(params.get("repetition_penalty") or 1.0),
             "no_repeat_ngram_size": int(params.get("no_repeat_ngram_size") or 0),
         }
-        # transformers counts the decoder start token in min_length; CTranslate2 does not, and
-        # its default (1) would forbid an immediate end that transformers allows.
-        min_length = max(0, int(params.get("min_length") or 0) - 1)
-        options["min_decoding_length"] = min(min_length, cap)
+        options.update(self._cap_options(params, cap))
         if sampling:
             options.update(sampling_topk=int(params.get("top_k") or 50),
                            sampling_topp=float(params.get("top_p") or 1.0),

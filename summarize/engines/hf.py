@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from ..generation import Settings
 from ..models import ResolvedModel
-from . import EngineOptions, Generated
+from . import EngineOptions, Generated, one_cap_groups
 
 
 @contextlib.contextmanager
@@ -85,6 +85,18 @@ class TransformersEngine:
         self.description = {"backend": "transformers", "dtype": dtype, "device": self.device}
 
     def generate(
+        self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
+    ) -> list[Generated]:
+        if int(settings.params.get("num_beams") or 1) == 1:
+            return self._generate(texts, settings, max_new_tokens)
+        outputs: list[Generated | None] = [None] * len(texts)
+        for group in one_cap_groups(max_new_tokens):  # see one_cap_groups
+            done = self._generate([texts[i] for i in group], settings, [max_new_tokens[i] for i in group])
+            for index, output in zip(group, done):
+                outputs[index] = output
+        return [o for o in outputs if o is not None]
+
+    def _generate(
         self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
     ) -> list[Generated]:
         from transformers import GenerationConfig
