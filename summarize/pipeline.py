@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib.util
 import json
 import queue
 import re
@@ -233,16 +234,14 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
     """
     engine = options.engine
     backend = pick_backend(engine.backend, model.model_type, engine.device, engine.dtype)
-    if engine.device == "auto" and backend == "ctranslate2":
+    if engine.device == "auto" and backend == "ctranslate2" and importlib.util.find_spec("ctranslate2"):
         # The device CTranslate2 itself will pick, asked without torch: the key and the record
         # name the device that runs.  (transformers would need torch to tell: it keeps "auto".)
-        try:
-            import ctranslate2
-        except ImportError:
-            pass
-        else:
-            gpus = ctranslate2.get_cuda_device_count()
-            engine = dataclasses.replace(engine, device="cuda" if gpus else "cpu")
+        import ctranslate2
+
+        from .engines.ct2 import pick_device
+
+        engine = dataclasses.replace(engine, device=pick_device(ctranslate2, "auto"))
     dtype = _auto_dtype(engine, backend)
     if engine.backend == "auto" and backend == "ctranslate2":
         from .convert import can_convert

@@ -161,8 +161,23 @@ TO_FRENCH: Mapping[str, str] = MappingProxyType(
     {code: f"{_HUB}{code}-fr" for code in _DIRECT_TO_FRENCH.split()}
 )
 
-# Legacy and regional codes → the code the tables use.
-_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "sh": "hr"}
+# ISO 639-2 (bibliographic and terminology) and 639-3 codes of the news languages, which have a
+# two-letter code the routes are keyed by.
+_THREE_LETTER = {
+    "fra": "fr", "fre": "fr", "eng": "en", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
+    "por": "pt", "nld": "nl", "dut": "nl", "cat": "ca", "swe": "sv", "dan": "da", "nor": "no",
+    "nob": "no", "nno": "no", "fin": "fi", "est": "et", "ekk": "et", "lav": "lv", "lvs": "lv",
+    "lit": "lt", "pol": "pl", "ces": "cs", "cze": "cs", "slk": "sk", "slo": "sk", "hun": "hu",
+    "ron": "ro", "rum": "ro", "slv": "sl", "hrv": "hr", "srp": "sr", "bul": "bg", "ell": "el",
+    "gre": "el", "ukr": "uk", "rus": "ru", "tur": "tr", "ara": "ar", "arb": "ar", "fas": "fa",
+    "per": "fa", "pes": "fa", "heb": "he", "hin": "hi", "ben": "bn", "urd": "ur", "zho": "zh",
+    "chi": "zh", "cmn": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tha": "th", "ind": "id",
+}  # fmt: skip
+# Legacy, regional and three-letter codes → the code the tables use.
+_ALIASES = {
+    **{"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "sh": "hr"},
+    **_THREE_LETTER,
+}
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
 
@@ -191,7 +206,8 @@ class ConfigError(UsageError):
 
 
 def normalize_lang(lang: str) -> str:
-    """Lower-case an ISO 639 code and map aliases (``nb``/``nn`` → ``no``, ``pt-BR`` → ``pt``)."""
+    """Lower-case an ISO 639 code and map aliases (``nb``/``nn`` → ``no``, ``pt-BR`` → ``pt``,
+    ``fra`` → ``fr``)."""
     code = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
     code = _ALIASES.get(code, code)
     if not _CODE.match(code):
@@ -213,29 +229,13 @@ ISO_639_1 = frozenset(
 )
 
 
-# ISO 639-2 (bibliographic and terminology) and 639-3 codes of the news languages, which have a
-# two-letter code the routes are keyed by.
-_THREE_LETTER = {
-    "fra": "fr", "fre": "fr", "eng": "en", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
-    "por": "pt", "nld": "nl", "dut": "nl", "cat": "ca", "swe": "sv", "dan": "da", "nor": "no",
-    "nob": "no", "nno": "no", "fin": "fi", "est": "et", "ekk": "et", "lav": "lv", "lvs": "lv",
-    "lit": "lt", "pol": "pl", "ces": "cs", "cze": "cs", "slk": "sk", "slo": "sk", "hun": "hu",
-    "ron": "ro", "rum": "ro", "slv": "sl", "hrv": "hr", "srp": "sr", "bul": "bg", "ell": "el",
-    "gre": "el", "ukr": "uk", "rus": "ru", "tur": "tr", "ara": "ar", "arb": "ar", "fas": "fa",
-    "per": "fa", "pes": "fa", "heb": "he", "hin": "hi", "ben": "bn", "urd": "ur", "zho": "zh",
-    "chi": "zh", "cmn": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tha": "th", "ind": "id",
-}  # fmt: skip
-
-
 def user_lang(lang: str) -> str:
-    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1, and a
-    news language's three-letter code (``fra``, ``fre``, ``deu``) becomes its two-letter one.
+    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1.
 
     A typo such as ``fe`` would otherwise be routed like any unknown language, to the
     multilingual fallback model, without a word.
     """
     code = normalize_lang(lang)
-    code = _THREE_LETTER.get(code, code)
     if len(code) == 2 and code not in ISO_639_1:
         raise LanguageCodeError(
             f"{lang!r} is not an ISO 639-1 language code", hint="use codes such as fr, en, de, es, it, pt"

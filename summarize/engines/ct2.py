@@ -78,7 +78,7 @@ class CTranslate2Engine:
         import ctranslate2
 
         self.model = model
-        device = _pick_device(ctranslate2, options.device)
+        device = pick_device(ctranslate2, options.device)
         compute_type = compute_type_for(options.dtype, device)
         if compute_type not in ctranslate2.get_supported_compute_types(device):
             raise UsageError(f"this CTranslate2 build cannot compute in {options.dtype} on the {device}",
@@ -132,7 +132,7 @@ class CTranslate2Engine:
         caps = [max(1, n - 1) if forced_eos else n for n in max_new_tokens]
         source = [self.tokenizer.encode(settings.prefix + t) for t in texts]
         prefix = self._forced_prefix(params)
-        options = self._options(params, max(caps))
+        options = self._options(params)
         # With beams, each cap's inputs are decoded apart (see one_cap_groups); the groups are
         # queued at once and run side by side on the workers.
         groups = one_cap_groups(caps) if options["beam_size"] > 1 else [list(range(len(caps)))]
@@ -141,7 +141,7 @@ class CTranslate2Engine:
             pending.append(self.translator.translate_batch(
                 [source[i] for i in group], target_prefix=[prefix] * len(group) if prefix else None,
                 max_batch_size=-(-len(group) // self.workers), batch_type="examples", asynchronous=True,
-                **{**options, **self._cap_options(params, max(caps[i] for i in group))}))
+                **options, **self._cap_options(params, max(caps[i] for i in group))))
         results: list[Any] = [None] * len(caps)
         for group, handles in zip(groups, pending):
             for i, handle in zip(group, handles):
@@ -176,8 +176,8 @@ class CTranslate2Engine:
         min_length = max(0, int(params.get("min_length") or 0) - 1)
         return {"max_decoding_length": cap, "min_decoding_length": min(min_length, cap)}
 
-    def _options(self, params: Any, cap: int) -> dict[str, Any]:
-        """``translate_batch`` keywords for the effective generation settings."""
+    def _options(self, params: Any) -> dict[str, Any]:
+        """``translate_batch`` keywords for the effective generation settings (caps apart)."""
         sampling = bool(params.get("do_sample"))
         options: dict[str, Any] = {
             "beam_size": 1 if sampling else int(params.get("num_beams") or 1),
@@ -187,7 +187,6 @@ class CTranslate2Engine:
             "repetition_penalty": float(params.get("repetition_penalty") or 1.0),
             "no_repeat_ngram_size": int(params.get("no_repeat_ngram_size") or 0),
         }
-        options.update(self._cap_options(params, cap))
         if sampling:
             options.update(sampling_topk=int(params.get("top_k") or 50),
                            sampling_topp=float(params.get("top_p") or 1.0),
@@ -226,7 +225,8 @@ def _read_vocabulary(folder: Path, side: str) -> list[str]:
                      f"delete {folder} to convert it again")
 
 
-def _pick_device(ctranslate2: Any, requested: str) -> str:
+def pick_device(ctranslate2: Any, requested: str) -> str:
+    """The device CTranslate2 runs on for ``--device`` (``auto``: a GPU when it sees one)."""
     has_cuda = ctranslate2.get_cuda_device_count() > 0
     if requested == "auto":
         return "cuda" if has_cuda else "cpu"

@@ -89,12 +89,11 @@ class TransformersEngine:
     ) -> list[Generated]:
         if int(settings.params.get("num_beams") or 1) == 1:
             return self._generate(texts, settings, max_new_tokens)
-        outputs: list[Generated | None] = [None] * len(texts)
+        outputs: dict[int, Generated] = {}
         for group in one_cap_groups(max_new_tokens):  # see one_cap_groups
             done = self._generate([texts[i] for i in group], settings, [max_new_tokens[i] for i in group])
-            for index, output in zip(group, done):
-                outputs[index] = output
-        return [o for o in outputs if o is not None]
+            outputs.update(zip(group, done))
+        return [outputs[i] for i in range(len(texts))]
 
     def _generate(
         self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
