@@ -92,6 +92,9 @@ class TaskRunner:
         self._engine: Engine | None = None
         self._load_error: ModelError | None = None
         self._tokenizer: LightTokenizer | None = None
+        # Keys this run computed: --refresh recomputes an output once, not at every window
+        # that repeats its chunk.
+        self._computed: set[str] = set()
         self.engine_options = resolve_engine_options(options, self.model)
 
     @property
@@ -167,8 +170,9 @@ class TaskRunner:
         signature = self.signature()
         keys = {t: make_key({**signature, "text": t}) for t in unique}
         found: dict[str, Generated] = {}
-        if self.cache is not None and not self.options.refresh:
-            stored = self.cache.get_many([k for k, _ in keys.values()])
+        wanted = [k for k, _ in keys.values() if not self.options.refresh or k in self._computed]
+        if self.cache is not None and wanted:
+            stored = self.cache.get_many(wanted)
             for text, (digest, _) in keys.items():
                 if digest in stored:
                     value = _decode_value(stored[digest])
@@ -189,6 +193,8 @@ class TaskRunner:
                 self.cache.put_many(
                     [(keys[t][0], keys[t][1], _encode_value(o)) for t, o in zip(batch, outputs)]
                 )
+                if self.options.refresh:
+                    self._computed.update(keys[t][0] for t in batch)
         return [found[t] for t in texts], [t in hit_texts for t in texts]
 
     def _cap(self, text: str) -> int:
@@ -496,9 +502,13 @@ class Summarizer:
     # skips cleaning, detection and chunking, which make most of an all-hit run's cost.
     @functools.cached_property
     def _memo_options(self) -> dict[str, Any]:
-        """The options that decide an article's record (not batching, threads or the cache)."""
+        """The options that decide an article's record (not batching, threads or the cache).
+
+        The engine options are left out: each runner's digest, checked on every hit, names the
+        backend, dtype and device that really ran, so ``--dtype int8`` and an ``auto`` that
+        means int8 share the entry, and a run on another engine replaces it.
+        """
         o = self.options
-        engine = {k: v for k, v in _plain(o.engine).items() if k not in ("threads", "workers", "models_dir")}
         return {
             "tasks": list(o.tasks),
             "routing": _plain(o.routing),
@@ -506,7 +516,6 @@ class Summarizer:
             "chunking": _plain(o.chunking),
             "summary_overrides": _plain(o.summary_overrides),
             "translation_overrides": _plain(o.translation_overrides),
-            "engine": engine,
             "max_summary_rounds": o.max_summary_rounds,
             "keep_boilerplate": o.keep_boilerplate,
         }

@@ -11,6 +11,7 @@ import pytest
 
 from summarize import pipeline
 from summarize.cache import Cache
+from summarize.engines import EngineOptions
 from summarize.generation import Overrides
 from summarize.options import ChunkOptions, RunOptions
 from summarize.pipeline import ArticleResult, Summarizer
@@ -83,6 +84,7 @@ def test_not_trusted_when_a_model_changes_under_the_same_path(
 
 
 SMALL_CHUNKS = {"chunking": ChunkOptions(max_chunk_tokens=24)}
+INT8 = EngineOptions("ctranslate2", "int8", "cpu")
 # Small chunks and short partial summaries: a summary in more than one round.
 ROUNDS = {"chunking": ChunkOptions(max_chunk_tokens=40), "summary_overrides": Overrides(max_new_tokens=2)}
 
@@ -96,6 +98,7 @@ ROUNDS = {"chunking": ChunkOptions(max_chunk_tokens=40), "summary_overrides": Ov
         ({}, {"summary_overrides": Overrides(max_new_tokens=4)}),
         ({}, SMALL_CHUNKS),
         (ROUNDS, {"max_summary_rounds": 1}),
+        ({"engine": INT8}, {"engine": EngineOptions("ctranslate2", "float32")}),
     ],
     ids=lambda c: next(iter(c), "base"),
 )
@@ -121,6 +124,19 @@ def test_options_that_do_not_decide_the_record_keep_the_hit(base: RunOptions, tm
     assert not any(r._tokenizer for r in warm._runners.values())  # served whole, nothing re-chunked
 
 
+def test_engine_options_that_mean_the_same_engine_share_the_hit(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On the CPU, "auto" is CTranslate2 in int8 for these families: typing it out is the same run.
+    _, (cold,) = _run(dataclasses.replace(base, engine=EngineOptions("auto", "auto", "cpu")), tmp_path)
+    used = cold.models["translation"]
+    assert (used["backend"], used["dtype"]) == ("ctranslate2", "int8")
+    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
+        monkeypatch.setattr(pipeline, name, _fail)
+    warm, (hit,) = _run(dataclasses.replace(base, engine=INT8), tmp_path)
+    assert warm.stats.misses == 0 and _plain(hit) == _plain(cold)
+
+
 def test_a_damaged_memo_falls_back_to_the_chunk_cache(base: RunOptions, tmp_path: Path) -> None:
     _, (cold,) = _run(base, tmp_path)
     with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
@@ -136,6 +152,17 @@ def test_refresh_recomputes(base: RunOptions, tmp_path: Path) -> None:
     cold, _ = _run(base, tmp_path)
     refreshed, _ = _run(dataclasses.replace(base, refresh=True), tmp_path)
     assert refreshed.stats.hits == 0 and refreshed.stats.misses == cold.stats.misses
+
+
+def test_refresh_recomputes_a_repeated_text_once(base: RunOptions, tmp_path: Path) -> None:
+    _run(base, tmp_path)
+    # Windows of one article: the second copy of the text comes after the first was written.
+    options = dataclasses.replace(base, refresh=True, window_articles=1)
+    twice = [Article("a", "a.txt", TEXT), Article("b", "b.txt", TEXT)]
+    refreshed, (first, second) = _run(options, tmp_path, twice)
+    assert refreshed.stats.misses == sum(first.chunks.values()) > 0
+    assert refreshed.stats.hits == sum(second.chunks.values())
+    assert second.cached == {"translation": True, "summary": True} and _plain(second) == _plain(first)
 
 
 def test_skipped_and_failed_articles_are_not_memoised(base: RunOptions, tmp_path: Path) -> None:
