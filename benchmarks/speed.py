@@ -735,6 +735,7 @@ def main() -> None:
         ]
     samples: dict[int, list[float]] = {i: [] for i in range(len(micro))}
     rss: dict[int, float] = {}
+    isa: dict[int, str] = {}
     for turn in range(max(spec[5] for spec in micro)):
         for index, (backend, dtype, batch, batches, workers, row_rounds, row_passes) in enumerate(micro):
             if turn >= row_rounds:
@@ -755,6 +756,7 @@ def main() -> None:
             )
             samples[index] += result["passes"]
             rss[index] = max(rss.get(index, 0.0), result["maxrss_mb"])
+            isa[index] = result["description"].get("cpu_isa", "")
     baseline = statistics.median(samples[0])
     for index, (backend, dtype, batch, _, workers, _, _) in enumerate(micro):
         tok_s = statistics.median(samples[index])
@@ -763,7 +765,10 @@ def main() -> None:
         layout = spread = ""
         if backend == "ctranslate2":
             count = workers or threads
-            layout = f", {count} worker{'s' if count > 1 else ''} x {max(1, threads // count)} thread(s)"
+            layout = (
+                f", {count} worker{'s' if count > 1 else ''} x {max(1, threads // count)} thread(s), "
+                f"{isa[index]} kernels"
+            )
         if len(samples[index]) > 1:
             spread = (
                 f", median of {len(samples[index])} timed passes ({low:,.0f}-{high:,.0f} tok/s, "

@@ -132,12 +132,23 @@ class TaskRunner:
                 "dtype": engine.dtype,
                 "device": engine.device,
                 "libraries": self._libraries,
+                **self._cpu_isa,
             },
         }
 
     @functools.cached_property
     def _libraries(self) -> dict[str, str]:
         return library_versions(self.engine_options.backend)
+
+    @functools.cached_property
+    def _cpu_isa(self) -> dict[str, str]:
+        # CTranslate2's own kernels run in another instruction set (engines/ct2.py): the last
+        # digits may differ, so their outputs are kept apart.
+        if self.engine_options.backend != "ctranslate2" or self.engine_options.device != "cpu":
+            return {}
+        from .engines.ct2 import cpu_isa
+
+        return {"cpu_isa": cpu_isa()}
 
     @functools.cached_property
     def digest(self) -> str:
@@ -243,11 +254,9 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
     if engine.device == "auto" and backend == "ctranslate2" and importlib.util.find_spec("ctranslate2"):
         # The device CTranslate2 itself will pick, asked without torch: the key and the record
         # name the device that runs.  (transformers would need torch to tell: it keeps "auto".)
-        import ctranslate2
+        from .engines.ct2 import load_ctranslate2, pick_device
 
-        from .engines.ct2 import pick_device
-
-        engine = dataclasses.replace(engine, device=pick_device(ctranslate2, "auto"))
+        engine = dataclasses.replace(engine, device=pick_device(load_ctranslate2(), "auto"))
     dtype = _auto_dtype(engine, backend)
     if engine.backend == "auto" and backend == "ctranslate2":
         from .convert import can_convert

@@ -115,6 +115,24 @@ def test_miss_when_the_engine_library_is_upgraded(
     assert signature["engine"]["libraries"] == {"transformers": "99.0", "torch": torch_version}
 
 
+def test_ctranslate2_outputs_are_kept_apart_per_instruction_set(
+    base: RunOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.cache import make_key
+
+    options = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="cpu"))
+    signatures = {}
+    for isa in ("AVX2", "AVX512"):
+        monkeypatch.setenv("CT2_FORCE_CPU_ISA", isa)
+        runner = Summarizer(options).runner("translation", str(base.routing.translation_model))
+        signatures[isa] = runner.signature()
+        assert signatures[isa]["engine"]["cpu_isa"] == isa
+    assert make_key(signatures["AVX2"]) != make_key(signatures["AVX512"])
+    # transformers does not run CTranslate2's kernels: its key does not name them.
+    plain = Summarizer(base).runner("translation", str(base.routing.translation_model)).signature()
+    assert "cpu_isa" not in plain["engine"]
+
+
 def test_device_auto_is_named_as_the_device_that_runs(base: RunOptions, tmp_path: Path) -> None:
     on_cpu = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="cpu"))
     cold, first = _run(on_cpu, tmp_path)

@@ -15,7 +15,7 @@ import pytest
 from summarize import convert
 from summarize.convert import converted_path, ensure_converted, supports_ctranslate2
 from summarize.engines import EngineOptions, load_engine, pick_backend
-from summarize.engines.ct2 import converted_for
+from summarize.engines.ct2 import converted_for, cpu_isa
 from summarize.errors import ModelError
 from summarize.generation import Overrides, Settings, effective_settings
 from summarize.models import ModelRef, ResolvedModel, resolve
@@ -117,6 +117,7 @@ def test_greedy_float32_matches_transformers(
         "dtype": "float32",
         "compute_type": "float32",
         "device": "cpu",
+        "cpu_isa": cpu_isa(),
     }
 
 
@@ -232,6 +233,52 @@ def test_a_converted_model_runs_without_torch(tiny: dict[str, Path], tmp_path: P
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path, env=env
     ).stdout
     assert out.strip() == "[]"
+
+
+AVX512_FLAGS = "avx512f avx512cd avx512vl avx512dq avx512bw"
+
+
+@pytest.mark.parametrize(
+    ("flags", "environ", "expected"),
+    [
+        (f"fpu avx2 {AVX512_FLAGS} amx_int8", {}, "AVX512"),
+        ("fpu avx2 avx512f avx512cd avx512vl avx512dq", {}, "default"),  # no avx512bw
+        ("fpu avx2", {}, "default"),
+        (f"fpu {AVX512_FLAGS}", {"CT2_FORCE_CPU_ISA": "avx2"}, "AVX2"),  # the user's choice wins
+        (None, {}, "default"),  # no /proc/cpuinfo: not Linux
+    ],
+)
+def test_cpu_isa(tmp_path: Path, flags: str | None, environ: dict[str, str], expected: str) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    if flags is not None:
+        cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+    assert cpu_isa(environ, cpuinfo) == expected
+
+
+def test_ctranslate2_kernels_run_in_the_instruction_set_named(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # A fresh process, as a user's: CT2_VERBOSE logs the instruction set CTranslate2 settled on.
+    code = (
+        "from pathlib import Path\n"
+        "from summarize.engines import EngineOptions, load_engine\n"
+        "from summarize.generation import Overrides, effective_settings\n"
+        "from summarize.models import ModelRef, resolve\n"
+        f"model = resolve(ModelRef({str(tiny['marian'])!r}), Path('models_cache'), offline=True)\n"
+        "engine = load_engine(model, EngineOptions(backend='ctranslate2', dtype='int8', device='auto'))\n"
+        "engine.generate(['Il pleut.'], effective_settings(model.path, 'translation', Overrides()), [8])\n"
+        "print(engine.description['cpu_isa'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CT2_FORCE_CPU_ISA"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO), "CT2_VERBOSE": "1"},
+    )
+    selected = [line for line in done.stderr.splitlines() if "Selected ISA" in line]
+    assert len(selected) == 1
+    assert done.stdout.strip() == cpu_isa(env)
+    if cpu_isa(env) == "AVX512":
+        assert selected[0].endswith("Selected ISA: AVX512")
+    else:
+        assert "AVX512" not in selected[0]  # CTranslate2's own choice
 
 
 @pytest.mark.parametrize("model_type", ["marian", "bart", "mbart", "t5", "mt5", "m2m_100"])

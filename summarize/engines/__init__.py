@@ -81,11 +81,11 @@ def pick_backend(requested: str, model_type: str, device: str, dtype: str = "aut
         # Every CTranslate2 CPU build computes these; importing it to ask would cost an
         # all-hit run 30 ms for nothing.
         return "ctranslate2"
-    import ctranslate2  # torch-free, unlike torch.cuda.is_available()
+    from .ct2 import dtype_supported, load_ctranslate2
 
-    if device == "auto" and ctranslate2.get_cuda_device_count() > 0:
+    # torch-free, unlike torch.cuda.is_available()
+    if device == "auto" and load_ctranslate2().get_cuda_device_count() > 0:
         return "transformers"
-    from .ct2 import dtype_supported
 
     return "ctranslate2" if dtype_supported(dtype, "cpu") else "transformers"
 
