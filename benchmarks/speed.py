@@ -714,7 +714,7 @@ def main() -> None:
     # The large-batch CTranslate2 int8 rows carry the "% of compute bound" target:
     # each runs several timed passes, in rounds that alternate between the layouts, so that a
     # burst of load on the machine does not decide the comparison.  Their figure is the median.
-    rounds, passes = (2, 2) if args.quick else (3, 3)
+    rounds, passes = (2, 2) if args.quick else (4, 3)
     # (backend, dtype, batch, batches, workers, rounds, passes).  CTranslate2 rows: the
     # product's layout (workers None: one per thread, a batch split between them) and, for
     # batch 32, one worker using every thread inside one batch.
@@ -724,7 +724,7 @@ def main() -> None:
         ("ctranslate2", "int8", 1, single, None, 1, 1),
         ("ctranslate2", "int8", 32, 2 if args.quick else 4, 1, rounds, passes),
         ("ctranslate2", "int8", 32, 2 if args.quick else 4, None, rounds, passes),
-        ("ctranslate2", "int8", 128, 1 if args.quick else 2, None, 1, passes),
+        ("ctranslate2", "int8", 128, 1 if args.quick else 2, None, rounds, passes),
     ]
     if not args.quick:
         micro += [
