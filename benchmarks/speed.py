@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/speed.py            # the full table (12.5 minutes on 2 idle cores)
+    .venv/bin/python benchmarks/speed.py            # the full table (about 15 minutes on 2 cores)
     .venv/bin/python benchmarks/speed.py --quick    # fewer articles and rows (2.5 minutes)
     .venv/bin/python benchmarks/speed.py --translation-model DIR --summary-model DIR   # real models
 
