@@ -268,6 +268,36 @@ def test_a_mistyped_language_is_refused_before_any_output(args: list[str], tmp_p
     )
 
 
+@pytest.mark.parametrize("value", ["avx2", "SSE2"])
+def test_an_instruction_set_ctranslate2_does_not_know_is_one_line(
+    value: str, models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CT2_FORCE_CPU_ISA", value)
+    args = ["run", "-", "--backend", "ctranslate2", "--source-lang", "fr", "--models-dir", str(tmp_path)]
+    result = _invoke(args, stdin="Il pleut sur la ville depuis ce matin.")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"summarize: error: CT2_FORCE_CPU_ISA={value} is not an instruction set CTranslate2 knows; "
+        "expected one of: AVX512, AVX2, AVX, NEON, GENERIC; or unset it"
+    )
+
+
+def test_an_instruction_set_this_cpu_lacks_is_one_line(
+    models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platform
+
+    # A name CTranslate2 knows, for another architecture: it refuses it at the first output.
+    value = "NEON" if platform.machine().lower() in ("x86_64", "amd64") else "AVX512"
+    monkeypatch.setenv("CT2_FORCE_CPU_ISA", value)
+    args = ["run", "-", "--backend", "ctranslate2", "--source-lang", "fr", "--models-dir", str(tmp_path)]
+    result = _invoke(args, stdin="Il pleut sur la ville depuis ce matin.")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"summarize: error: CTranslate2 refused CT2_FORCE_CPU_ISA={value}: ")
+    assert result.stderr.strip().endswith("; unset it, or name an instruction set this CPU has")
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_models_list_says_a_missing_folder_is_not_found_not_to_pull(tmp_path: Path) -> None:
     nowhere = tmp_path / "no-such-model"
     result = _invoke(["models", "list", "--models-dir", str(tmp_path), "--summary-model", str(nowhere)])

@@ -244,7 +244,7 @@ AVX512_FLAGS = "avx512f avx512cd avx512vl avx512dq avx512bw"
         (f"fpu avx2 {AVX512_FLAGS} amx_int8", {}, "AVX512"),
         ("fpu avx2 avx512f avx512cd avx512vl avx512dq", {}, "default"),  # no avx512bw
         ("fpu avx2", {}, "default"),
-        (f"fpu {AVX512_FLAGS}", {"CT2_FORCE_CPU_ISA": "avx2"}, "AVX2"),  # the user's choice wins
+        (f"fpu {AVX512_FLAGS}", {"CT2_FORCE_CPU_ISA": "AVX2"}, "AVX2"),  # the user's choice wins
         (None, {}, "default"),  # no /proc/cpuinfo: not Linux
     ],
 )

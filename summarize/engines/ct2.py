@@ -37,6 +37,8 @@ MAX_AUTO_WORKERS = 4
 # What CTranslate2 checks before it runs its own kernels in AVX-512.
 _AVX512_FLAGS = frozenset({"avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"})
 ISA_VARIABLE = "CT2_FORCE_CPU_ISA"
+# The values CTranslate2 accepts, spelt as it wants them (it refuses "avx2").
+ISA_NAMES = ("AVX512", "AVX2", "AVX", "NEON", "GENERIC")
 
 
 def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -51,7 +53,7 @@ def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/pro
     """
     environ = os.environ if environ is None else environ
     if environ.get(ISA_VARIABLE):
-        return environ[ISA_VARIABLE].upper()
+        return environ[ISA_VARIABLE]
     try:
         with cpuinfo.open(encoding="utf-8", errors="replace") as lines:
             found = next((line for line in lines if line.startswith("flags")), ":")
@@ -62,7 +64,12 @@ def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/pro
 
 def load_ctranslate2() -> Any:
     """Import CTranslate2, having asked first for the instruction set ``cpu_isa`` names."""
-    if cpu_isa() == "AVX512" and not os.environ.get(ISA_VARIABLE):
+    asked = os.environ.get(ISA_VARIABLE)
+    if asked and asked not in ISA_NAMES:
+        # CTranslate2 would only say so at the first output, as a bare ValueError.
+        raise UsageError(f"{ISA_VARIABLE}={asked} is not an instruction set CTranslate2 knows",
+                         f"expected one of: {', '.join(ISA_NAMES)}; or unset it")
+    if not asked and cpu_isa() == "AVX512":
         # CTranslate2 reads it once (when a model first runs, or at import when CT2_VERBOSE
         # logs its configuration), and there is no other way to ask.
         os.environ[ISA_VARIABLE] = "AVX512"
@@ -179,9 +186,16 @@ class CTranslate2Engine:
                 max_batch_size=-(-len(group) // self.workers), batch_type="examples", asynchronous=True,
                 **options, **self._cap_options(params, max(caps[i] for i in group))))
         results: list[Any] = [None] * len(caps)
-        for group, handles in zip(groups, pending):
-            for i, handle in zip(group, handles):
-                results[i] = handle.result()
+        try:
+            for group, handles in zip(groups, pending):
+                for i, handle in zip(group, handles):
+                    results[i] = handle.result()
+        except ValueError as exc:
+            if "ISA" not in str(exc) or not os.environ.get(ISA_VARIABLE):
+                raise
+            # A forced instruction set this CPU lacks: CTranslate2 finds out at the first output.
+            raise UsageError(f"CTranslate2 refused {ISA_VARIABLE}={os.environ[ISA_VARIABLE]}: {exc}",
+                             "unset it, or name an instruction set this CPU has") from exc
         ends = set(options.get("end_token") or [self._eos])
         outputs = []
         for result, cap in zip(results, caps):
