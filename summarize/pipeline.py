@@ -412,6 +412,10 @@ class Summarizer:
     """Runs the whole pipeline over articles; owns its runners and detector, nothing global."""
 
     def __init__(self, options: RunOptions, cache: Any = None) -> None:
+        if options.engine.backend in ("auto", "ctranslate2"):
+            from .engines.ct2 import check_isa_variable
+
+            check_isa_variable()  # before any record: a bad setting must not cost a half-written run
         self.options = options
         self.cache = cache
         self.stats = RunStats()
@@ -420,6 +424,7 @@ class Summarizer:
         # instead of looking (or downloading) again.
         self._unusable: dict[tuple[str, str], ModelError] = {}
         self._detector: Any = None
+        self._detected_now: set[str] = set()  # detections made by this run (see --refresh)
 
     def runner(self, role: str, model_id: str) -> TaskRunner:
         """The runner of ``model_id`` for a role: "summary" or "translation" (either direction)."""
@@ -665,7 +670,7 @@ class Summarizer:
         digest, key_json = make_key(
             {"key_format": KEY_FORMAT, "task": "language", "detector": DETECTOR_SIGNATURE, "text": body}
         )
-        if self.cache is not None and not self.options.refresh:
+        if self.cache is not None and (not self.options.refresh or digest in self._detected_now):
             stored = self.cache.get_many([digest]).get(digest)
             if stored is not None:
                 try:
@@ -701,6 +706,7 @@ class Summarizer:
         if self.cache is not None:
             value = json.dumps({"language": language, "warning": warning}, ensure_ascii=False)
             self.cache.put_many([(digest, key_json, value)])
+            self._detected_now.add(digest)
         return language, warning
 
     # -- translation ---------------------------------------------------------------------

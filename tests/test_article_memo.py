@@ -154,8 +154,19 @@ def test_refresh_recomputes(base: RunOptions, tmp_path: Path) -> None:
     assert refreshed.stats.hits == 0 and refreshed.stats.misses == cold.stats.misses
 
 
-def test_refresh_recomputes_a_repeated_text_once(base: RunOptions, tmp_path: Path) -> None:
+def test_refresh_recomputes_a_repeated_text_once(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.lang import LanguageDetector
+
     _run(base, tmp_path)
+    detect, detected = LanguageDetector.detect, []
+
+    def counted(self: LanguageDetector, text: str) -> object:
+        detected.append(text)
+        return detect(self, text)
+
+    monkeypatch.setattr(LanguageDetector, "detect", counted)
     # Windows of one article: the second copy of the text comes after the first was written.
     options = dataclasses.replace(base, refresh=True, window_articles=1)
     twice = [Article("a", "a.txt", TEXT), Article("b", "b.txt", TEXT)]
@@ -163,6 +174,7 @@ def test_refresh_recomputes_a_repeated_text_once(base: RunOptions, tmp_path: Pat
     assert refreshed.stats.misses == sum(first.chunks.values()) > 0
     assert refreshed.stats.hits == sum(second.chunks.values())
     assert second.cached == {"translation": True, "summary": True} and _plain(second) == _plain(first)
+    assert len(detected) == 1  # the language too is found once
 
 
 def test_skipped_and_failed_articles_are_not_memoised(base: RunOptions, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from summarize import convert
 from summarize.convert import converted_path, ensure_converted, supports_ctranslate2
 from summarize.engines import EngineOptions, load_engine, pick_backend
-from summarize.engines.ct2 import converted_for, cpu_isa
+from summarize.engines.ct2 import converted_for, cpu_isa, isa_choices
 from summarize.errors import ModelError
 from summarize.generation import Overrides, Settings, effective_settings
 from summarize.models import ModelRef, ResolvedModel, resolve
@@ -253,6 +253,24 @@ def test_cpu_isa(tmp_path: Path, flags: str | None, environ: dict[str, str], exp
     if flags is not None:
         cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
     assert cpu_isa(environ, cpuinfo) == expected
+
+
+@pytest.mark.parametrize(
+    ("machine", "flags", "expected"),
+    [
+        ("x86_64", f"fpu avx avx2 {AVX512_FLAGS}", ("AVX512", "AVX2", "AVX", "GENERIC")),
+        ("x86_64", "fpu avx avx2 avx512f", ("AVX2", "AVX", "GENERIC")),
+        ("x86_64", "fpu sse4_1", ("GENERIC",)),
+        ("x86_64", None, ("AVX512", "AVX2", "AVX", "GENERIC")),  # flags unknown: CTranslate2 judges
+        ("aarch64", "fp asimd", ("NEON", "GENERIC")),
+        ("riscv64", None, ("GENERIC",)),
+    ],
+)
+def test_isa_choices(tmp_path: Path, machine: str, flags: str | None, expected: tuple[str, ...]) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    if flags is not None:
+        cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="utf-8")
+    assert isa_choices(machine, cpuinfo) == expected
 
 
 def test_ctranslate2_kernels_run_in_the_instruction_set_named(tiny: dict[str, Path], tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,6 @@ MAX_AUTO_WORKERS = 4
 # What CTranslate2 checks before it runs its own kernels in AVX-512.
 _AVX512_FLAGS = frozenset({"avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"})
 ISA_VARIABLE = "CT2_FORCE_CPU_ISA"
-# The values CTranslate2 accepts, spelt as it wants them (it refuses "avx2").
-ISA_NAMES = ("AVX512", "AVX2", "AVX", "NEON", "GENERIC")
 
 
 def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -54,22 +53,51 @@ def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/pro
     environ = os.environ if environ is None else environ
     if environ.get(ISA_VARIABLE):
         return environ[ISA_VARIABLE]
+    flags = _cpu_flags(cpuinfo)
+    return "AVX512" if flags is not None and flags >= _AVX512_FLAGS else "default"
+
+
+def _cpu_flags(cpuinfo: Path) -> set[str] | None:
+    """The CPU's feature flags, or None where the system does not list them (not Linux)."""
     try:
         with cpuinfo.open(encoding="utf-8", errors="replace") as lines:
-            found = next((line for line in lines if line.startswith("flags")), ":")
-    except OSError:  # not Linux
-        return "default"
-    return "AVX512" if set(found.split(":", 1)[1].split()) >= _AVX512_FLAGS else "default"
+            found = next((line for line in lines if line.startswith("flags")), None)
+    except OSError:
+        return None
+    return set(found.split(":", 1)[1].split()) if found else None
+
+
+def isa_choices(machine: str | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
+    """The ``CT2_FORCE_CPU_ISA`` values this CPU can run, spelt as CTranslate2 wants them."""
+    machine = (machine or platform.machine()).lower()
+    if machine in ("arm64", "aarch64"):
+        return ("NEON", "GENERIC")
+    if machine not in ("x86_64", "amd64"):
+        return ("GENERIC",)
+    flags = _cpu_flags(cpuinfo)
+    needs = (("AVX512", _AVX512_FLAGS), ("AVX2", {"avx2"}), ("AVX", {"avx"}), ("GENERIC", set()))
+    # Flags unknown: every x86 name, and CTranslate2 itself judges at the first output.
+    return tuple(name for name, need in needs if flags is None or flags >= need)
+
+
+def check_isa_variable() -> None:
+    """Refuse a ``CT2_FORCE_CPU_ISA`` that CTranslate2 would refuse at the first output, as a bare
+    ValueError: a name it does not know (it wants "AVX2", not "avx2"), or one this CPU lacks."""
+    asked = os.environ.get(ISA_VARIABLE)
+    choices = isa_choices()
+    if asked and asked not in choices:
+        raise UsageError(f"{ISA_VARIABLE}={asked} is not an instruction set CTranslate2 can use on this CPU",
+                         f"expected one of: {', '.join(choices)}; or unset it")
 
 
 def load_ctranslate2() -> Any:
-    """Import CTranslate2, having asked first for the instruction set ``cpu_isa`` names."""
-    asked = os.environ.get(ISA_VARIABLE)
-    if asked and asked not in ISA_NAMES:
-        # CTranslate2 would only say so at the first output, as a bare ValueError.
-        raise UsageError(f"{ISA_VARIABLE}={asked} is not an instruction set CTranslate2 knows",
-                         f"expected one of: {', '.join(ISA_NAMES)}; or unset it")
-    if not asked and cpu_isa() == "AVX512":
+    """Import CTranslate2, having asked first for the instruction set ``cpu_isa`` names.
+
+    CTranslate2 settles its instruction set once per process, when its first model runs: in a
+    process that ran a CTranslate2 model before this is called, ``cpu_isa`` may name another.
+    """
+    check_isa_variable()
+    if not os.environ.get(ISA_VARIABLE) and cpu_isa() == "AVX512":
         # CTranslate2 reads it once (when a model first runs, or at import when CT2_VERBOSE
         # logs its configuration), and there is no other way to ask.
         os.environ[ISA_VARIABLE] = "AVX512"
@@ -186,16 +214,9 @@ class CTranslate2Engine:
                 max_batch_size=-(-len(group) // self.workers), batch_type="examples", asynchronous=True,
                 **options, **self._cap_options(params, max(caps[i] for i in group))))
         results: list[Any] = [None] * len(caps)
-        try:
-            for group, handles in zip(groups, pending):
-                for i, handle in zip(group, handles):
-                    results[i] = handle.result()
-        except ValueError as exc:
-            if "ISA" not in str(exc) or not os.environ.get(ISA_VARIABLE):
-                raise
-            # A forced instruction set this CPU lacks: CTranslate2 finds out at the first output.
-            raise UsageError(f"CTranslate2 refused {ISA_VARIABLE}={os.environ[ISA_VARIABLE]}: {exc}",
-                             "unset it, or name an instruction set this CPU has") from exc
+        for group, handles in zip(groups, pending):
+            for i, handle in zip(group, handles):
+                results[i] = handle.result()
         ends = set(options.get("end_token") or [self._eos])
         outputs = []
         for result, cap in zip(results, caps):
