@@ -197,7 +197,7 @@ class TaskRunner:
         self.stats.hits += len(unique) - len(misses)
         self.stats.misses += len(misses)
         for batch in self._batches(misses):
-            outputs = self.engine.generate(batch, self.settings, [self._cap(t) for t in batch])
+            outputs = self.engine.generate(batch, self.settings, [self.cap(t) for t in batch])
             found.update(zip(batch, outputs))
             if self.cache is not None:
                 # One transaction per batch: a crash keeps every finished batch.
@@ -208,7 +208,8 @@ class TaskRunner:
                     self._computed.update(keys[t][0] for t in batch)
         return [found[t] for t in texts], [t in hit_texts for t in texts]
 
-    def _cap(self, text: str) -> int:
+    def cap(self, text: str) -> int:
+        """The output-token cap of ``text``, as its batch is decoded."""
         return self.settings.new_tokens_for(self.task, self.tokenizer.count(self.settings.prefix + text))
 
     def _batches(self, texts: list[str]) -> Iterator[list[str]]:
@@ -990,7 +991,7 @@ class Summarizer:
 
     def _summary_cut(self, runner: TaskRunner, text: str, depth: int) -> dict[str, Any]:
         """The warning for a final summary that stopped at its token cap, mid-text."""
-        cap = runner._cap(text)
+        cap = runner.cap(text)
         if cap == runner.settings.max_new_tokens:
             hint = "raise --max-summary-tokens"
         elif cap == runner.settings.params.get("max_length"):

@@ -174,10 +174,8 @@ _THREE_LETTER = {
     "chi": "zh", "cmn": "zh", "jpn": "ja", "kor": "ko", "vie": "vi", "tha": "th", "ind": "id",
 }  # fmt: skip
 # Legacy, regional and three-letter codes → the code the tables use.
-_ALIASES = {
-    **{"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "sh": "hr"},
-    **_THREE_LETTER,
-}
+_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "sh": "hr"}
+_ALIASES.update(_THREE_LETTER)
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
 

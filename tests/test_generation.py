@@ -104,7 +104,7 @@ def test_a_beam_search_output_does_not_depend_on_its_batch(
     together, _ = runner.run([long, short])
     assert len(list(runner._batches([long, short]))) == 1  # one batch: the engine splits it
     assert together[1] == alone[0]
-    caps = [runner._cap(long), runner._cap(short)]
+    caps = [runner.cap(long), runner.cap(short)]
     assert caps[0] > caps[1]
     engine = runner.engine
     assert engine.generate([long, short], runner.settings, caps)[1] == alone[0]

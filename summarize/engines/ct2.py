@@ -44,8 +44,8 @@ def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/pro
     """The instruction set CTranslate2's own CPU kernels run in, told without loading it.
 
     Those kernels (softmax, layer norm, quantising activations) run in AVX2 unless
-    ``CT2_FORCE_CPU_ISA`` says otherwise: upstream keeps AVX-512 opt-in, for fear of the
-    down-clocking of old Xeons.  Where the CPU has the whole AVX-512 set, it is about 9 %
+    ``CT2_FORCE_CPU_ISA`` says otherwise: upstream keeps AVX-512 opt-in (experimental since its
+    PR #1108).  Where the CPU has the whole AVX-512 set, it is about 9 %
     faster at batch 32 in int8 (``benchmarks/speed.py``) and no slower at batch 1, and float32
     outputs still match transformers token for token: this tool asks for it.  A user's own
     ``CT2_FORCE_CPU_ISA`` wins; "default" is CTranslate2's own choice.
@@ -57,14 +57,14 @@ def cpu_isa(environ: Mapping[str, str] | None = None, cpuinfo: Path = Path("/pro
     return "AVX512" if flags is not None and flags >= _AVX512_FLAGS else "default"
 
 
-def _cpu_flags(cpuinfo: Path) -> set[str] | None:
+def _cpu_flags(cpuinfo: Path) -> frozenset[str] | None:
     """The CPU's feature flags, or None where the system does not list them (not Linux)."""
     try:
         with cpuinfo.open(encoding="utf-8", errors="replace") as lines:
             found = next((line for line in lines if line.startswith("flags")), None)
     except OSError:
         return None
-    return set(found.split(":", 1)[1].split()) if found else None
+    return frozenset(found.split(":", 1)[1].split()) if found else None
 
 
 def isa_choices(machine: str | None = None, cpuinfo: Path = Path("/proc/cpuinfo")) -> tuple[str, ...]:
