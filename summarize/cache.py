@@ -361,6 +361,22 @@ class Cache:
             self.misses += len(unique) - len(found)
         return found
 
+    def reject(self, keys: Sequence[str]) -> None:
+        """Keys that :meth:`get_many` found but the caller could not use (damaged, or made by
+        other options): a miss after all, so their hit is not counted towards ``hit_count``."""
+        with self._lock:
+            for key in dict.fromkeys(keys):
+                touch = self._touches.get(key)
+                if touch is None:
+                    continue
+                count, when = touch
+                if count > 1:
+                    self._touches[key] = (count - 1, when)
+                else:
+                    del self._touches[key]
+                self.hits -= 1
+                self.misses += 1
+
     def put_many(self, items: Sequence[tuple[str, str, str]]) -> None:
         """Store ``(key, key_json, value)`` items in one ``BEGIN IMMEDIATE`` transaction.
 
@@ -539,8 +555,10 @@ class Cache:
         self._warn(message)
         self._drop_connection()
 
-    def report_unreadable(self) -> None:
-        """A stored value could not be decoded: the caller computes it again and overwrites it."""
+    def report_unreadable(self, keys: Sequence[str]) -> None:
+        """Stored values that could not be decoded: the caller computes them again and overwrites
+        them, so they are misses (:meth:`reject`), with one warning per run."""
+        self.reject(keys)
         self._warn("some cache entries were damaged; they were computed again and replaced")
 
     def _warn(self, message: str) -> None:

@@ -189,7 +189,7 @@ class TaskRunner:
                     value = _decode_value(stored[digest])
                     if value is None:
                         # Damaged on disk: computed again below, and the entry overwritten.
-                        self.cache.report_unreadable()
+                        self.cache.report_unreadable([digest])
                     else:
                         found[text] = value
         hit_texts = set(found)
@@ -555,12 +555,15 @@ class Summarizer:
         if self.cache is None or self.options.refresh:
             return {}
         stored = self.cache.get_many([digest for digest, _ in keys.values()])
-        found = {}
+        found, rejected = {}, set()
         for i, (digest, _) in keys.items():
             if digest in stored:
                 result = self._memo_result(items[i], stored[digest])  # type: ignore[arg-type]
-                if result is not None:
+                if result is None:
+                    rejected.add(digest)
+                else:
                     found[i] = result
+        self.cache.reject(list(rejected))  # the full path replaces them: not hits
         return found
 
     def _memo_result(self, article: Article, value: str) -> ArticleResult | None:
@@ -681,7 +684,7 @@ class Summarizer:
                         return language, warning
                 except (ValueError, TypeError, KeyError):
                     pass
-                self.cache.report_unreadable()  # detected again below, and overwritten
+                self.cache.report_unreadable([digest])  # detected again below, and overwritten
         from .lang import LanguageDetector
 
         if self._detector is None:

@@ -137,6 +137,25 @@ def test_engine_options_that_mean_the_same_engine_share_the_hit(
     assert warm.stats.misses == 0 and _plain(hit) == _plain(cold)
 
 
+def test_a_memo_entry_of_another_engine_is_not_counted_as_a_hit(base: RunOptions, tmp_path: Path) -> None:
+    def memo_hits() -> list[int]:
+        with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
+            return [
+                count
+                for (count,) in conn.execute(
+                    "SELECT u.hit_count FROM entries AS e JOIN usage AS u ON u.key = e.key"
+                    " WHERE e.task = 'article'"
+                )
+            ]
+
+    _run(dataclasses.replace(base, engine=INT8), tmp_path)
+    float32 = dataclasses.replace(base, engine=EngineOptions("ctranslate2", "float32"))
+    _run(float32, tmp_path)  # found under the same key, rejected by its runners, replaced
+    assert memo_hits() == [0]
+    _run(float32, tmp_path)
+    assert memo_hits() == [1]
+
+
 def test_a_damaged_memo_falls_back_to_the_chunk_cache(base: RunOptions, tmp_path: Path) -> None:
     _, (cold,) = _run(base, tmp_path)
     with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
@@ -219,6 +238,11 @@ def test_a_damaged_entry_is_a_miss_computed_again(
     cache.close()
     assert again.status == "ok" and _plain(again) == _plain(cold)
     assert warnings == ["some cache entries were damaged; they were computed again and replaced"]
+    with sqlite3.connect(db) as conn:
+        counts = conn.execute(
+            "SELECT u.hit_count FROM entries AS e JOIN usage AS u ON u.key = e.key WHERE e.task = ?", (task,)
+        ).fetchall()
+    assert counts and all(count == 0 for (count,) in counts)  # replaced, never served: not hits
     # Overwritten: the next run reads it back without a warning.
     cache = Cache.open(db)
     list(Summarizer(options, cache).process([Article("a", "a.txt", TEXT)]))

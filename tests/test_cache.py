@@ -251,6 +251,23 @@ def test_hits_touch_last_used_and_hit_count(db: Path, clock: FakeClock) -> None:
     assert stored[item(2)[0]][5:] == (start, 0)
 
 
+def test_a_rejected_hit_is_a_miss(db: Path, clock: FakeClock) -> None:
+    # Found, but the caller could not use the value (damaged, or made by other options).
+    with Cache.open(db) as cache:
+        cache.put_many([item(1), item(2), item(3)])
+    start = clock.now
+    clock.now += 100
+    with Cache.open(db) as cache:
+        cache.get_many([item(1)[0], item(2)[0]])
+        cache.get_many([item(2)[0]])
+        cache.reject([item(1)[0], item(2)[0], item(3)[0], "missing"])
+        assert (cache.hits, cache.misses) == (1, 2)
+    stored = rows(db)
+    assert stored[item(1)[0]][6] == 0
+    assert stored[item(2)[0]][5:] == (start + 100, 1)  # its other hit still counts
+    assert stored[item(3)[0]][5:] == (start, 0)  # never read: rejecting it changes nothing
+
+
 def test_readonly_reads_but_never_writes(db: Path, clock: FakeClock) -> None:
     with Cache.open(db) as cache:
         cache.put_many([item(1)])
