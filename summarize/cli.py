@@ -110,8 +110,11 @@ def _fail(exc: SummarizeError) -> NoReturn:
 
 
 @contextlib.contextmanager
-def _edge() -> Iterator[None]:
-    """Turn every failure into one line on stderr and an exit code; never a traceback."""
+def _edge(kept: str = "") -> Iterator[None]:
+    """Turn every failure into one line on stderr and an exit code; never a traceback.
+
+    ``kept`` says, on Ctrl-C, what the interrupted work leaves behind.
+    """
     try:
         yield
     except typer.Exit:
@@ -120,7 +123,7 @@ def _edge() -> Iterator[None]:
         _fail(exc)
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, _Terminated)
-        _err(f"{'terminated' if terminated else 'interrupted'}; finished results are kept in the cache")
+        _err(("terminated" if terminated else "interrupted") + (f"; {kept}" if kept else ""))
         raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
@@ -284,7 +287,7 @@ def run(
     Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
     130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
-    with _edge():
+    with _edge(kept="" if no_cache else "finished results are kept in the cache"):
         import signal
 
         if threading_main():
@@ -742,4 +745,16 @@ def cache_prune(
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="summarize")
+    try:
+        app(prog_name="summarize")
+    except SystemExit as exc:
+        pipeline = sys.modules.get("summarize.pipeline")
+        if pipeline is not None and pipeline.reading_ahead():
+            # The reader may be blocked in a read of stdin (`tail -f feed | summarize run -`):
+            # interpreter shutdown would wait for it, then abort on stdin's lock.  Every record
+            # and the cache are written by now, so leave at once with the run's exit code.
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else EXIT_FAILED)
+        raise

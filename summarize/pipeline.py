@@ -342,6 +342,14 @@ class _Prepared:
     failures: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+_READER = "summarize-reader"
+
+
+def reading_ahead() -> bool:
+    """Whether a reader thread is still alive: blocked, say, in a read of a feed on stdin."""
+    return any(t.name == _READER and t.is_alive() for t in threading.enumerate())
+
+
 class _Ready:
     """Items read ahead by a thread, so that a window can take those already there.
 
@@ -356,7 +364,7 @@ class _Ready:
         self._stop = threading.Event()
         self._done = False
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._pump, args=(iter(items),), daemon=True)
+        self._thread = threading.Thread(target=self._pump, args=(iter(items),), name=_READER, daemon=True)
 
     def __enter__(self) -> _Ready:
         self._thread.start()

@@ -333,3 +333,69 @@ def test_subprocess_writes_the_first_record_while_stdin_is_open(
         rest.append(json.loads(out.get()))
     assert [record["id"] for record in rest] == ["two"]
     assert rest[0]["source"] == "stdin:2" and rest[0]["translation_en"]
+
+
+def _feed(tmp_path: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """The CLI reading a feed on stdin that stays open (`tail -f feed.jsonl | summarize run -`)."""
+    import signal
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "summarize", "run", "-", "-f", "jsonl", "--only", "translation", *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "stderr").open("wb"),
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        cwd=tmp_path,
+        # As from a terminal: a background job inherits SIGINT ignored; a user's run sees Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+@pytest.mark.parametrize(
+    ("signame", "code", "said"),
+    [
+        ("SIGINT", 130, "interrupted; finished results are kept in the cache"),
+        ("SIGTERM", 143, "terminated; finished results are kept in the cache"),
+        ("SIGINT", 130, "interrupted"),
+    ],
+    ids=["ctrl-c", "sigterm", "ctrl-c-no-cache"],
+)
+def test_a_signal_ends_a_run_whose_stdin_stays_open(
+    models: dict[str, Path], tmp_path: Path, signame: str, code: int, said: str
+) -> None:
+    # The reader thread is blocked in a read of stdin: exiting must not wait for it, nor abort
+    # on stdin's lock at interpreter shutdown ("Fatal Python error", exit -6).
+    import signal
+
+    proc = _feed(tmp_path, *(["--no-cache"] if said == "interrupted" else []))
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(ONE.encode())
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["id"] == "one"
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=30) == code  # stdin is still open
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (tmp_path / "stderr").read_text().splitlines() == [f"summarize: {said}"]
+
+
+def test_a_reader_gone_ends_a_run_whose_stdin_stays_open(models: dict[str, Path], tmp_path: Path) -> None:
+    # `tail -f feed.jsonl | summarize run - | head -1`: quiet, exit 0, while the feed goes on.
+    proc = _feed(tmp_path)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(ONE.encode())
+        proc.stdin.flush()
+        assert json.loads(proc.stdout.readline())["id"] == "one"
+        proc.stdout.close()
+        proc.stdin.write(TWO.encode())  # its record meets the closed pipe
+        proc.stdin.flush()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (tmp_path / "stderr").read_text() == ""
