@@ -69,21 +69,27 @@ def format_text(record: dict[str, Any]) -> str:
 
 
 def _layout(record: dict[str, Any]) -> str:
-    head = f"== {record['id']}"
+    # Only the outputs keep their line breaks: a newline in an id, a title or a message would
+    # start a line that reads as a header ("== ...") or as part of the text.
+    def line(text: str) -> str:
+        return printable(str(text), one_line=True)
+
+    head = f"== {line(record['id'])}"
     if record.get("title"):
-        head += f" — {record['title']}"
+        head += f" — {line(record['title'])}"
     lines = [head]
     if record.get("error"):
         err = record["error"]
         lines.append(
-            f"[{record['status']}: {err['message']}" + (f"; {err['hint']}]" if err.get("hint") else "]")
+            f"[{record['status']}: {line(err['message'])}"
+            + (f"; {line(err['hint'])}]" if err.get("hint") else "]")
         )
     if record.get("summary_fr") is not None:
         lines += ["", "Résumé (fr):", record["summary_fr"]]
     if record.get("translation_en") is not None:
         lines += ["", "Translation (en):", record["translation_en"]]
     for warning in record.get("warnings", []):
-        lines.append(f"warning: {warning.get('message', warning.get('kind'))}")
+        lines.append(f"warning: {line(warning.get('message', warning.get('kind')))}")
     return "\n".join(lines) + "\n"
 
 

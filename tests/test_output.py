@@ -77,6 +77,26 @@ def test_text_shows_terminal_controls_as_escapes() -> None:
     assert printable("a\nb\tc\x1b", one_line=True) == "a\\nb\\tc\\x1b"
 
 
+def test_text_keeps_one_line_per_header_error_and_warning() -> None:
+    from summarize.output import format_text
+
+    record = {
+        "id": "new\nline.txt",
+        "title": "Ligne1\n== Ligne2",
+        "status": "partial",
+        "error": {"message": "no\nsummary", "hint": "pull\nit"},
+        "summary_fr": None,
+        "translation_en": "Line one.\n\nLine two.",
+        "warnings": [{"kind": "k", "message": "cut\nshort"}],
+    }
+    lines = format_text(record).splitlines()
+    assert lines[0] == "== new\\nline.txt — Ligne1\\n== Ligne2"
+    assert [x for x in lines if x.startswith("==")] == [lines[0]]  # one header per record
+    assert "[partial: no\\nsummary; pull\\nit]" in lines
+    assert "warning: cut\\nshort" in lines
+    assert "Line one." in lines and "Line two." in lines  # the outputs keep their paragraphs
+
+
 def test_cli_lines_carry_no_escapes(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
