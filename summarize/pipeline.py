@@ -281,6 +281,23 @@ def _auto_dtype(engine: EngineOptions, backend: str) -> str:
     return "float32"  # transformers with --device auto may land on a GPU, where int8 does not run
 
 
+def _language_warning(language: dict[str, Any]) -> dict[str, str] | None:
+    """The warning for a detection not to be trusted (built anew on a cache hit, so that its
+    wording is this version's)."""
+    from .lang import REASON_AMBIGUOUS, REASON_MIXED, REASON_TOO_SHORT
+
+    if language.get("reliable", True) or language.get("reason") == REASON_MIXED:
+        return None
+    why = {
+        REASON_TOO_SHORT: "too short to tell the language",
+        REASON_AMBIGUOUS: "no language clearly wins",
+    }.get(language.get("reason"), "language unknown")
+    return {
+        "kind": "language_uncertain",
+        "message": f"{why}: took it as {language['code']}; pass --source-lang to say which",
+    }
+
+
 def _encode_value(out: Generated) -> str:
     return json.dumps({"text": out.text, "truncated": out.truncated}, ensure_ascii=False)
 
@@ -686,10 +703,9 @@ class Summarizer:
             stored = self.cache.get_many([digest]).get(digest)
             if stored is not None:
                 try:
-                    data = json.loads(stored)
-                    language, warning = data["language"], data["warning"]
+                    language = json.loads(stored)["language"]
                     if isinstance(language, dict) and isinstance(language.get("code"), str):
-                        return language, warning
+                        return language, _language_warning(language)
                 except (ValueError, TypeError, KeyError):
                     pass
                 self.cache.report_unreadable([digest])  # detected again below, and overwritten
@@ -705,17 +721,12 @@ class Summarizer:
             "reliable": found.reliable,
             "reason": found.reason if found.lang else "unknown",
         }
-        warning = None
-        if not found.reliable and found.reason != "mixed":
-            warning = {
-                "kind": "language_uncertain",
-                "message": f"language {'unknown' if found.lang is None else found.reason}: "
-                f"took it as {lang}; pass --source-lang to say which",
-            }
+        warning = _language_warning(language)
         if found.reason == "mixed":
             per = self._detector.detect_paragraphs(paragraphs)
             language["paragraphs"] = [d.lang or lang for d in per]
         if self.cache is not None:
+            # The warning is stored too, so that earlier versions sharing the cache can read it.
             value = json.dumps({"language": language, "warning": warning}, ensure_ascii=False)
             self.cache.put_many([(digest, key_json, value)])
             self._detected_now.add(digest)

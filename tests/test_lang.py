@@ -23,6 +23,7 @@ from summarize.lang import (
     LanguageDetector,
     UnknownLanguageError,
 )
+from summarize.options import RunOptions
 
 DATA = Path(__file__).parent / "data" / "lang"
 
@@ -248,3 +249,39 @@ def test_unusable_unpack_dir_falls_back_to_the_packed_model(
     assert _ranks(fallback) == _ranks(detector)
     if damage == "truncated copy":  # removed, so that the next run makes a whole one
         assert not list((tmp_path / "py3langid").glob("model-*.npz"))
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Il pleut.", "too short to tell the language: took it as fr"),
+        ("Microsoft Google Amazon Netflix Spotify Tesla Apple", "no language clearly wins: took it as en"),
+    ],
+)
+def test_an_uncertain_language_is_said_in_words(
+    tiny_options: RunOptions, tmp_path: Path, text: str, said: str
+) -> None:
+    import json
+    import sqlite3
+
+    from summarize.cache import Cache
+    from summarize.pipeline import Summarizer
+    from summarize.read import Article
+
+    options = dataclasses.replace(tiny_options, source_lang=None, tasks=("translation",))
+
+    def warning() -> str:
+        with Cache.open(tmp_path / "outputs.sqlite3") as cache:
+            (result,) = Summarizer(options, cache).process([Article("a", "a.txt", text)])
+        (found,) = [w["message"] for w in result.warnings if w["kind"] == "language_uncertain"]
+        return found
+
+    assert warning().startswith(said) and warning().endswith("; pass --source-lang to say which")
+    # Read back from the detection cache: worded by this version, whatever the entry says.
+    with sqlite3.connect(tmp_path / "outputs.sqlite3") as conn:
+        conn.execute("DELETE FROM entries WHERE task = 'article'")
+        (value,) = conn.execute("SELECT value FROM entries WHERE task = 'language'").fetchone()
+        stored = json.loads(value)
+        stored["warning"]["message"] = "language too_short: an older wording"
+        conn.execute("UPDATE entries SET value = ? WHERE task = 'language'", (json.dumps(stored),))
+    assert warning().startswith(said)
