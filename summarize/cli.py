@@ -307,6 +307,15 @@ def run(
                 raise UsageError(
                     f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1 or cp1252"
                 ) from None
+            try:
+                b"x".decode(encoding)  # rot13, base64...: codecs, but not from bytes to text
+            except LookupError:
+                raise UsageError(
+                    f"{encoding!r} is not a text encoding",
+                    "use a Python codec name such as latin-1 or cp1252",
+                ) from None
+            except UnicodeError:
+                pass  # a real text encoding, for which one byte is not a whole character
         if not inputs:
             if sys.stdin is None or sys.stdin.isatty():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")

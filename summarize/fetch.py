@@ -190,7 +190,7 @@ def _read_capped(response: Any, url: str, max_bytes: int, deadline: float) -> by
 def _too_large(url: str, max_bytes: int) -> TooLargeError:
     return TooLargeError(
         f"{url} is larger than {max_bytes:,} bytes",
-        "save the article's text to a file and pass the file instead",
+        "raise --max-bytes if the page is one article",
     )
 
 

@@ -217,6 +217,13 @@ def test_bad_encoding_and_version() -> None:
     assert result.stderr.strip().splitlines() == [
         "summarize: error: unknown encoding 'nosuch'; use a Python codec name such as latin-1 or cp1252"
     ]
+    for codec in ("rot13", "base64"):  # known to Python, but not an encoding of text
+        result = _invoke(["run", "-", "--encoding", codec], stdin="Bonjour.")
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            f"summarize: error: '{codec}' is not a text encoding; use a Python codec name such as latin-1 "
+            "or cp1252"
+        ]
     from summarize import __version__
 
     version = _invoke(["--version"])

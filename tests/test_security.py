@@ -186,6 +186,7 @@ def test_damaged_safetensors_say_verify_or_save_again(
     line = _one_line_error(_translate(folder, article))
     assert "damaged or incomplete" in line and "verify the files" in line
     assert "save the model again" in line  # a local folder cannot be pulled
+    assert line.count(str(folder)) == 1  # a local folder's id is its path: said once
 
 
 def test_damaged_safetensors_of_a_pulled_model_say_pull_again(

@@ -157,7 +157,9 @@ def load_error(model: ResolvedModel, exc: Exception) -> ModelError:
         )
     if "safetensors" in text.lower() or "header" in text.lower() or "incomplete" in text.lower():
         return ModelError(
-            f"the weights of {model.id} in {model.path} are damaged or incomplete",
+            f"the weights in {model.path} are damaged or incomplete"
+            if model.revision == "local"  # its id is its path
+            else f"the weights of {model.id} in {model.path} are damaged or incomplete",
             f"verify the files or {again}",
         )
     first = text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
