@@ -85,6 +85,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -227,16 +228,26 @@ ISO_639_1 = frozenset(
 )
 
 
-def user_lang(lang: str) -> str:
-    """:func:`normalize_lang` for a code a user typed: a two-letter code must be ISO 639-1.
+def iso_639_3() -> frozenset[str]:
+    """Every three-letter code a user may give (ISO 639-3, 639-2/B and 639-5), read when asked."""
+    text = (resources.files("summarize") / "data" / "iso639.txt").read_text(encoding="ascii")
+    return frozenset(" ".join(line for line in text.splitlines() if not line.startswith("#")).split())
 
-    A typo such as ``fe`` would otherwise be routed like any unknown language, to the
+
+def user_lang(lang: str) -> str:
+    """:func:`normalize_lang` for a code a user typed: it must be an ISO 639 code.
+
+    A typo such as ``fe`` or ``xyz`` would otherwise be routed like any unknown language, to the
     multilingual fallback model, without a word.
     """
     code = normalize_lang(lang)
     if len(code) == 2 and code not in ISO_639_1:
         raise LanguageCodeError(
             f"{lang!r} is not an ISO 639-1 language code", hint="use codes such as fr, en, de, es, it, pt"
+        )
+    if len(code) == 3 and code not in iso_639_3():
+        raise LanguageCodeError(
+            f"{lang!r} is not an ISO 639 language code", hint="use codes such as fr, en, de, or fra, deu, kab"
         )
     return code
 
@@ -500,7 +511,7 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
             try:
                 code = user_lang(lang)
             except LanguageCodeError:
-                raise fail(f"{key}.{lang}", "not an ISO 639-1 language code") from None
+                raise fail(f"{key}.{lang}", "not an ISO 639-1 or 639-3 language code") from None
             result[code] = model_value(f"{key}.{lang}", model, allow_pivot=allow_pivot)
         return MappingProxyType(result)
 

@@ -96,9 +96,11 @@ def test_aliases_and_regional_codes() -> None:
     ("typed", "expected"),
     [("fr", "fr"), ("FR", "fr"), ("pt-BR", "pt"), ("nb", "no"), ("iw", "he"), ("ber", "ber"), ("fra", "fr"),
      ("fre", "fr"), ("DEU", "de"), ("fe", None),
-     ("xx", None), ("qq", None), ("fr1", None)],
+     ("xx", None), ("qq", None), ("fr1", None),
+     # Three letters: ISO 639-3 (kab), 639-5 families that opus-mt names models with (gem, mul).
+     ("kab", "kab"), ("gem", "gem"), ("mul", "mul"), ("xyz", None), ("qqq", None), ("frx", None)],
 )  # fmt: skip
-def test_a_typed_two_letter_code_must_be_iso_639_1(typed: str, expected: str | None) -> None:
+def test_a_typed_code_must_be_iso_639(typed: str, expected: str | None) -> None:
     from summarize.routing import user_lang
 
     if expected is None:
@@ -111,6 +113,17 @@ def test_a_typed_two_letter_code_must_be_iso_639_1(typed: str, expected: str | N
 def test_the_config_refuses_an_unknown_language_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="fe: not an ISO 639-1"):
         load_config(write(tmp_path, '[models.translation.by_lang]\nfe = "me/fe-en"\n'))
+    with pytest.raises(ConfigError, match="xyz: not an ISO 639-1 or 639-3"):
+        load_config(write(tmp_path, '[models.translation.by_lang]\nxyz = "me/xyz-en"\n'))
+
+
+def test_every_three_letter_code_in_the_tables_is_iso_639() -> None:
+    from summarize.routing import TO_ENGLISH, TO_FRENCH, iso_639_3
+
+    codes = iso_639_3()
+    assert len(codes) > 7000 and {"fra", "fre", "deu", "ger", "mul", "zls", "gmq"} <= codes
+    assert all(len(c) == 3 and c.isascii() and c.isalpha() and c.islower() for c in codes)
+    assert [c for table in (TO_ENGLISH, TO_FRENCH) for c in table if len(c) == 3 and c not in codes] == []
 
 
 def test_every_news_language_has_a_model_of_its_own() -> None:
@@ -290,7 +303,7 @@ def test_shorthand_and_table_together_is_invalid_toml(tmp_path: Path) -> None:
         ("[models]\nsummary = 3\n", 2, "models.summary: must be a non-empty string"),
         ('\n[models]\nsumary = "x"\n', 3, "models.sumary: unknown key"),
         ('[models.translation]\ndefault = ""\n', 2, "models.translation.default: must be"),
-        ('[models.translation.by_lang]\nfrench = "x"\n', 2, "not an ISO 639-1 language code"),
+        ('[models.translation.by_lang]\nfrench = "x"\n', 2, "not an ISO 639-1 or 639-3 language code"),
         ('[models.translation.by_lang]\nes = "pivot"\n', 2, "only valid under models.to_french"),
         ('[models.to_french]\nby_lang = "x"\n', 2, "must be a table of language = model"),
         ('models = "x"\n', 1, "models: must be a table"),
