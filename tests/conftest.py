@@ -29,7 +29,12 @@ def _user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _user_cache: Path) -> None:
-    """No test ever reads or writes the user's models, cache or config."""
+    """No test ever reads or writes the user's models, cache or config.
+
+    The working directory is the test's own too: a default that is a relative path
+    (``./models_cache``) must never land in the repository.
+    """
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SUMMARIZE_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))

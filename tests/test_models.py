@@ -103,3 +103,11 @@ def test_a_file_given_as_model_is_named_as_such(tmp_path: Path) -> None:
         resolve(ModelRef(str(article)), tmp_path / "models", offline=True)
     assert info.value.message == f"{article} is a file, not a model folder"
     assert "config.json" in (info.value.hint or "")
+
+
+def test_a_relative_default_lands_in_the_tests_own_folder(tmp_path: Path) -> None:
+    # RunOptions() keeps models in ./models_cache: a test that forgets --models-dir must not
+    # write fingerprints or conversions into the repository's folder.
+    from summarize.options import RunOptions
+
+    assert RunOptions().models_dir.resolve().is_relative_to(tmp_path)
