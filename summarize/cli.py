@@ -295,7 +295,7 @@ def run(
         from .engines import EngineOptions
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
-        from .read import ReadOptions, iter_articles, local_files
+        from .read import ReadOptions, folder_notes, iter_articles, local_files
         from .routing import user_lang
 
         if encoding:
@@ -348,6 +348,8 @@ def run(
             debug=debug,
             detector_dir=_user_cache_dir(),
         )
+        for note in folder_notes(inputs):
+            _err(f"warning: {note}")
         items = iter_articles(
             inputs,
             ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug),

@@ -177,6 +177,47 @@ def local_files(inputs: list[str]) -> frozenset[Path]:
     return frozenset(files)
 
 
+def _is_article_name(name: str) -> bool:
+    # Hidden names are not articles: macOS AppleDouble files (._a.txt), editor locks (.#a.txt),
+    # .git and the like.
+    return not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def folder_notes(inputs: list[str]) -> list[str]:
+    """One line for each folder among ``inputs`` that holds no article file, or that holds files
+    or subfolders a run does not read: a wrong folder must not pass in silence."""
+    notes = []
+    kinds = ", ".join(ARTICLE_SUFFIXES)
+    for raw in inputs:
+        if raw == "-" or raw.startswith(_URL_PREFIXES):
+            continue
+        folder = Path(raw)
+        try:
+            if not folder.is_dir():
+                continue
+            names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+            subfolders = [n for n in names if (folder / n).is_dir()]
+        except OSError:
+            continue  # reading it says why
+        others = [n for n in names if not _is_article_name(n) and n not in subfolders]
+        if not any(_is_article_name(n) and n not in subfolders for n in names):
+            notes.append(f"{folder}: no article in it (files ending in {kinds}); nothing to read")
+            continue
+        skipped = [_some(others, "other file"), _some(subfolders, "subfolder")]
+        if others or subfolders:
+            said = " and ".join(x for x in skipped if x)
+            notes.append(f"{folder}: skipped {said}; only its files ending in {kinds} are read")
+    return notes
+
+
+def _some(names: list[str], what: str) -> str:
+    """``3 other files (a, b, c)``; empty for no names."""
+    if not names:
+        return ""
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return f"{len(names)} {what}{'s' if len(names) > 1 else ''} ({shown})"
+
+
 def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions) -> Iterator[Item]:
     """``items``, with an unexpected exception turned into a ReadFailure for this input."""
     try:
@@ -382,11 +423,7 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         if not top_level:
             return
         try:
-            # Hidden names are not articles: macOS AppleDouble files (._a.txt), editor locks
-            # (.#a.txt), .git and the like.
-            entries = sorted(
-                e for e in os.listdir(path) if not e.startswith(".") and e.lower().endswith(ARTICLE_SUFFIXES)
-            )
+            entries = sorted(e for e in os.listdir(path) if _is_article_name(e))
         except OSError as exc:
             yield ReadFailure(
                 name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the folder's permissions")

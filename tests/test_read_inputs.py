@@ -237,6 +237,45 @@ def test_hidden_file_named_explicitly_is_read(tmp_path: Path) -> None:
     assert items[0].text == "Bonjour.\n"
 
 
+KINDS = ".txt, .md, .jsonl, .html, .htm"
+READ = f"only its files ending in {KINDS} are read"
+NOTHING = f"no article in it (files ending in {KINDS}); nothing to read"
+
+
+@pytest.mark.parametrize(
+    ("files", "note"),
+    [
+        (["a.txt", "B.HTML", ".hidden"], None),  # everything read (hidden names never are)
+        (["a.txt", "e.pdf", "noext", "d.text", "sub/"],
+         f"skipped 3 other files (d.text, e.pdf, noext) and 1 subfolder (sub); {READ}"),
+        (["a.md", "f1.pdf", "f2.pdf", "f3.pdf", "f4.pdf"],
+         f"skipped 4 other files (f1.pdf, f2.pdf, f3.pdf, ...); {READ}"),
+        ([], NOTHING),
+        (["x.pdf", ".a.txt", "y.txt/"], NOTHING),
+    ],
+)  # fmt: skip
+def test_a_folder_says_what_it_does_not_read(tmp_path: Path, files: list[str], note: str | None) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name in files:
+        if name.endswith("/"):
+            (folder / name).mkdir()
+        else:
+            (folder / name).write_text("Bonjour.\n", encoding="utf-8")
+    inputs = [str(folder), "-", "https://example.org/a", str(tmp_path / "missing")]
+    assert read.folder_notes(inputs) == ([] if note is None else [f"{folder}: {note}"])
+
+
+def test_cli_warns_of_an_empty_folder_and_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a.txt").write_text("Bonjour le monde.\n", encoding="utf-8")
+    args = ["run", str(tmp_path / "empty"), str(tmp_path / "a.txt"), "--show-clean"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("== a")
+    assert result.stderr.splitlines() == [f"summarize: warning: {tmp_path / 'empty'}: {NOTHING}"]
+
+
 # -- 4. the fetch timeout hint -------------------------------------------------------------
 
 
