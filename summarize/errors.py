@@ -44,7 +44,29 @@ class ModelError(SummarizeError):
 
 
 class ModelNotFoundError(ModelError):
+    """A model that is neither stored nor a folder at hand.
+
+    For a hub model, ``fetch`` says how to get it, and the hint adds ``local``: how to run a
+    local folder instead. Which option or config key does that depends on the route that needed
+    the model, so a caller that knows it names it with :meth:`instead`.
+    """
+
     kind = "model_not_found"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fetch: str | None = None,
+        local: str = "pass a local model folder",
+    ) -> None:
+        super().__init__(message, f"{fetch}, or {local}" if fetch else hint)
+        self.fetch = fetch
+
+    def instead(self, local: str) -> ModelNotFoundError:
+        """This error with ``local`` as the way to run a local folder (as is without ``fetch``)."""
+        return self if self.fetch is None else ModelNotFoundError(self.message, fetch=self.fetch, local=local)
 
 
 class CacheError(SummarizeError):

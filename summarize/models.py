@@ -142,8 +142,7 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
     if snapshot is None:
         raise ModelNotFoundError(
             f"model {ref.id} (revision {ref.effective_revision}) is not in {models_dir} (offline)",
-            f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, "
-            "or pass a local model folder",
+            fetch=_fetch(ref, models_dir),
         )
     return _describe(ref.id, ref.effective_revision, snapshot.name, snapshot)
 
@@ -317,10 +316,7 @@ def _file_sha256(path: Path) -> tuple[str, tuple[int, int, int, int] | None]:
 def pull(ref: ModelRef, models_dir: Path) -> Path:
     """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot."""
     revision = ref.effective_revision
-    hint = (
-        f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}, "
-        "or pass a local model folder"
-    )
+    fetch = _fetch(ref, models_dir)
     host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or ""
     try:
         # Fail fast when offline: the hub client would retry with backoff for half a minute.
@@ -329,7 +325,7 @@ def pull(ref: ModelRef, models_dir: Path) -> Path:
         raise ModelNotFoundError(
             f"model {ref.id} (revision {revision}) is not in {models_dir} and "
             f"{host} cannot be reached ({exc.strerror or exc})",
-            hint,
+            fetch=fetch,
         ) from exc
     from huggingface_hub import HfApi, snapshot_download
 
@@ -344,9 +340,14 @@ def pull(ref: ModelRef, models_dir: Path) -> Path:
         path = snapshot_download(ref.id, revision=revision, cache_dir=models_dir, allow_patterns=patterns)
     except Exception as exc:  # the hub client raises many kinds; each means "not downloaded"
         raise ModelNotFoundError(
-            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", hint
+            f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", fetch=fetch
         ) from exc
     return Path(path)
+
+
+def _fetch(ref: ModelRef, models_dir: Path) -> str:
+    """How to get a hub model that is not stored here."""
+    return f"run `summarize models pull {ref.id}` on a connected machine and copy {models_dir}"
 
 
 def _short(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from . import __version__
 from .chunk import Chunk, ChunkSettings, make_chunks
 from .engines import Engine, EngineOptions, Generated, library_versions, load_engine, pick_backend
-from .errors import InputError, ModelError, SummarizeError
+from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
 from .models import ModelRef, ResolvedModel, read_json, resolve
@@ -849,6 +849,11 @@ class Summarizer:
                 unit.output = reassemble(unit.chunks, [o.text for o in outs])
 
     def _unavailable(self, unit: _Unit, task: str, exc: ModelError) -> None:
+        from .routing import local_model_way
+
+        if isinstance(exc, ModelNotFoundError):
+            # --translation-model serves French only: other routes take a folder from the config.
+            exc = exc.instead(local_model_way(unit.lang, unit.role))
         if unit.source_lang == unit.prep.lang:
             # A paragraph in the article's own language (a pivot's second leg included):
             # nothing useful can be made for this task without it.

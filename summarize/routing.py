@@ -22,9 +22,10 @@ is **translated into French first, then summarised**:
 * A dedicated ``opus-mt-{src}-fr`` model exists (:data:`TO_FRENCH`: German, Spanish, Italian,
   Dutch, Russian, English...) → translate directly, then summarise.
 * Otherwise → pivot through English: ``{src}→en`` with the article's English-translation route,
-  then ``opus-mt-en-fr``. The first leg is exactly the translation the user gets as output, so the
-  pipeline can reuse it (:attr:`SummaryRoute.reuses_translation`) and the pivot costs one extra
-  pass (en→fr), like the direct route.
+  then English articles' own English → French model (``opus-mt-en-fr`` unless configured). The
+  first leg is exactly the translation the user gets as output, so the pipeline can reuse it
+  (:attr:`SummaryRoute.reuses_translation`) and the pivot costs one extra pass (en→fr), like the
+  direct route.
 
 Why not summarise in the source language with a multilingual summariser and translate the summary?
 
@@ -75,8 +76,10 @@ features. Model values are Hugging Face ids or local model folders (a relative f
     de = "Helsinki-NLP/opus-mt-de-fr"
     ja = "pivot"                     # go through English even though a direct model exists
 
-Language keys are ISO 639-1 codes (``nb``/``nn`` count as ``no``). A per-language entry wins over
-the built-in tables; ``translation.by_lang.en`` is ignored (English is never translated).
+Language keys are ISO 639-1 or 639-3 codes (``nb``/``nn`` count as ``no``, ``fra`` as ``fr``).
+A per-language entry wins over the built-in tables; ``translation.by_lang.en`` is ignored
+(English is never translated), and ``to_french.by_lang.en`` wins over ``to_french.default`` for
+English articles and the pivot's second leg alike (``en = "pivot"`` is ignored).
 """
 
 from __future__ import annotations
@@ -107,6 +110,7 @@ __all__ = [
     "SummaryRoute",
     "default_config_path",
     "load_config",
+    "local_model_way",
     "models_for_langs",
     "normalize_lang",
     "summary_route",
@@ -352,21 +356,43 @@ def summary_route(lang: str | None, overrides: RoutingConfig | None = None) -> S
     """
     config = overrides or _NO_OVERRIDES
     summarizer = config.summary_model or DEFAULT_SUMMARY_MODEL
-    en_fr = config.en_fr_model or DEFAULT_EN_FR_MODEL
+    # English → French, the same model for English text and for the pivot's second leg:
+    # ``by_lang.en`` wins over ``default`` ('pivot' means nothing for English itself).
+    en_override = config.to_french_by_lang.get("en")
+    en_fr_override = en_override if en_override not in (None, PIVOT) else config.en_fr_model
+    en_fr = en_fr_override or DEFAULT_EN_FR_MODEL
     code = None if lang is None else normalize_lang(lang)
     if code == "fr":
         return SummaryRoute(code, (), summarizer, "native")
+    if code == "en":
+        return SummaryRoute(code, (en_fr,), summarizer, "override" if en_fr_override else "direct")
     override = config.to_french_by_lang.get(code) if code is not None else None
     if override is not None and override != PIVOT:
         return SummaryRoute(code, (override,), summarizer, "override")
-    if code == "en":
-        return SummaryRoute(code, (en_fr,), summarizer, "override" if config.en_fr_model else "direct")
     if override is None and code in TO_FRENCH:
         return SummaryRoute(code, (TO_FRENCH[code],), summarizer, "direct")
     # Pivot: the first leg is the English translation route, so its output can be reused.
     to_english = translation_route(code, config)
     assert to_english.model is not None  # only English passes through, handled above
     return SummaryRoute(code, (to_english.model, en_fr), summarizer, "pivot", pivot="en")
+
+
+def local_model_way(lang: str, step: str) -> str:
+    """How to run a local model folder at ``step`` of ``lang``'s routes, for a missing model's hint.
+
+    ``step`` is ``translation`` (into English) or ``to_french``. Only French's translation has an
+    option of its own (``--translation-model``); other routes are set in the config file.
+    """
+    code = normalize_lang(lang)
+    if step == "translation" and code == "fr":
+        return "pass a local model folder with --translation-model"
+    if step == "translation":
+        key = f"[models.translation.by_lang] {code}"
+    elif code == "en":  # English articles and every pivot's second leg
+        key = "[models.to_french] default"
+    else:
+        key = f"[models.to_french.by_lang] {code}"
+    return f'name a local model folder in the config file: {key} = "DIR"'
 
 
 def models_for_langs(langs: Iterable[str], config: RoutingConfig | None = None) -> list[str]:

@@ -171,6 +171,58 @@ def test_a_pivot_names_both_legs_when_only_the_summary_is_asked(
     assert "gone does not exist" in record["error"]["message"]
 
 
+def test_a_pivot_ends_on_the_english_model_of_the_config(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # The review's case: en→fr set only under by_lang.  The pivot took opus-mt-en-fr instead
+    # (not stored: no summary), while `models list` named both for "to_french".
+    legs = {n: str(shutil.copytree(tiny["marian"], tmp_path / f"opus-{n}")) for n in ("de-en", "en-fr")}
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[models.translation.by_lang]\nde = "{legs["de-en"]}"\n\n'
+        f'[models.to_french.by_lang]\nde = "pivot"\nen = "{legs["en-fr"]}"\n',
+        encoding="utf-8",
+    )
+    src = tmp_path / "de.txt"
+    src.write_text(ARTICLES["de"], encoding="utf-8")
+    common = ["--config", str(config), "--models-dir", str(tmp_path / "m")]
+    common += ["--summary-model", str(tiny["t5"])]
+    result = CliRunner().invoke(app, ["run", str(src), "-f", "jsonl", "--offline", *common])
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["status"] == "ok" and record["summary_fr"]
+    assert record["models"]["translation"]["id"] == legs["de-en"]
+    assert record["models"]["to_french"]["id"] == legs["en-fr"]
+
+    result = CliRunner().invoke(app, ["models", "list", "--lang", "de,en", *common])
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split("\t")[:3] for line in result.stdout.splitlines() if "\tto_french\t" in line]
+    assert rows == [
+        ["de", "to_french", legs["de-en"]],
+        ["de", "to_french", legs["en-fr"]],
+        ["en", "to_french", legs["en-fr"]],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("only", "key"),
+    [("translation", "[models.translation.by_lang] de"), ("summary", "[models.to_french.by_lang] de")],
+)
+def test_a_missing_model_hint_names_the_config_key_for_other_languages(
+    tiny: dict[str, Path], tmp_path: Path, only: str, key: str
+) -> None:
+    # --translation-model serves French only: for German, a local folder goes in the config.
+    src = tmp_path / "de.txt"
+    src.write_text(ARTICLES["de"], encoding="utf-8")
+    args = ["run", str(src), "-f", "jsonl", "--only", only, "--offline", "--models-dir", str(tmp_path / "m")]
+    args += ["--summary-model", str(tiny["t5"]), "--translation-model", str(tiny["marian"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    hint = json.loads(result.stdout)["error"]["hint"]
+    assert "summarize models pull Helsinki-NLP/opus-mt-de-" in hint
+    assert hint.endswith(f'name a local model folder in the config file: {key} = "DIR"')
+    (line,) = [line for line in result.stderr.splitlines() if "opus-mt-de-" in line]
+    assert key in line
+
+
 def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str], tmp_path: Path) -> None:
     # es-fr is gone: the Spanish article still gets its English translation, and its record
     # says which output is missing and what to do.  The other articles are not touched.

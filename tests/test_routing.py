@@ -23,8 +23,10 @@ from summarize.routing import (
     SummaryRoute,
     default_config_path,
     load_config,
+    local_model_way,
     models_for_langs,
     normalize_lang,
+    routes_for,
     summary_route,
     translation_route,
 )
@@ -228,6 +230,38 @@ def test_config_overrides_win(tmp_path: Path) -> None:
     # A pivot reuses the (overridden) English translation.
     assert summary_route("pt", config).to_french == ("Helsinki-NLP/opus-mt-ROMANCE-en", "me/en-fr")
     assert summary_route(UNLISTED, config).to_french == ("me/any-en", "me/en-fr")
+
+
+@pytest.mark.parametrize(
+    ("to_french", "en_fr"),
+    [
+        ('[models.to_french.by_lang]\nde = "pivot"\nen = "me/en-fr"\n', "me/en-fr"),
+        ('[models.to_french]\ndefault = "me/en-fr"\n[models.to_french.by_lang]\nde = "pivot"\n', "me/en-fr"),
+        (  # by_lang.en wins over default, as it does for English articles
+            '[models.to_french]\ndefault = "me/other"\n[models.to_french.by_lang]\nde = "pivot"\n'
+            'en = "me/en-fr"\n',
+            "me/en-fr",
+        ),
+        ('[models.to_french.by_lang]\nde = "pivot"\nen = "pivot"\n', DEFAULT_EN_FR_MODEL),
+    ],
+)
+def test_a_pivot_ends_on_the_model_english_articles_get(tmp_path: Path, to_french: str, en_fr: str) -> None:
+    # The review's bug: the pivot's en→fr leg took the built-in model, ignoring by_lang.en.
+    config = load_config(write(tmp_path, to_french))
+    assert summary_route("en", config).to_french == (en_fr,)
+    for lang in ("de", "pt", UNLISTED):
+        assert summary_route(lang, config).to_french[-1] == en_fr
+    # `models list` and `models pull` read the same routes.
+    assert ("de", "to_french", en_fr) in routes_for(["de"], config)
+    assert en_fr in models_for_langs(["de"], config)
+
+
+def test_a_missing_model_hint_names_the_way_to_a_local_folder() -> None:
+    # --translation-model serves French only: other routes are set in the config file.
+    assert local_model_way("fr", "translation").endswith("--translation-model")
+    assert local_model_way("DE", "translation").endswith('[models.translation.by_lang] de = "DIR"')
+    assert local_model_way("ja", "to_french").endswith('[models.to_french.by_lang] ja = "DIR"')
+    assert local_model_way("en", "to_french").endswith('[models.to_french] default = "DIR"')
 
 
 def test_translation_shorthand(tmp_path: Path) -> None:
