@@ -273,7 +273,9 @@ def run(
             help="Encoding of files and stdin [default: UTF-8 or the BOM's]; a URL's comes from the server."
         ),
     ] = None,
-    max_bytes: Annotated[int, typer.Option(min=1, help="Refuse inputs larger than this.")] = 50_000_000,
+    max_bytes: Annotated[
+        int, typer.Option(min=1, help="Refuse inputs larger than this (JSON Lines: each line).")
+    ] = 50_000_000,
     verbose: Annotated[
         bool,
         typer.Option(

@@ -2,7 +2,8 @@
 
 Inputs are files, folders (their article files, sorted), ``-`` for standard input, and
 http(s) URLs.  Each yields ``Article``s, or a ``ReadFailure`` that names what went wrong.
-JSON Lines on standard input is read line by line, each article yielded as its line comes in.
+JSON Lines (a ``.jsonl`` file, or standard input) is read line by line, each article yielded as
+its line comes in, and ``--max-bytes`` limits each line rather than the whole input.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from .errors import InputError
 
@@ -30,6 +31,10 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 _ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
 # Inputs read from the network rather than the disk.
 _URL_PREFIXES = ("http://", "https://")
+# The start of a JSON Lines record, enough to judge a first line over --max-bytes on stdin.
+_OPENS_OBJECT = re.compile(rb'\s*\{\s*"')
+# How much of each end of an input decode looks at for NUL bytes.
+_BINARY_PROBE = 65536
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,18 @@ def decode(data: bytes, encoding: str | None) -> str:
             raise EncodingInputError(
                 f"not valid {encoding} (byte {exc.start})", "pass the right --encoding"
             ) from exc
-    if b"\0" in data[:65536] or b"\0" in data[-65536:]:
-        raise BinaryInputError("binary data (NUL bytes)", "give a text, HTML or JSONL file")
+    if b"\0" in data[:_BINARY_PROBE] or b"\0" in data[-_BINARY_PROBE:]:
+        raise _binary_error()
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise EncodingInputError(
             f"not valid UTF-8 (byte {exc.start})", "pass --encoding (for example --encoding latin-1)"
         ) from exc
+
+
+def _binary_error() -> BinaryInputError:
+    return BinaryInputError("binary data (NUL bytes)", "give a text, HTML or JSONL file")
 
 
 def iter_articles(
@@ -240,8 +249,10 @@ def _from_stdin(read_stdin: StdinReader | None, options: ReadOptions) -> Iterato
 
     The first non-blank line decides: a JSON object with a "text" field makes stdin JSON Lines,
     streamed (``tail -f feed.jsonl | summarize run -``), each later line judged on its own and
-    ``--max-bytes`` applied per line.  Otherwise all of stdin is read (at most ``--max-bytes``)
-    and judged whole as before, so that a malformed first line still leaves a batch JSON Lines.
+    ``--max-bytes`` applied per line.  So does a first line over ``--max-bytes`` that opens an
+    object: it cannot be judged whole, and read whole, stdin would be over the limit anyway.
+    Otherwise all of stdin is read (at most ``--max-bytes``) and judged whole as before, so that
+    a malformed first line still leaves a batch JSON Lines.
     A generator, so that reading happens inside iter_articles' guard.
     """
     if read_stdin is None:
@@ -255,16 +266,17 @@ def _from_stdin(read_stdin: StdinReader | None, options: ReadOptions) -> Iterato
         while piece := stdin.readline(limit + 1):
             head.append(piece)
             size += len(piece)
-            if size > limit:
+            line = piece.removeprefix(codecs.BOM_UTF8) if len(head) == 1 else piece
+            if _overlong(piece, limit) or line.strip():
+                break
+            if size > limit:  # blank lines alone over the limit: no line to judge
                 yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
                 return
-            if (piece.removeprefix(codecs.BOM_UTF8) if len(head) == 1 else piece).strip():
-                break
         first = b"".join(head)
         line_encoding = _stream_encoding(first, options.encoding)
-        text = _first_record(first, options.encoding) if line_encoding else None
-        if text is None or line_encoding is None:
-            rest = stdin.read(limit + 1 - size)
+        overlong = bool(head) and _overlong(head[-1], limit)
+        if line_encoding is None or not _starts_json_lines(first, overlong, options.encoding):
+            rest = stdin.read(max(0, limit + 1 - size))
             if size + len(rest) > limit:
                 yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
                 return
@@ -273,7 +285,7 @@ def _from_stdin(read_stdin: StdinReader | None, options: ReadOptions) -> Iterato
     except UnreadableError as exc:
         yield ReadFailure("stdin", "stdin", exc)
         return
-    yield from _jsonl_lines(stdin, len(head), text, line_encoding, limit)
+    yield from _jsonl_lines("stdin", "stdin", stdin.readline, len(head), head[-1], line_encoding, limit)
 
 
 class _Stdin:
@@ -335,63 +347,90 @@ def _stream_encoding(first: bytes, encoding: str | None) -> str | None:
     return encoding if ascii_safe else None
 
 
-def _first_record(first: bytes, encoding: str | None) -> str | None:
-    """The first non-blank line, when it is a JSON object with a "text" field (stdin is JSON Lines)."""
+def _starts_json_lines(first: bytes, overlong: bool, encoding: str | None) -> bool:
+    """Whether stdin's first non-blank line (after its blank lines) makes stdin JSON Lines.
+
+    A JSON object with a "text" field does.  A line over --max-bytes (``overlong``, only its
+    start read) does when it opens an object: JSON Lines is then the one reading that can
+    still give the other lines, since stdin read whole would be over the limit too.
+    """
+    if overlong:
+        return _OPENS_OBJECT.match(first.removeprefix(codecs.BOM_UTF8)) is not None
     try:
         line = decode(first, encoding).strip()
     except InputError:
-        return None  # the whole-input path reports it, as before
+        return False  # the whole-input path reports it, as before
     obj = _json_object(line) if line.startswith("{") else None
-    return line if obj is not None and "text" in obj else None
+    return obj is not None and "text" in obj
 
 
-def _jsonl_lines(stdin: _Stdin, number: int, first: str, encoding: str, limit: int) -> Iterator[Item]:
-    """Streamed JSON Lines: line ``number`` (``first``), then each later line as it is read."""
-    item = _jsonl_line("stdin", "stdin", number, first)
-    if item is not None:
-        yield item
+def _overlong(piece: bytes, limit: int) -> bool:
+    """Whether ``piece``, read with ``readline(limit + 1)``, is the start of a line over ``limit``."""
+    return len(piece) > limit and not piece.endswith(b"\n")
+
+
+def _jsonl_lines(
+    name: str,
+    source: str,
+    readline: Callable[[int], bytes],
+    number: int,
+    piece: bytes,
+    encoding: str,
+    limit: int,
+) -> Iterator[Item]:
+    """Streamed JSON Lines: line ``number``, already read (``piece``), then each line as it is read.
+
+    Each line is read ``limit + 1`` bytes at most: one over ``limit`` is a failure of its own,
+    the rest of it skipped, never held whole.  ``readline`` raises UnreadableError.
+    """
     utf8 = codecs.lookup(encoding).name == "utf-8"
-    while True:
-        number += 1
-        where = f"stdin:{number}"
-        try:
-            piece = stdin.readline(limit + 1)
-            overlong = len(piece) > limit and not piece.endswith(b"\n")
-            rest = piece
-            while overlong and rest and not rest.endswith(b"\n"):
-                rest = stdin.readline(limit + 1)  # skip the rest of the line, never held whole
-        except UnreadableError as exc:
-            yield ReadFailure(f"stdin-{number}", where, exc)
-            return
-        if not piece:
-            return
-        if overlong:
-            yield ReadFailure(
-                f"stdin-{number}",
-                where,
-                TooLargeError(
-                    f"{where}: line over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes"
-                ),
-            )
-            continue
-        if utf8:
-            # Bytes that are not UTF-8 become lone surrogates, which _jsonl_line reports.
-            line = piece.decode("utf-8", "surrogateescape")
-        else:
-            try:
-                line = piece.decode(encoding)
-            except UnicodeDecodeError as exc:
-                yield ReadFailure(
-                    f"stdin-{number}",
-                    where,
-                    EncodingInputError(
-                        f"{where}: not valid {encoding} (byte {exc.start})", "pass the right --encoding"
-                    ),
-                )
-                continue
-        item = _jsonl_line("stdin", "stdin", number, line)
+    # A UTF-8 BOM can start only the first line; an over-long line's start is not decoded.
+    piece = piece if _overlong(piece, limit) else piece.removeprefix(codecs.BOM_UTF8)
+    while piece:
+        overlong = _overlong(piece, limit)
+        item = (
+            _line_too_large(name, source, number, limit)
+            if overlong
+            else _line_item(name, source, number, piece, encoding, utf8)
+        )
         if item is not None:
             yield item
+        number += 1
+        try:
+            while overlong and (rest := readline(limit + 1)) and not rest.endswith(b"\n"):
+                pass  # the rest of the over-long line, skipped
+            piece = readline(limit + 1)
+        except UnreadableError as exc:
+            yield ReadFailure(f"{name}-{number}", f"{source}:{number}", exc)
+            return
+
+
+def _line_too_large(name: str, source: str, number: int, limit: int) -> ReadFailure:
+    where = f"{source}:{number}"
+    return ReadFailure(
+        f"{name}-{number}",
+        where,
+        TooLargeError(f"{where}: line over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes"),
+    )
+
+
+def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str, utf8: bool) -> Item | None:
+    """Line ``number``'s item, from its bytes: a line not in ``encoding`` costs only itself."""
+    if utf8:
+        # Bytes that are not UTF-8 become lone surrogates, which _jsonl_line reports.
+        return _jsonl_line(name, source, number, piece.decode("utf-8", "surrogateescape"))
+    try:
+        line = piece.decode(encoding)
+    except UnicodeDecodeError as exc:
+        where = f"{source}:{number}"
+        return ReadFailure(
+            f"{name}-{number}",
+            where,
+            EncodingInputError(
+                f"{where}: not valid {encoding} (byte {exc.start})", "pass the right --encoding"
+            ),
+        )
+    return _jsonl_line(name, source, number, line)
 
 
 def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
@@ -442,25 +481,72 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             name, str(path), UnreadableError(f"{path}: not a regular file", "give a text, HTML or JSONL file")
         )
         return
-    if info.st_size > options.max_bytes:
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        yield ReadFailure(name, str(path), _file_error(path, exc))
+        return
+    with fh:
+        if path.suffix.lower() == ".jsonl":
+            yield from _from_jsonl_file(name, path, fh, info.st_size, options)
+        else:
+            yield from _from_whole_file(name, path, fh, info.st_size, options)
+
+
+def _file_error(path: Path, exc: OSError) -> UnreadableError:
+    return UnreadableError(f"{path}: {exc.strerror}", "check the file's permissions")
+
+
+def _from_whole_file(name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions) -> Iterator[Item]:
+    """An article file, read whole: --max-bytes limits the file."""
+    if size > options.max_bytes:
         yield ReadFailure(
             name,
             str(path),
             TooLargeError(
-                f"{path} is {info.st_size} bytes, over --max-bytes ({options.max_bytes})",
+                f"{path} is {size} bytes, over --max-bytes ({options.max_bytes})",
                 "split it, or raise --max-bytes",
             ),
         )
         return
     try:
-        with path.open("rb") as fh:
-            data: bytes | InputError = fh.read(options.max_bytes + 1)
+        data = fh.read(options.max_bytes + 1)
     except OSError as exc:
-        yield ReadFailure(
-            name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the file's permissions")
-        )
+        yield ReadFailure(name, str(path), _file_error(path, exc))
         return
     yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
+
+
+def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions) -> Iterator[Item]:
+    """A .jsonl file, streamed as JSON Lines on stdin are: --max-bytes limits each line, not the file."""
+    limit = options.max_bytes
+    try:
+        # decode's binary test, made on the file's two ends without reading the rest.
+        binary = b"\0" in fh.read(_BINARY_PROBE)
+        fh.seek(max(0, size - _BINARY_PROBE))
+        binary = binary or b"\0" in fh.read(_BINARY_PROBE)
+        fh.seek(0)
+        first = fh.readline(limit + 1)
+    except OSError as exc:
+        yield ReadFailure(name, str(path), _file_error(path, exc))
+        return
+    encoding = _stream_encoding(first, options.encoding)
+    if encoding is None:  # UTF-16/32: b"\n" bytes are not all line ends, so it is read whole
+        fh.seek(0)
+        yield from _from_whole_file(name, path, fh, size, options)
+        return
+    if binary and not options.encoding and not first.startswith(codecs.BOM_UTF8):
+        # One failure, not one per "line" of an image or an archive.
+        yield ReadFailure(name, str(path), _binary_error())
+        return
+
+    def readline(most: int) -> bytes:
+        try:
+            return fh.readline(most)
+        except OSError as exc:
+            raise _file_error(path, exc) from exc
+
+    yield from _jsonl_lines(name, str(path), readline, 1, first, encoding, limit)
 
 
 def _from_bytes(

@@ -443,3 +443,81 @@ def test_cli_show_clean_of_a_plain_text_url(pages: str) -> None:
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert record["title"] == "Le conseil municipal adopte le budget"
     assert "\n\n" in record["body"] and "Lire aussi" not in record["body"]
+
+
+# -- 7. --max-bytes: each line of JSON Lines, a file as on stdin; an article file whole ---------
+
+SHORT_LINES = ['{"id": "a", "text": "Il pleut."}\n', '{"id": "b", "text": "Il neige."}\n']
+LONG_LINE = json.dumps({"id": "long", "text": "Le maire a parlé. " * 100}) + "\n"  # over 1,000 bytes
+
+
+@pytest.mark.parametrize("at", [0, 1, 2])
+def test_jsonl_file_limits_each_line(tmp_path: Path, at: int) -> None:
+    lines = list(SHORT_LINES)
+    lines.insert(at, LONG_LINE)
+    src = tmp_path / "feed.jsonl"
+    src.write_text("".join(lines), encoding="utf-8")
+    items = list(iter_articles([str(src)], ReadOptions(max_bytes=1000)))
+    expected = [("Article", "a"), ("Article", "b")]
+    expected.insert(at, ("ReadFailure", f"feed-{at + 1}"))
+    assert [(type(item).__name__, item.id) for item in items] == expected
+    failure = items[at]
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "too_large"
+    assert failure.error.message == f"{src}:{at + 1}: line over --max-bytes (1000 bytes)"
+    assert failure.error.hint == "split it, or raise --max-bytes"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "expected"),
+    [
+        # UTF-16: b"\n" bytes inside characters are no line ends, so the file is read whole.
+        ("".join(SHORT_LINES).encode("utf-16"), None, [("a", "ok"), ("b", "ok")]),
+        ("".join(SHORT_LINES).encode("utf-8-sig"), "latin-1", [("a", "ok"), ("b", "ok")]),  # the BOM wins
+        # Binary data is one failure, not one per "line".
+        (b"PK\x03\x04\x00\x00\n" * 3, None, [("feed", "binary")]),
+        # A line not in --encoding costs only itself, as on stdin.
+        (
+            b'{"text": "\xff"}\n' + "".join(SHORT_LINES).encode(),
+            "ascii",
+            [("feed-1", "encoding"), ("a", "ok"), ("b", "ok")],
+        ),
+    ],
+    ids=["utf-16", "utf-8-bom", "binary", "bad-line-in-encoding"],
+)
+def test_jsonl_file_encodings(
+    tmp_path: Path, data: bytes, encoding: str | None, expected: list[tuple[str, str]]
+) -> None:
+    src = tmp_path / "feed.jsonl"
+    src.write_bytes(data)
+    items = list(iter_articles([str(src)], ReadOptions(encoding=encoding)))
+    kinds = [(item.id, item.error.kind if isinstance(item, ReadFailure) else "ok") for item in items]
+    assert kinds == expected
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md", ".html"])
+def test_article_file_keeps_its_whole_file_limit(tmp_path: Path, suffix: str) -> None:
+    src = tmp_path / f"article{suffix}"
+    src.write_text("Le maire a parlé.\n" * 100, encoding="utf-8")
+    size = src.stat().st_size
+    items = list(iter_articles([str(src)], ReadOptions(max_bytes=1000)))
+    assert len(items) == 1 and isinstance(items[0], ReadFailure)
+    assert items[0].error.kind == "too_large"
+    assert items[0].error.message == f"{src} is {size} bytes, over --max-bytes (1000)"
+
+
+@pytest.mark.parametrize("at", [0, 1])
+@pytest.mark.parametrize("where", ["stdin", "file"])
+def test_cli_a_line_over_max_bytes_costs_only_itself(tmp_path: Path, where: str, at: int) -> None:
+    lines = list(SHORT_LINES)
+    lines.insert(at, LONG_LINE)
+    src = tmp_path / "feed.jsonl"
+    src.write_text("".join(lines), encoding="utf-8")
+    given = "-" if where == "stdin" else str(src)
+    args = ["run", given, "--show-clean", "-f", "jsonl", "--max-bytes", "1000"]
+    result = CliRunner().invoke(app, args, input="".join(lines) if where == "stdin" else None)
+    assert result.exit_code == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+    source = "stdin" if where == "stdin" else str(src)
+    assert result.stderr.splitlines() == [
+        f"summarize: {source}:{at + 1}: line over --max-bytes (1000 bytes) (split it, or raise --max-bytes)"
+    ]

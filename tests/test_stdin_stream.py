@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from fault_tools import by_own_shell
 from typer.testing import CliRunner
 
 from summarize.cli import app
@@ -131,6 +132,66 @@ def test_max_bytes_applies_to_each_streamed_line() -> None:
     assert read == [1, 2, 3]
 
 
+@pytest.mark.parametrize("at", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("blank", "bom"), [(0, False), (2, False), (0, True)], ids=["plain", "after-blank-lines", "after-a-bom"]
+)
+def test_a_line_over_max_bytes_costs_only_itself_wherever_it_is(at: int, blank: int, bom: bool) -> None:
+    # The first line too: it once made all of stdin one too_large failure, losing the others.
+    long_line = json.dumps({"id": "long", "text": "x" * 500}).encode() + b"\n"
+    lines = [ONE.encode(), TWO.encode()]
+    lines.insert(at, long_line)
+    lines = [b"  \n"] * blank + lines
+    if bom:
+        lines[0] = codecs.BOM_UTF8 + lines[0]
+    number = blank + at + 1
+    expected = [("Article", "one"), ("Article", "two")]
+    expected.insert(at, ("ReadFailure", f"stdin-{number}"))
+    items = _read(lines, max_bytes=200)
+    assert [(type(item).__name__, item.id) for item in items] == expected
+    failure = items[at]
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "too_large"
+    assert failure.error.message == f"stdin:{number}: line over --max-bytes (200 bytes)"
+
+
+# Reads argv[1] ("-": stdin) with --max-bytes 1000; prints its items and how much its peak RSS grew.
+HUGE_LINE_PROBE = r"""
+import json, resource, sys
+from summarize.read import ReadOptions, iter_articles
+peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = peak()
+items = iter_articles([sys.argv[1]], ReadOptions(max_bytes=1000), read_stdin=lambda: sys.stdin.buffer)
+seen = [(type(item).__name__, item.source) for item in items]
+print(json.dumps({"items": seen, "grown_kb": peak() - base}))
+"""
+
+
+@pytest.mark.parametrize("at", [0, 1])
+@pytest.mark.parametrize("where", ["stdin", "file"])
+def test_a_huge_line_is_never_held_whole(tmp_path: Path, where: str, at: int) -> None:
+    # 40 MB on one line, --max-bytes 1000: it fails alone, and is skipped without being held.
+    feed = tmp_path / "feed.jsonl"
+    lines = [ONE.encode(), TWO.encode()]
+    lines.insert(at, b'{"id": "huge", "text": "' + b"x" * 40_000_000 + b'"}\n')
+    feed.write_bytes(b"".join(lines))
+    with feed.open("rb") as stdin:
+        probe = subprocess.run(
+            by_own_shell([sys.executable, "-c", HUGE_LINE_PROBE, "-" if where == "stdin" else str(feed)]),
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
+    assert probe.returncode == 0, probe.stderr
+    report = json.loads(probe.stdout)
+    source = "stdin" if where == "stdin" else str(feed)
+    expected = [["Article", f"{source}:{n}"] for n in (1, 2, 3)]
+    expected[at][0] = "ReadFailure"
+    assert report["items"] == expected
+    assert report["grown_kb"] < 10_000, report
+
+
 def test_a_line_of_exactly_max_bytes_is_kept() -> None:
     line = json.dumps({"id": "edge", "text": "y" * 200}).encode()
     items = _read([ONE.encode(), line + b"\n", line], max_bytes=len(line))
@@ -201,8 +262,18 @@ def test_a_json_first_line_makes_stdin_json_lines() -> None:
     ]
 
 
-def test_whole_input_over_max_bytes() -> None:
-    items = _read([b"Une ligne de prose.\n"] * 20, max_bytes=100)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [b"Une ligne de prose.\n"] * 20,
+        # A first line over the limit that does not open a JSON object: prose, judged whole.
+        [b"Une ligne de prose. " * 10 + b"\n", ONE.encode()],
+        [b"{Note de la r\xc3\xa9daction} " + b"Il pleut. " * 10 + b"\n", ONE.encode()],
+    ],
+    ids=["many-lines", "long-first-line", "long-first-line-with-a-brace"],
+)
+def test_whole_input_over_max_bytes(lines: list[bytes]) -> None:
+    items = _read(lines, max_bytes=100)
     assert len(items) == 1 and isinstance(items[0], ReadFailure)
     assert items[0].error.message == "standard input is over --max-bytes (100 bytes)"
 
