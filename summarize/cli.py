@@ -373,12 +373,12 @@ def run(
 
 def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:
     """An output folder that is also an input folder: the next run would read results as articles."""
+    from .read import input_path
+
     target = output_dir.resolve()
     for raw in inputs:
-        if raw == "-" or "://" in raw:
-            continue
-        path = Path(raw)
-        if path.is_dir() and path.resolve() == target:
+        path = input_path(raw)
+        if path is not None and path.is_dir() and path.resolve() == target:
             raise UsageError(
                 f"--output-dir {output_dir} is also an input folder: a later run over it would read "
                 "these results as articles",

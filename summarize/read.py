@@ -31,6 +31,7 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 _ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
 # Inputs read from the network rather than the disk.
 _URL_PREFIXES = ("http://", "https://")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # ftp://, s3://...: not a path
 # The start of a JSON Lines record, enough to judge a first line over --max-bytes on stdin.
 _OPENS_OBJECT = re.compile(rb'\s*\{\s*"')
 # How much of each end of an input decode looks at for NUL bytes.
@@ -164,20 +165,45 @@ def iter_articles(
             yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
         elif raw.startswith(_URL_PREFIXES):
             yield from _guarded(raw, raw, _from_url(raw, options), options)
-        else:
-            path = Path(raw)
+        elif (path := input_path(raw)) is not None:
             yield from _guarded(
                 path.stem or path.name, str(path), _from_path(path, options, top_level=True), options
             )
+        else:
+            from .fetch import UnsupportedURLError
+
+            scheme = raw.split(":", 1)[0]
+            yield ReadFailure(
+                raw,
+                raw,
+                UnsupportedURLError(
+                    f"{raw}: unsupported URL scheme {scheme!r}",
+                    "only http(s) pages are fetched: download it and pass the file",
+                ),
+            )
+
+
+def input_path(raw: str) -> Path | None:
+    """The file or folder an input names (a path, or a ``file://`` URL); None for ``-`` and
+    other URLs."""
+    if raw == "-" or raw.startswith(_URL_PREFIXES):
+        return None
+    if raw[:7].lower() == "file://":
+        import urllib.parse
+        import urllib.request
+
+        parts = urllib.parse.urlsplit(raw)
+        return Path(urllib.request.url2pathname(parts.path)) if parts.netloc in ("", "localhost") else None
+    return None if _SCHEME.match(raw) else Path(raw)
 
 
 def local_files(inputs: list[str]) -> frozenset[Path]:
     """The files on disk that ``inputs`` name, a folder's own files included, resolved."""
     files = set()
     for raw in inputs:
-        if raw == "-" or raw.startswith(_URL_PREFIXES):
+        path = input_path(raw)
+        if path is None:
             continue
-        path = Path(raw)
         with contextlib.suppress(OSError):
             if path.is_dir():
                 files.update(p.resolve() for p in path.iterdir() if p.is_file())
@@ -198,11 +224,9 @@ def folder_notes(inputs: list[str]) -> list[str]:
     notes = []
     kinds = ", ".join(ARTICLE_SUFFIXES)
     for raw in inputs:
-        if raw == "-" or raw.startswith(_URL_PREFIXES):
-            continue
-        folder = Path(raw)
+        folder = input_path(raw)
         try:
-            if not folder.is_dir():
+            if folder is None or not folder.is_dir():
                 continue
             names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
             subfolders = [n for n in names if (folder / n).is_dir()]
@@ -610,6 +634,12 @@ def _looks_like_jsonl(text: str) -> bool:
     return every
 
 
+_JSON_KINDS = {
+    list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false",
+    type(None): "null",
+}  # fmt: skip
+
+
 def _json_object(line: str) -> dict[str, object] | None:
     try:
         obj = json.loads(line)
@@ -659,10 +689,15 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         )
     body = obj.get("text") if isinstance(obj, dict) else None
     if not isinstance(body, str):
+        what = (
+            'no "text" string in the object'
+            if isinstance(obj, dict)
+            else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
+        )
         return ReadFailure(
             f"{name}-{number}",
             where,
-            InputError(f'{where}: no "text" string in the object', 'each line needs {"text": "..."}'),
+            InputError(f"{where}: {what}", 'each line needs {"text": "..."}'),
         )
     ident = obj.get("id")
     return Article(

@@ -124,6 +124,56 @@ def test_cli_malformed_url_among_other_inputs(tmp_path: Path) -> None:
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a/b.txt", "a/b.txt"),
+        ("file:///tmp/x%20y.txt", "/tmp/x y.txt"),
+        ("FILE://localhost/tmp/a.txt", "/tmp/a.txt"),
+        ("file://server/share/a.txt", None),  # another machine's file
+        ("ftp://host/a.txt", None),
+        ("s3://bucket/key", None),
+        ("https://example.org/a", None),
+        ("-", None),
+        ("notes:2024.txt", "notes:2024.txt"),  # a colon, but no "://": a file name
+    ],
+)
+def test_input_path(raw: str, expected: str | None) -> None:
+    assert read.input_path(raw) == (None if expected is None else Path(expected))
+
+
+def test_other_url_schemes_are_refused_and_file_urls_read(tmp_path: Path) -> None:
+    good = tmp_path / "b c.txt"
+    good.write_text("Bonjour à tous.\n", encoding="utf-8")
+    inputs = ["ftp://host/a.txt", good.as_uri(), "s3://bucket/key"]
+    items = list(iter_articles(inputs, ReadOptions()))
+    assert [type(item) for item in items] == [ReadFailure, Article, ReadFailure]
+    assert items[1].text == "Bonjour à tous.\n" and items[1].id == "b c"
+    for failure, scheme in ((items[0], "ftp"), (items[2], "s3")):
+        assert isinstance(failure, ReadFailure) and failure.error.kind == "fetch_url"
+        assert failure.error.message.endswith(f"unsupported URL scheme {scheme!r}")
+        assert "download it and pass the file" in (failure.error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("[1, 2]", "an array, not a JSON object"),
+        ('"text"', "a string, not a JSON object"),
+        ("3.5", "a number, not a JSON object"),
+        ("true", "true or false, not a JSON object"),
+        ("null", "null, not a JSON object"),
+        ('{"id": "x"}', 'no "text" string in the object'),
+    ],
+)
+def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, line: str, said: str) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "Bonjour."}\n' + line + "\n", encoding="utf-8")
+    _, failure = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{src}:2: {said}"
+
+
 def _explode(*_args: object, **_kwargs: object) -> Iterator[Item]:
     raise RuntimeError("boom")
     yield  # pragma: no cover - makes this a generator, as the real readers are
