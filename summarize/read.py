@@ -125,16 +125,22 @@ def decode(data: bytes, encoding: str | None) -> str:
                 ) from exc
     if encoding:
         try:
-            return data.decode(encoding)
+            wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
         except LookupError as exc:
             raise InputError(
                 f"unknown encoding {encoding!r}", "use a Python codec name such as latin-1"
             ) from exc
+        # Any bytes are latin-1: an image or an archive must not reach the models as text.
+        # (UTF-16 and UTF-32 text is full of NUL bytes.)
+        if not wide and _looks_binary(data):
+            raise _binary_error()
+        try:
+            return data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise EncodingInputError(
                 f"not valid {encoding} (byte {exc.start})", "pass the right --encoding"
             ) from exc
-    if b"\0" in data[:_BINARY_PROBE] or b"\0" in data[-_BINARY_PROBE:]:
+    if _looks_binary(data):
         raise _binary_error()
     try:
         return data.decode("utf-8")
@@ -145,7 +151,20 @@ def decode(data: bytes, encoding: str | None) -> str:
 
 
 def _binary_error() -> BinaryInputError:
-    return BinaryInputError("binary data (NUL bytes)", "give a text, HTML or JSONL file")
+    return BinaryInputError("binary data, not text", "give a text, HTML or JSONL file")
+
+
+# Control bytes that text in any 8-bit encoding hardly ever holds (tabs, line and page breaks
+# and ESC apart); compressed or image data is about one byte in ten of them.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes near either end, or more than 1 % control bytes in the first 64 KiB."""
+    head = data[:_BINARY_PROBE]
+    if b"\0" in head or b"\0" in data[-_BINARY_PROBE:]:
+        return True
+    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) / 100
 
 
 def iter_articles(

@@ -174,6 +174,32 @@ def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, lin
     assert failure.error.message == f"{src}:2: {said}"
 
 
+# A compressed file or an image: every byte value but NUL, as often as each other.
+NO_NUL_BINARY = bytes(range(1, 256)) * 40
+STRAY = "Bonjour\x01 " * 3 + "le monde. " * 100
+LATIN_1 = "Le café coûte 2 €, dit-il.\tFin.\x1b\n".encode("cp1252") * 200
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "text"),
+    [
+        (NO_NUL_BINARY, None, None),
+        (NO_NUL_BINARY, "latin-1", None),  # any bytes are latin-1: still refused
+        (b"PK\x03\x04\x00\x00" + b"a" * 100, None, None),
+        (LATIN_1, "cp1252", LATIN_1.decode("cp1252")),  # tabs, ESC: text still
+        (STRAY.encode(), None, STRAY),  # a stray control byte or two
+        ("Bonjour.".encode("utf-16-le"), "utf-16-le", "Bonjour."),  # NUL bytes, yet text
+    ],
+    ids=["binary", "binary-as-latin-1", "nul-bytes", "cp1252", "stray-control", "utf-16"],
+)
+def test_binary_data_is_told_from_text(data: bytes, encoding: str | None, text: str | None) -> None:
+    if text is None:
+        with pytest.raises(read.BinaryInputError, match="binary data"):
+            read.decode(data, encoding)
+    else:
+        assert read.decode(data, encoding) == text
+
+
 def _explode(*_args: object, **_kwargs: object) -> Iterator[Item]:
     raise RuntimeError("boom")
     yield  # pragma: no cover - makes this a generator, as the real readers are
