@@ -289,7 +289,7 @@ def run(
     Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
     130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
-    with _edge(kept="" if no_cache else "finished results are kept in the cache"):
+    with _edge(kept="" if no_cache or show_clean else "finished results are kept in the cache"):
         import signal
 
         if threading_main():

@@ -284,9 +284,12 @@ def _auto_dtype(engine: EngineOptions, backend: str) -> str:
 def _language_warning(language: dict[str, Any]) -> dict[str, str] | None:
     """The warning for a detection not to be trusted (built anew on a cache hit, so that its
     wording is this version's)."""
+    if language.get("reliable", True):
+        return None
+    # Imported only now: a cached reliable detection must not cost the module's import.
     from .lang import REASON_AMBIGUOUS, REASON_MIXED, REASON_TOO_SHORT
 
-    if language.get("reliable", True) or language.get("reason") == REASON_MIXED:
+    if language.get("reason") == REASON_MIXED:
         return None
     why = {
         REASON_TOO_SHORT: "too short to tell the language",
@@ -389,6 +392,10 @@ class _Ready:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()  # a consumer that stopped early (a closed pipe): the reader stops too
+        if self._done:
+            # It put its last item and is ending: once it has, reading_ahead() is False and
+            # the process ends the ordinary way.
+            self._thread.join(0.5)
 
     def _pump(self, iterator: Iterator[Item]) -> None:
         try:

@@ -160,11 +160,13 @@ _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x2
 
 
 def _looks_binary(data: bytes) -> bool:
-    """NUL bytes near either end, or more than 1 % control bytes in the first 64 KiB."""
+    """NUL bytes near either end, or more than 1 % control bytes in the first 64 KiB (and at
+    least 16 of them: a short text with a stray one is cleaned, not refused)."""
     head = data[:_BINARY_PROBE]
     if b"\0" in head or b"\0" in data[-_BINARY_PROBE:]:
         return True
-    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) / 100
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return controls >= 16 and controls > len(head) / 100
 
 
 def iter_articles(
@@ -192,14 +194,15 @@ def iter_articles(
             from .fetch import UnsupportedURLError
 
             scheme = raw.split(":", 1)[0]
-            yield ReadFailure(
-                raw,
-                raw,
-                UnsupportedURLError(
+            error = (
+                UnsupportedURLError(f"{raw}: not a file on this machine", "give the file's path")
+                if scheme.lower() == "file"
+                else UnsupportedURLError(
                     f"{raw}: unsupported URL scheme {scheme!r}",
                     "only http(s) pages are fetched: download it and pass the file",
-                ),
+                )
             )
+            yield ReadFailure(raw, raw, error)
 
 
 def input_path(raw: str) -> Path | None:
@@ -212,7 +215,8 @@ def input_path(raw: str) -> Path | None:
         import urllib.request
 
         parts = urllib.parse.urlsplit(raw)
-        return Path(urllib.request.url2pathname(parts.path)) if parts.netloc in ("", "localhost") else None
+        local = parts.netloc in ("", "localhost") and parts.path.startswith("/")
+        return Path(urllib.request.url2pathname(parts.path)) if local else None
     return None if _SCHEME.match(raw) else Path(raw)
 
 
@@ -557,6 +561,7 @@ def _from_whole_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
     except OSError as exc:
         yield ReadFailure(name, str(path), _file_error(path, exc))
         return
+    fh.close()  # its article may wait in the read-ahead queue: the file need not stay open
     yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
 
 
@@ -565,9 +570,9 @@ def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
     limit = options.max_bytes
     try:
         # decode's binary test, made on the file's two ends without reading the rest.
-        binary = b"\0" in fh.read(_BINARY_PROBE)
+        head = fh.read(_BINARY_PROBE)
         fh.seek(max(0, size - _BINARY_PROBE))
-        binary = binary or b"\0" in fh.read(_BINARY_PROBE)
+        binary = _looks_binary(head + fh.read(_BINARY_PROBE))
         fh.seek(0)
         first = fh.readline(limit + 1)
     except OSError as exc:
@@ -578,7 +583,7 @@ def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
         fh.seek(0)
         yield from _from_whole_file(name, path, fh, size, options)
         return
-    if binary and not options.encoding and not first.startswith(codecs.BOM_UTF8):
+    if binary and not first.startswith(codecs.BOM_UTF8):  # a BOM decides, as in decode
         # One failure, not one per "line" of an image or an archive.
         yield ReadFailure(name, str(path), _binary_error())
         return
@@ -600,13 +605,6 @@ def _from_bytes(
         return
     try:
         text = decode(data, options.encoding)
-    except EncodingInputError as exc:
-        if suffix != ".jsonl" or options.encoding or data.startswith(_WIDE_BOMS):
-            yield ReadFailure(name, source, exc)
-            return
-        # One line of bad bytes must not cost the other lines: each line is judged on its own
-        # (the bytes that are not UTF-8 become lone surrogates, which _from_jsonl reports).
-        text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "surrogateescape")
     except InputError as exc:
         yield ReadFailure(name, source, exc)
         return

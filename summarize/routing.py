@@ -88,7 +88,6 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -232,8 +231,14 @@ ISO_639_1 = frozenset(
 )
 
 
+# ISO 639 codes that name no language: undetermined, no linguistic content, uncoded.
+_NOT_A_LANGUAGE = frozenset({"und", "zxx", "mis"})
+
+
 def iso_639_3() -> frozenset[str]:
     """Every three-letter code a user may give (ISO 639-3, 639-2/B and 639-5), read when asked."""
+    from importlib import resources
+
     text = (resources.files("summarize") / "data" / "iso639.txt").read_text(encoding="ascii")
     return frozenset(" ".join(line for line in text.splitlines() if not line.startswith("#")).split())
 
@@ -249,7 +254,7 @@ def user_lang(lang: str) -> str:
         raise LanguageCodeError(
             f"{lang!r} is not an ISO 639-1 language code", hint="use codes such as fr, en, de, es, it, pt"
         )
-    if len(code) == 3 and code not in iso_639_3():
+    if len(code) == 3 and (code in _NOT_A_LANGUAGE or code not in iso_639_3()):
         raise LanguageCodeError(
             f"{lang!r} is not an ISO 639 language code", hint="use codes such as fr, en, de, or fra, deu, kab"
         )
@@ -388,8 +393,8 @@ def local_model_way(lang: str, step: str) -> str:
         return "pass a local model folder with --translation-model"
     if step == "translation":
         key = f"[models.translation.by_lang] {code}"
-    elif code == "en":  # English articles and every pivot's second leg
-        key = "[models.to_french] default"
+    elif code == "en":  # English articles and every pivot's second leg (it wins over default)
+        key = "[models.to_french.by_lang] en"
     else:
         key = f"[models.to_french.by_lang] {code}"
     return f'name a local model folder in the config file: {key} = "DIR"'

@@ -142,6 +142,23 @@ def test_input_path(raw: str, expected: str | None) -> None:
     assert read.input_path(raw) == (None if expected is None else Path(expected))
 
 
+@pytest.mark.parametrize("raw", ["file://", "file://localhost", "file://./a.txt", "file://server/a.txt"])
+def test_a_file_url_that_names_no_local_file_is_refused(raw: str, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Bonjour.\n", encoding="utf-8")  # the working directory
+    (failure,) = list(iter_articles([raw], ReadOptions()))
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{raw}: not a file on this machine"
+    assert read.folder_notes([raw]) == []
+
+
+@pytest.mark.parametrize("encoding", [None, "latin-1"])
+def test_a_binary_jsonl_file_is_one_failure(tmp_path: Path, encoding: str | None) -> None:
+    src = tmp_path / "image.jsonl"
+    src.write_bytes(NO_NUL_BINARY.replace(b"\n", b" ") + b"\n" + NO_NUL_BINARY)
+    (failure,) = list(iter_articles([str(src)], ReadOptions(encoding=encoding)))
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "binary"
+
+
 def test_other_url_schemes_are_refused_and_file_urls_read(tmp_path: Path) -> None:
     good = tmp_path / "b c.txt"
     good.write_text("Bonjour à tous.\n", encoding="utf-8")

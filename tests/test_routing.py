@@ -100,7 +100,8 @@ def test_aliases_and_regional_codes() -> None:
      ("fre", "fr"), ("DEU", "de"), ("fe", None),
      ("xx", None), ("qq", None), ("fr1", None),
      # Three letters: ISO 639-3 (kab), 639-5 families that opus-mt names models with (gem, mul).
-     ("kab", "kab"), ("gem", "gem"), ("mul", "mul"), ("xyz", None), ("qqq", None), ("frx", None)],
+     ("kab", "kab"), ("gem", "gem"), ("mul", "mul"), ("xyz", None), ("qqq", None), ("frx", None),
+     ("und", None), ("zxx", None), ("mis", None)],  # ISO 639, but not a language
 )  # fmt: skip
 def test_a_typed_code_must_be_iso_639(typed: str, expected: str | None) -> None:
     from summarize.routing import user_lang
@@ -261,7 +262,7 @@ def test_a_missing_model_hint_names_the_way_to_a_local_folder() -> None:
     assert local_model_way("fr", "translation").endswith("--translation-model")
     assert local_model_way("DE", "translation").endswith('[models.translation.by_lang] de = "DIR"')
     assert local_model_way("ja", "to_french").endswith('[models.to_french.by_lang] ja = "DIR"')
-    assert local_model_way("en", "to_french").endswith('[models.to_french] default = "DIR"')
+    assert local_model_way("en", "to_french").endswith('[models.to_french.by_lang] en = "DIR"')
 
 
 def test_translation_shorthand(tmp_path: Path) -> None:

@@ -410,16 +410,17 @@ def _feed(tmp_path: Path, *extra: str) -> subprocess.Popen[bytes]:
     """The CLI reading a feed on stdin that stays open (`tail -f feed.jsonl | summarize run -`)."""
     import signal
 
-    return subprocess.Popen(
-        [sys.executable, "-m", "summarize", "run", "-", "-f", "jsonl", "--only", "translation", *extra],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "stderr").open("wb"),
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        cwd=tmp_path,
-        # As from a terminal: a background job inherits SIGINT ignored; a user's run sees Ctrl-C.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    with (tmp_path / "stderr").open("wb") as err:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "summarize", "run", "-", "-f", "jsonl", "--only", "translation", *extra],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            cwd=tmp_path,
+            # As from a terminal: a background job inherits SIGINT ignored; a user's run sees Ctrl-C.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
 
 
 @pytest.mark.parametrize(
