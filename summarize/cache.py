@@ -362,20 +362,20 @@ class Cache:
         return found
 
     def reject(self, keys: Sequence[str]) -> None:
-        """Keys that :meth:`get_many` found but the caller could not use (damaged, or made by
-        other options): a miss after all, so their hit is not counted towards ``hit_count``."""
+        """Keys that the last :meth:`get_many` found but the caller could not use (damaged, or
+        made by other options): misses after all, in :attr:`hits` and in ``hit_count``.
+
+        Called before the next write, which would otherwise store their hits already.
+        """
         with self._lock:
             for key in dict.fromkeys(keys):
-                touch = self._touches.get(key)
-                if touch is None:
-                    continue
-                count, when = touch
+                self.hits -= 1
+                self.misses += 1
+                count, when = self._touches.get(key, (0, 0.0))
                 if count > 1:
                     self._touches[key] = (count - 1, when)
                 else:
-                    del self._touches[key]
-                self.hits -= 1
-                self.misses += 1
+                    self._touches.pop(key, None)
 
     def put_many(self, items: Sequence[tuple[str, str, str]]) -> None:
         """Store ``(key, key_json, value)`` items in one ``BEGIN IMMEDIATE`` transaction.

@@ -260,12 +260,16 @@ def test_a_rejected_hit_is_a_miss(db: Path, clock: FakeClock) -> None:
     with Cache.open(db) as cache:
         cache.get_many([item(1)[0], item(2)[0]])
         cache.get_many([item(2)[0]])
-        cache.reject([item(1)[0], item(2)[0], item(3)[0], "missing"])
+        cache.reject([item(1)[0], item(2)[0], item(2)[0]])
         assert (cache.hits, cache.misses) == (1, 2)
     stored = rows(db)
     assert stored[item(1)[0]][6] == 0
     assert stored[item(2)[0]][5:] == (start + 100, 1)  # its other hit still counts
-    assert stored[item(3)[0]][5:] == (start, 0)  # never read: rejecting it changes nothing
+    assert stored[item(3)[0]][5:] == (start, 0)
+    with Cache.open(db, readonly=True) as cache:  # no hit_count to mend, but the counts
+        cache.get_many([item(1)[0]])
+        cache.reject([item(1)[0]])
+        assert (cache.hits, cache.misses) == (0, 1)
 
 
 def test_readonly_reads_but_never_writes(db: Path, clock: FakeClock) -> None:
