@@ -254,10 +254,14 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
     backend = pick_backend(engine.backend, model.model_type, engine.device, engine.dtype)
     if engine.device == "auto" and backend == "ctranslate2" and importlib.util.find_spec("ctranslate2"):
         # The device CTranslate2 itself will pick, asked without torch: the key and the record
-        # name the device that runs.  (transformers would need torch to tell: it keeps "auto".)
+        # name the device that runs.
         from .engines.ct2 import load_ctranslate2, pick_device
 
         engine = dataclasses.replace(engine, device=pick_device(load_ctranslate2(), "auto"))
+    elif engine.device == "auto" and backend == "transformers":
+        from .engines.hf import auto_device
+
+        engine = dataclasses.replace(engine, device=auto_device())
     dtype = _auto_dtype(engine, backend)
     if engine.backend == "auto" and backend == "ctranslate2":
         from .convert import can_convert
@@ -276,9 +280,7 @@ def _auto_dtype(engine: EngineOptions, backend: str) -> str:
         return engine.dtype
     if engine.device == "cuda":
         return "float16" if backend == "ctranslate2" else "bfloat16"
-    if engine.device == "cpu" or backend == "ctranslate2":
-        return "int8"
-    return "float32"  # transformers with --device auto may land on a GPU, where int8 does not run
+    return "int8"  # the CPU ("auto" is resolved to the device before this)
 
 
 def _language_warning(language: dict[str, Any]) -> dict[str, str] | None:

@@ -133,14 +133,36 @@ def test_ctranslate2_outputs_are_kept_apart_per_instruction_set(
     assert "cpu_isa" not in plain["engine"]
 
 
-def test_device_auto_is_named_as_the_device_that_runs(base: RunOptions, tmp_path: Path) -> None:
-    on_cpu = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="cpu"))
+@pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
+def test_device_auto_is_named_as_the_device_that_runs(base: RunOptions, tmp_path: Path, backend: str) -> None:
+    on_cpu = dataclasses.replace(base, engine=EngineOptions(backend=backend, device="cpu"))
     cold, first = _run(on_cpu, tmp_path)
-    auto = dataclasses.replace(base, engine=EngineOptions(backend="ctranslate2", device="auto"))
+    auto = dataclasses.replace(base, engine=EngineOptions(backend=backend, device="auto"))
     warm, second = _run(auto, tmp_path)  # no GPU here: auto is the CPU, and its outputs are reused
     assert (warm.stats.hits, warm.stats.misses) == (cold.stats.misses, 0)
     assert second[0].models["translation"]["device"] == "cpu"
-    assert second[0].models == first[0].models
+    assert second[0].models == first[0].models  # the same dtype too: int8, as on --device cpu
+
+
+@pytest.mark.parametrize(
+    ("version", "gpus", "device"),
+    [
+        ("cuda: Optional[str] = None\nhip: Optional[str] = None\n", 1, "cpu"),  # a CPU build
+        ("cuda: Optional[str] = '12.8'\n", 1, "cuda"),
+        ("cuda: Optional[str] = '12.8'\n", 0, "cpu"),  # no GPU visible
+        ("cuda = '11.8'\n", 2, "cuda"),  # older builds have no annotation
+        (None, 1, "cpu"),  # no torch
+    ],
+)
+def test_auto_device_for_transformers_is_told_without_torch(
+    tmp_path: Path, version: str | None, gpus: int, device: str
+) -> None:
+    from summarize.engines.hf import auto_device
+
+    version_file = tmp_path / "version.py"
+    if version is not None:
+        version_file.write_text(f"__version__ = '2.13.0'\n{version}", encoding="utf-8")
+    assert auto_device(version_file, lambda: gpus) == device
 
 
 def test_miss_when_the_weights_change(base: RunOptions, tmp_path: Path, tiny: dict[str, Path]) -> None:

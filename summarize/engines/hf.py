@@ -7,9 +7,12 @@ lets the tool pass the effective generation settings explicitly (see ``generatio
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, UsageError
@@ -34,6 +37,35 @@ def usable_threads(requested: int | None) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def auto_device(version_file: Path | None = None, gpus: Callable[[], int] | None = None) -> str:
+    """Where ``--device auto`` runs a transformers model, told without importing torch (2 s, which
+    an all-hit run must not pay): ``cuda`` when this torch build has CUDA and a GPU is visible,
+    else ``cpu``.  The cache key and the record then name the device that runs.
+
+    ``version_file`` is torch's ``version.py`` (found when None); ``gpus`` counts the visible
+    GPUs (CTranslate2's count when None, which honours ``CUDA_VISIBLE_DEVICES``).
+    """
+    if version_file is None:
+        spec = importlib.util.find_spec("torch")
+        if spec is None or spec.origin is None:
+            return "cpu"
+        version_file = Path(spec.origin).parent / "version.py"
+    try:
+        text = version_file.read_text(encoding="utf-8")
+    except OSError:
+        return "cpu"
+    # "cuda: Optional[str] = None" in a CPU build, "= '12.8'" in a CUDA one.
+    if not re.search(r"^cuda\b[^=\n]*=\s*['\"]", text, re.MULTILINE):
+        return "cpu"
+    if gpus is None:
+        if importlib.util.find_spec("ctranslate2") is None:
+            return "cuda"  # a CUDA build, and nothing torch-free to ask: torch's own choice
+        from .ct2 import load_ctranslate2
+
+        gpus = load_ctranslate2().get_cuda_device_count
+    return "cuda" if gpus() > 0 else "cpu"
 
 
 class TransformersEngine:
