@@ -70,7 +70,13 @@ class Settings:
         }
 
     def new_tokens_for(self, task: str, input_tokens: int) -> int:
-        """Output-token cap for one chunk: room for the whole output, never cut short."""
+        """Output-token cap for one chunk: room for the whole output, never cut short.
+
+        The user's ``max_new_tokens`` replaces it, above it too (a model's ``max_length`` is its
+        authors' default, not a limit of the model); only the decoder's positions bound it.
+        """
+        if self.max_new_tokens is not None:
+            return max(1, min(self.max_new_tokens, self.position_limit))
         # Caps are powers of two: with beams, each cap's inputs are decoded apart (see
         # engines.one_cap_groups), and few distinct caps keep those groups full.
         if task == "translation":
@@ -82,8 +88,6 @@ class Settings:
             # the forced end token), at most about twice; never more than the model's max_length.
             model_cap = int(self.params.get("max_length") or self.position_limit)
             cap = min(model_cap, self.position_limit, power_of_two(max(8, input_tokens) + 1))
-        if self.max_new_tokens is not None:
-            cap = min(cap, self.max_new_tokens)
         return max(1, cap)
 
 

@@ -1031,7 +1031,7 @@ class Summarizer:
         if cap == runner.settings.max_new_tokens:
             hint = "raise --max-summary-tokens"
         elif cap == runner.settings.params.get("max_length"):
-            hint = "that is the model's own max_length; try another --summary-model"
+            hint = "that is the model's own max_length; --max-summary-tokens allows more"
         else:  # the room a short text leaves (twice its length): the model ran on
             hint = "the model did not end it; try another --beams value or another --summary-model"
         return {

@@ -46,6 +46,14 @@ def test_caps_leave_room_for_the_whole_output(tiny: dict[str, Path]) -> None:
     assert summary.new_tokens_for("summary", 400) == 32  # the model's own max_length
 
 
+@pytest.mark.parametrize(("asked", "cap"), [(8, 8), (64, 64), (5000, 512)])
+def test_a_user_cap_replaces_the_models_own_both_ways(tiny: dict[str, Path], asked: int, cap: int) -> None:
+    # Lower or higher than max_length (32 here): only the decoder's 512 positions bound it.
+    summary = effective_settings(tiny["barthez"], "summary", Overrides(max_new_tokens=asked))
+    assert summary.params["max_length"] == 32
+    assert summary.new_tokens_for("summary", 400) == summary.new_tokens_for("summary", 12) == cap
+
+
 def test_engine_applies_the_carried_settings(tiny: dict[str, Path], tmp_path: Path) -> None:
     """The engine's output equals a hand-written generate() with the legacy settings given."""
     import torch
