@@ -406,7 +406,7 @@ class Cache:
         self._guard(lambda: self._write(apply, create=True), None)
 
     def stats(self) -> CacheStats:
-        """Entries, size on disk (database + WAL + shared memory) and last run's counts."""
+        """Entries, size on disk (database + WAL) and last run's counts."""
         with self._lock:
             self._check_open()
             entries, meta, by_model = 0, {}, ()
@@ -863,8 +863,10 @@ class Cache:
         return self._retry(read)
 
     def _disk_size(self) -> int:
+        """The database and its WAL; not the shared-memory index (32 KB that exists only while
+        the file is open: counting it made stats over-report and prune remove too much)."""
         total = 0
-        for file in (self.path, *_side_files(self.path)):
+        for file in (self.path, _side_files(self.path)[0]):
             with contextlib.suppress(OSError):
                 total += file.stat().st_size
         return total

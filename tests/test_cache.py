@@ -300,11 +300,23 @@ def test_stats_record_run_and_size(db: Path) -> None:
         cache.put_many([item(n) for n in range(3)] + [item(7, model="m/b")])
         cache.record_run(hits=12, misses=4)
         stats = cache.stats()
-        on_disk = sum(p.stat().st_size for p in db.parent.iterdir() if p.name.startswith(db.name))
+        on_disk = sum(p.stat().st_size for p in db.parent.iterdir() if p.name in (db.name, db.name + "-wal"))
+        shm_while_open = Path(str(db) + "-shm").exists()
     assert (stats.entries, stats.last_run_hits, stats.last_run_misses) == (4, 12, 4)
     assert stats.enabled and stats.schema_version == SCHEMA_VERSION and stats.disabled_reason is None
     assert stats.by_model == (("summarize", "m/a", 3), ("summarize", "m/b", 1))
-    assert stats.size_bytes == on_disk > db.stat().st_size  # the WAL and shm count too
+    # The WAL counts; the shared-memory index, there only while the file is open, does not.
+    assert stats.size_bytes == on_disk > db.stat().st_size and shm_while_open
+
+
+def test_prune_to_a_size_the_closed_file_fits_removes_nothing(db: Path) -> None:
+    with Cache.open(db) as cache:
+        cache.put_many([item(n) for n in range(5)])
+    closed = db.stat().st_size  # one file once closed: the WAL is checkpointed, shm removed
+    assert not Path(str(db) + "-shm").exists()
+    with Cache.open(db) as cache:
+        assert cache.prune(max_size_bytes=closed + 8192) == 0
+        assert cache.stats().entries == 5
 
 
 def test_clear_removes_everything_and_shrinks(db: Path) -> None:
