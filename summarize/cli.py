@@ -214,7 +214,7 @@ def run(
     ] = None,
     source_lang: Annotated[
         str | None,
-        typer.Option(help="The articles' language (ISO 639-1) [default: detected per article]."),
+        typer.Option(help="The articles' language (ISO 639-1 or 639-3) [default: detected per article]."),
     ] = None,
     config: ConfigOpt = None,
     models_dir: ModelsDirOpt = None,
@@ -644,6 +644,10 @@ def models_pull(
     ] = True,
     summary_model: SummaryModelOpt = None,
     translation_model: TranslationModelOpt = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", envvar="HF_HUB_OFFLINE", help="Never download; convert what is stored."),
+    ] = False,
 ) -> None:
     """Download models: only the files the tool needs (config, tokenizer, safetensors weights).
 
@@ -658,14 +662,14 @@ def models_pull(
         failed = 0
         for model_id in dict.fromkeys(wanted):
             try:
-                _pull_one(model_id, mdir, convert)
+                _pull_one(model_id, mdir, convert, offline)
             except SummarizeError as exc:  # one model that cannot be had must not stop the others
                 failed += 1
                 _say(exc)
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
-def _pull_one(model_id: str, mdir: Path, convert: bool) -> None:
+def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
     """Make ``model_id`` available in ``mdir`` (and converted); print where it is."""
     from .convert import supports_ctranslate2
     from .models import ModelRef, find_local, looks_like_path, pull, resolve
@@ -676,6 +680,8 @@ def _pull_one(model_id: str, mdir: Path, convert: bool) -> None:
         typer.echo(f"{model_id}\t{model.path}\tlocal folder")
     else:
         stored = find_local(ref, mdir)
+        if stored is None and offline:
+            resolve(ref, mdir, offline=True)  # not stored: says so, and how to get it
         path = stored if stored is not None else pull(ref, mdir)
         typer.echo(f"{model_id}\t{path}" + ("\talready stored" if stored is not None else ""))
         model = resolve(ref, mdir, offline=True)

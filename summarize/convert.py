@@ -113,8 +113,8 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
     except OSError as exc:
         raise ModelError(f"cannot write the CTranslate2 conversion of {model.id} in {target.parent}: "
                          f"{exc.strerror or exc}",
-                         "make the models dir writable (or convert once with `summarize models pull` "
-                         "where it is), or use --backend transformers") from exc
+                         "make the models dir writable, or run the checkpoint as it is "
+                         "(`run --backend transformers`, `models pull --no-convert`)") from exc
     try:
         out = work / "model"
         _convert(model, out, quantization)

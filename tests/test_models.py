@@ -111,3 +111,30 @@ def test_a_relative_default_lands_in_the_tests_own_folder(tmp_path: Path) -> Non
     from summarize.options import RunOptions
 
     assert RunOptions().models_dir.resolve().is_relative_to(tmp_path)
+
+
+@pytest.mark.parametrize("how", ["--offline", "HF_HUB_OFFLINE"])
+def test_pull_offline_converts_what_is_stored_and_never_dials(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    def dial(*args: object, **kwargs: object) -> None:
+        raise AssertionError("models pull --offline opened a connection")
+
+    monkeypatch.setattr(socket, "create_connection", dial)
+    args = ["models", "pull", "Helsinki-NLP/opus-mt-es-en", str(tiny["marian"])]
+    args += ["--models-dir", str(tmp_path)]
+    if how == "--offline":
+        args.append("--offline")
+    else:
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert "Helsinki-NLP/opus-mt-es-en" in line and "(offline)" in line
+    assert f"{tiny['marian']}\t{tmp_path / 'ctranslate2'}" in result.stdout  # the folder still converts
