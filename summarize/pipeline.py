@@ -1061,6 +1061,14 @@ class Summarizer:
         error = {**prep.failures[first], "task": first}
         if all(t in prep.failures for t in self.options.tasks):
             result.status = "error"
+            parts = [
+                (t, f) for t, f in prep.failures.items() if t == first or f["message"] != error["message"]
+            ]
+            if len(parts) > 1:
+                # Each output is missing for its own reason (two models to pull): name both, so
+                # that fixing the first is not taken for fixing the article.
+                error["message"] = "; ".join(f"no {self._TASK_NAMES[t]}: {f['message']}" for t, f in parts)
+                error["hint"] = "; ".join(dict.fromkeys(f["hint"] for _, f in parts if f.get("hint"))) or None
         else:
             # The other output is still written: one missing model must not cost the article.
             result.status = "partial"

@@ -259,6 +259,20 @@ def test_help_imports_neither_torch_nor_transformers() -> None:
     assert out.strip() == "[]"
 
 
+def test_an_article_that_lacks_two_models_names_both(tmp_path: Path) -> None:
+    # Pulling the first one named must not be taken for the whole fix.
+    args = ["run", "-", "--models-dir", str(tmp_path), "--offline", "--no-cache", "-f", "jsonl"]
+    result = _invoke(args, stdin="Le maire a inauguré samedi la nouvelle médiathèque de la ville.")
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["message"].startswith("no English translation: model Helsinki-NLP/opus-mt-fr-en")
+    assert "; no French summary: model moussaKam/barthez-orangesum-abstract" in error["message"]
+    for model in ("Helsinki-NLP/opus-mt-fr-en", "moussaKam/barthez-orangesum-abstract"):
+        assert f"summarize models pull {model}" in error["hint"]
+    (line,) = result.stderr.splitlines()
+    assert "opus-mt-fr-en" in line and "barthez-orangesum-abstract" in line
+
+
 def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     result = _invoke(["models", "list", "--models-dir", str(tmp_path)])
     assert result.exit_code == 0
