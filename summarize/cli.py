@@ -601,6 +601,7 @@ def models_list(
 ) -> None:
     """Show the stored models with their sizes, and the routing in effect with what is missing."""
     with _edge():
+        from .convert import list_converted
         from .models import list_stored, model_status
         from .routing import routes_for
 
@@ -608,11 +609,17 @@ def models_list(
         langs = _langs(lang)
 
         mdir = _models_dir(models_dir)
-        typer.echo(f"# stored in {mdir}")
-        for model in list_stored(mdir):
+        stored = list_stored(mdir)
+        typer.echo(f"# stored in {mdir}" + ("" if stored else ": none"))
+        for model in stored:
             typer.echo(
                 f"{model.id}\t{model.revision}\t{model.commit[:12]}\t{_size(model.size_bytes)}\t{model.path}"
             )
+        converted = list_converted(mdir)
+        if converted:
+            typer.echo("# converted for CTranslate2 (folder, size)")
+        for folder, size in converted:
+            typer.echo(f"{folder.name}\t{_size(size)}\t{folder}")
         typer.echo("# routing (language, role, model, state)")
         missing, nowhere = [], []
         for source, role, model_id in routes_for(langs, routing):

@@ -68,6 +68,13 @@ def converted_path(model: ResolvedModel, models_dir: Path, quantization: str | N
     return models_dir / "ctranslate2" / key
 
 
+def list_converted(models_dir: Path) -> list[tuple[Path, int]]:
+    """Every finished conversion in ``models_dir`` with its size on disk, by folder name."""
+    root = models_dir / "ctranslate2"
+    folders = sorted(p for p in root.iterdir() if is_converted(p)) if root.is_dir() else []
+    return [(p, sum(f.stat().st_size for f in p.iterdir() if f.is_file())) for p in folders]
+
+
 def is_converted(folder: Path) -> bool:
     """Whether ``folder`` holds a finished conversion (an unfinished one never has this name)."""
     return (folder / "model.bin").is_file() and (folder / METADATA_FILE).is_file()

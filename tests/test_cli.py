@@ -273,6 +273,19 @@ def test_an_article_that_lacks_two_models_names_both(tmp_path: Path) -> None:
     assert "opus-mt-fr-en" in line and "barthez-orangesum-abstract" in line
 
 
+def test_models_list_shows_the_conversions_and_says_none(tiny: dict[str, Path], tmp_path: Path) -> None:
+    empty = _invoke(["models", "list", "--models-dir", str(tmp_path)])
+    assert empty.stdout.splitlines()[0] == f"# stored in {tmp_path}: none"
+    assert "# converted" not in empty.stdout
+    pulled = _invoke(["models", "pull", str(tiny["marian"]), "--models-dir", str(tmp_path)])
+    assert pulled.exit_code == 0, pulled.stderr
+    listed = _invoke(["models", "list", "--models-dir", str(tmp_path)]).stdout.splitlines()
+    start = listed.index("# converted for CTranslate2 (folder, size)")
+    name, size, folder = listed[start + 1].split("\t")
+    assert Path(folder) == tmp_path / "ctranslate2" / name and (Path(folder) / "model.bin").is_file()
+    assert size.endswith("KB") and listed[start + 2].startswith("# routing")
+
+
 def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     result = _invoke(["models", "list", "--models-dir", str(tmp_path)])
     assert result.exit_code == 0
