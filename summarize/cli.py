@@ -148,7 +148,10 @@ def threading_main() -> bool:
 
 
 def _models_dir(value: Path | None) -> Path:
-    return value if value is not None else Path("models_cache")
+    path = value if value is not None else Path("models_cache")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"the models dir {path} is a file, not a folder", "pass another --models-dir")
+    return path
 
 
 def _cache_path(cache_dir: Path | None, models_dir: Path) -> Path:
@@ -707,10 +710,14 @@ def _open_for_command(cache_dir: Path | None, models_dir: Path | None) -> tuple[
     from .cache import Cache
 
     cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
-    shown = _cache_warnings(cache, 0)  # a damaged file moved aside, a folder that cannot hold one...
     if not cache.enabled:
+        # What `run` words as a warning (its outputs still come out) is this command's error.
+        for warning in cache.warnings[:-1]:  # a damaged file moved aside...
+            _err(f"warning: {warning}")
+        reason = cache.stats().disabled_reason
+        _err(f"error: cannot use the cache {cache.path} ({reason}); pass another --cache-dir")
         raise typer.Exit(EXIT_FAILED)
-    return cache, shown
+    return cache, _cache_warnings(cache, 0)
 
 
 def _close_for_command(cache: Cache, shown: int) -> None:

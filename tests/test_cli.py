@@ -372,7 +372,20 @@ def test_cache_commands_say_when_there_is_no_usable_cache(tmp_path: Path) -> Non
         result = _invoke(["cache", *command, "--cache-dir", str(a_file)])
         assert result.exit_code == 1 and result.stdout == ""
         (line,) = result.stderr.strip().splitlines()
-        assert "cache disabled" in line and str(a_file) in line
+        # This command's error, not run's warning ("results of this run are not cached").
+        assert line.startswith(f"summarize: error: cannot use the cache {a_file}")
+        assert line.endswith("; pass another --cache-dir") and "this run" not in line
+
+
+def test_a_models_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    a_file = tmp_path / "afile"
+    a_file.write_text("x", encoding="utf-8")
+    for command in (["models", "list"], ["models", "pull", "x/y"], ["run", "-"]):
+        result = _invoke([*command, "--models-dir", str(a_file)], stdin="Bonjour.")
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.strip().splitlines() == [
+            f"summarize: error: the models dir {a_file} is a file, not a folder; pass another --models-dir"
+        ]
 
 
 def test_cache_commands_after_two_runs(models: dict[str, Path], tmp_path: Path) -> None:
