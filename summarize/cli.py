@@ -581,7 +581,8 @@ LangsOpt = Annotated[
 def _langs(value: str | None) -> list[str]:
     from .routing import user_lang
 
-    return [user_lang(v) for v in (value or "fr").split(",") if v.strip()]
+    # fr,FR,fra name one language: its routes are listed (and pulled) once.
+    return list(dict.fromkeys(user_lang(v) for v in (value or "fr").split(",") if v.strip()))
 
 
 SummaryModelOpt = Annotated[

@@ -377,6 +377,12 @@ def test_cache_commands_say_when_there_is_no_usable_cache(tmp_path: Path) -> Non
         assert line.endswith("; pass another --cache-dir") and "this run" not in line
 
 
+def test_models_list_names_a_language_once(tmp_path: Path) -> None:
+    once = _invoke(["models", "list", "--lang", "fr", "--models-dir", str(tmp_path)])
+    again = _invoke(["models", "list", "--lang", "fr,FR,fra", "--models-dir", str(tmp_path)])
+    assert again.exit_code == 0 and again.stdout == once.stdout
+
+
 def test_a_models_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     a_file = tmp_path / "afile"
     a_file.write_text("x", encoding="utf-8")
