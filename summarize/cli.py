@@ -713,8 +713,9 @@ def _open_for_command(cache_dir: Path | None, models_dir: Path | None) -> tuple[
     cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
     if not cache.enabled:
         # What `run` words as a warning (its outputs still come out) is this command's error.
-        for warning in cache.warnings[:-1]:  # a damaged file moved aside...
-            _err(f"warning: {warning}")
+        for warning in cache.warnings:  # a damaged file moved aside...
+            if not warning.startswith("cache disabled:"):  # said below, in this command's words
+                _err(f"warning: {warning}")
         reason = cache.stats().disabled_reason
         _err(f"error: cannot use the cache {cache.path} ({reason}); pass another --cache-dir")
         raise typer.Exit(EXIT_FAILED)

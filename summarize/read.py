@@ -251,12 +251,15 @@ def folder_notes(inputs: list[str]) -> list[str]:
         try:
             if folder is None or not folder.is_dir():
                 continue
-            names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
-            subfolders = [n for n in names if (folder / n).is_dir()]
+            # One scan: a directory entry knows whether it is a folder without a stat of its own.
+            with os.scandir(folder) as scan:
+                entries = sorted((e.name, e.is_dir()) for e in scan if not e.name.startswith("."))
         except OSError:
             continue  # reading it says why
-        others = [n for n in names if not _is_article_name(n) and n not in subfolders]
-        if not any(_is_article_name(n) and n not in subfolders for n in names):
+        subfolders = [name for name, is_dir in entries if is_dir]
+        files = [name for name, is_dir in entries if not is_dir]
+        others = [name for name in files if not _is_article_name(name)]
+        if len(others) == len(files):
             notes.append(f"{folder}: no article in it (files ending in {kinds}); nothing to read")
             continue
         skipped = [_some(others, "other file"), _some(subfolders, "subfolder")]
@@ -436,7 +439,14 @@ def _jsonl_lines(
     while piece:
         overlong = _overlong(piece, limit)
         item = (
-            _line_too_large(name, source, number, limit)
+            _line_failure(
+                name,
+                source,
+                number,
+                TooLargeError,
+                f"line over --max-bytes ({limit} bytes)",
+                "split it, or raise --max-bytes",
+            )
             if overlong
             else _line_item(name, source, number, piece, encoding, utf8)
         )
@@ -452,13 +462,12 @@ def _jsonl_lines(
             return
 
 
-def _line_too_large(name: str, source: str, number: int, limit: int) -> ReadFailure:
+def _line_failure(
+    name: str, source: str, number: int, error: type[InputError], what: str, hint: str
+) -> ReadFailure:
+    """Line ``number``'s failure, a record of its own, named as its article would have been."""
     where = f"{source}:{number}"
-    return ReadFailure(
-        f"{name}-{number}",
-        where,
-        TooLargeError(f"{where}: line over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes"),
-    )
+    return ReadFailure(f"{name}-{number}", where, error(f"{where}: {what}", hint))
 
 
 def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str, utf8: bool) -> Item | None:
@@ -469,13 +478,13 @@ def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str,
     try:
         line = piece.decode(encoding)
     except UnicodeDecodeError as exc:
-        where = f"{source}:{number}"
-        return ReadFailure(
-            f"{name}-{number}",
-            where,
-            EncodingInputError(
-                f"{where}: not valid {encoding} (byte {exc.start})", "pass the right --encoding"
-            ),
+        return _line_failure(
+            name,
+            source,
+            number,
+            EncodingInputError,
+            f"not valid {encoding} (byte {exc.start})",
+            "pass the right --encoding",
         )
     return _jsonl_line(name, source, number, line)
 
@@ -680,12 +689,13 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         return None
     where = f"{source}:{number}"
     if _ESCAPED_BYTES.search(line):
-        return ReadFailure(
-            f"{name}-{number}",
-            where,
-            EncodingInputError(
-                f"{where}: not valid UTF-8", "fix that line, or pass --encoding (for example latin-1)"
-            ),
+        return _line_failure(
+            name,
+            source,
+            number,
+            EncodingInputError,
+            "not valid UTF-8",
+            "fix that line, or pass --encoding (for example latin-1)",
         )
     try:
         obj = json.loads(line)
@@ -699,10 +709,8 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
             if isinstance(exc, RecursionError)
             else str(exc)[:80]
         )
-        return ReadFailure(
-            f"{name}-{number}",
-            where,
-            InputError(f"{where}: not valid JSON ({why})", "fix or remove that line"),
+        return _line_failure(
+            name, source, number, InputError, f"not valid JSON ({why})", "fix or remove that line"
         )
     body = obj.get("text") if isinstance(obj, dict) else None
     if not isinstance(body, str):
@@ -711,11 +719,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
             if isinstance(obj, dict)
             else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
         )
-        return ReadFailure(
-            f"{name}-{number}",
-            where,
-            InputError(f"{where}: {what}", 'each line needs {"text": "..."}'),
-        )
+        return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}')
     ident = obj.get("id")
     return Article(
         str(ident) if ident not in (None, "") else f"{name}-{number}",

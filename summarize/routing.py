@@ -391,13 +391,8 @@ def local_model_way(lang: str, step: str) -> str:
     code = normalize_lang(lang)
     if step == "translation" and code == "fr":
         return "pass a local model folder with --translation-model"
-    if step == "translation":
-        key = f"[models.translation.by_lang] {code}"
-    elif code == "en":  # English articles and every pivot's second leg (it wins over default)
-        key = "[models.to_french.by_lang] en"
-    else:
-        key = f"[models.to_french.by_lang] {code}"
-    return f'name a local model folder in the config file: {key} = "DIR"'
+    # For English (and so every pivot's second leg), by_lang.en wins over to_french.default.
+    return f'name a local model folder in the config file: [models.{step}.by_lang] {code} = "DIR"'
 
 
 def models_for_langs(langs: Iterable[str], config: RoutingConfig | None = None) -> list[str]:
