@@ -8,9 +8,10 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from .errors import SummarizeError, UsageError
 
@@ -21,7 +22,44 @@ if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from .options import RunOptions
     from .read import Item
 
+class _OneLineUsage(TyperGroup):
+    """Click's usage errors in the tool's own one-line form.
+
+    Click prints a usage line, a hint line and the error (four lines in all); every other error
+    here is ``summarize: error: WHAT; WHAT TO DO`` on one line, and scripts that grep stderr
+    should not need to know which layer refused the input.
+    """
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        # typer 0.28 carries its own copy of Click (typer._click); older releases use Click.
+        click = sys.modules[typer.BadParameter.__module__]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.NoArgsIsHelpError as exc:
+            exc.show()  # a bare command prints its help, as before
+            code = exc.exit_code
+        except click.UsageError as exc:
+            message = exc.format_message().strip().rstrip(".")
+            # Click capitalises its messages; the tool's own start in lower case.
+            if message[:1].isupper() and message[1:2].islower():
+                message = message[0].lower() + message[1:]
+            where = exc.ctx.command_path if exc.ctx is not None else "summarize"
+            _err(f"error: {message}; see '{where} --help'")
+            code = exc.exit_code
+        except click.ClickException as exc:
+            _err(f"error: {exc.format_message()}")
+            code = exc.exit_code
+        except typer.Abort:
+            _err("aborted")
+            code = EXIT_FAILED
+        # Not standalone, Click returns the command's value or the code it exited with.
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
 app = typer.Typer(
+    cls=_OneLineUsage,
     help="French summaries and English translations of news articles, with seq2seq models.",
     no_args_is_help=True,
     add_completion=False,

@@ -26,7 +26,7 @@ def models(tiny: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> dict[str, 
 
 
 def _invoke(args: list[str], stdin: str | None = None):
-    return CliRunner().invoke(app, args, input=stdin)
+    return CliRunner().invoke(app, args, input=stdin, prog_name="summarize")
 
 
 def test_seed_end_to_end_jsonl(models: dict[str, Path]) -> None:
@@ -244,9 +244,29 @@ def test_show_clean_json_is_one_array_and_failures_count(tmp_path: Path) -> None
     assert text.stdout == "== a\nLe ciel est bleu.\n\n== b\nLa mer est calme.\n"
 
 
-def test_usage_errors_exit_2(models: dict[str, Path]) -> None:
-    assert _invoke(["run", "-", "--format", "xml"], stdin="x").exit_code == 2
-    assert _invoke(["run", "-", "--max-chunk-tokens", "0"], stdin="x").exit_code == 2
+@pytest.mark.parametrize(
+    ("args", "said", "help_of"),
+    [
+        (["run", "-", "--format", "xml"], "invalid value for '--format'", "summarize run"),
+        (["run", "-", "--max-chunk-tokens", "0"], "0 is not in the range x>=16", "summarize run"),
+        (["run", "-", "--frobnicate"], "no such option: --frobnicate", "summarize run"),
+        (["cache", "prune", "--older-than", "-1"], "value for '--older-than'", "summarize cache prune"),
+        (["models", "list", "--bogus"], "no such option: --bogus", "summarize models list"),
+        (["frob"], "no such command 'frob'", "summarize"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], said: str, help_of: str) -> None:
+    # Click's own refusals read like the tool's: one line on stderr that says where to look.
+    result = _invoke(args, stdin="x")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("summarize: error: ") and said in result.stderr
+    assert result.stderr.rstrip().endswith(f"see '{help_of} --help'")
+
+
+def test_a_bare_group_still_prints_its_help() -> None:
+    result = _invoke(["cache"])
+    assert result.exit_code == 2 and "prune" in result.stderr + result.stdout and "error" not in result.stderr
 
 
 def test_help_imports_neither_torch_nor_transformers() -> None:
