@@ -495,10 +495,14 @@ def _run(
     done = failed = repeated = 0
     reported: set[tuple[str | None, str | None]] = set()
     shown = len(cache.warnings) if cache is not None else 0
+    noticed = 0
     try:
         for result in summarizer.process(items):
             done += 1
             progress.clear()
+            for notice in summarizer.notices[noticed:]:
+                _err(f"warning: {notice}")
+            noticed = len(summarizer.notices)
             writer.write(to_record(result))
             shown = _cache_warnings(cache, shown)
             if result.failed:

@@ -77,14 +77,28 @@ class TaskRunner:
     """One task (summary or translation) on one model: chunking, cache and engine."""
 
     def __init__(
-        self, task: str, ref: ModelRef, overrides: Overrides, options: RunOptions, cache: Any, stats: RunStats
+        self,
+        task: str,
+        ref: ModelRef,
+        overrides: Overrides,
+        options: RunOptions,
+        cache: Any,
+        stats: RunStats,
+        notices: list[str] | None = None,
     ) -> None:
         self.task = task
         self.options = options
         self.model: ResolvedModel = resolve(ref, options.models_dir, offline=options.offline)
         self.settings: Settings = effective_settings(self.model.path, task, overrides)
         limit = _input_limit(self.model)
-        budget = min(limit, options.chunking.max_chunk_tokens or limit)
+        asked = options.chunking.max_chunk_tokens
+        if asked and asked > limit and notices is not None:
+            # The model cannot read more; say so rather than let the user believe it did.
+            notices.append(
+                f"--max-chunk-tokens {asked} is over the input limit of {self.model.id} "
+                f"({limit} tokens): its {task} chunks use {limit}"
+            )
+        budget = min(limit, asked or limit)
         target = min(budget, options.chunking.translation_target_tokens) if task == "translation" else budget
         self.chunk_settings = ChunkSettings(budget, target, cross_paragraphs=task == "summary")
         self.cache = cache
@@ -454,6 +468,8 @@ class Summarizer:
         self.options = options
         self.cache = cache
         self.stats = RunStats()
+        # Run-wide notes for the user (an option a model cannot honour), in the order made.
+        self.notices: list[str] = []
         self._runners: dict[tuple[str, str], TaskRunner] = {}
         # Models that could not be loaded, so that later articles needing them fail at once
         # instead of looking (or downloading) again.
@@ -472,7 +488,7 @@ class Summarizer:
             )
             try:
                 self._runners[key] = TaskRunner(
-                    role, ModelRef(model_id), overrides, self.options, self.cache, self.stats
+                    role, ModelRef(model_id), overrides, self.options, self.cache, self.stats, self.notices
                 )
             except ModelError as exc:
                 self._unusable[key] = exc

@@ -450,3 +450,19 @@ def test_verbose_counts_and_cache_state(models: dict[str, Path], tmp_path: Path)
     assert any(line.startswith("summarize: signature translation ") for line in lines)
     result = _invoke(args, stdin="Le ciel est bleu.")
     assert "summarize: 1 article, 0 failed; cache: 0 hits, 1 misses" in result.stderr.splitlines()
+
+
+def test_a_chunk_budget_over_the_models_limit_is_said_once_per_model(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    for name in "ab":
+        (tmp_path / f"{name}.txt").write_text("Le ciel est bleu. La mer est calme.\n", encoding="utf-8")
+    result = _invoke(["run", str(tmp_path), "--format", "jsonl", "--max-chunk-tokens", "100000"])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+    said = [line for line in result.stderr.splitlines() if "--max-chunk-tokens 100000" in line]
+    # One line for each model (summary and translation), not one per article.
+    assert len(said) == 2, result.stderr
+    assert all(line.startswith("summarize: warning: ") and "input limit" in line for line in said)
+    quiet = _invoke(["run", str(tmp_path), "--format", "jsonl", "--max-chunk-tokens", "64"])
+    assert quiet.exit_code == 0 and "--max-chunk-tokens" not in quiet.stderr
