@@ -516,9 +516,14 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
         if value.strip() == PIVOT and not allow_pivot:
             raise fail(key, f"'{PIVOT}' is only valid under models.to_french.by_lang")
         value = value.strip()
-        if looks_like_path(value) and not Path(value).expanduser().is_absolute():
-            # Relative to the file, so that the file works from any working directory.
-            value = os.path.normpath(file.absolute().parent / value)
+        if Path(value).expanduser().is_absolute():
+            return value
+        beside = file.absolute().parent / value
+        # Relative to the file, so that the file works from any working directory.  A value
+        # shaped like a hub id ("models/sum") is a folder too when a model folder of that name
+        # lies beside the file: a local folder wins, as it does for from_pretrained.
+        if looks_like_path(value) or (beside / "config.json").is_file():
+            value = os.path.normpath(beside)
         return value
 
     def table(key: str, value: Any, allowed: set[str]) -> Mapping[str, Any]:

@@ -289,6 +289,21 @@ def test_relative_folders_are_relative_to_the_config_file(
     assert config.translation_by_lang["de"] == "me/de-en"  # a hub id: as written
 
 
+def test_a_hub_shaped_value_naming_a_model_folder_beside_the_config_is_that_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conf = tmp_path / "conf"
+    (conf / "models" / "sum").mkdir(parents=True)
+    (conf / "models" / "sum" / "config.json").write_text("{}", encoding="utf-8")
+    (conf / "half").mkdir()  # no config.json: not a model folder, so still a hub id
+    text = '[models]\nsummary = "models/sum"\n[models.translation]\ndefault = "half"\n'
+    (conf / "config.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(Path("conf/config.toml"))
+    assert config.summary_model == str(conf / "models" / "sum")
+    assert config.translation_model == "half"
+
+
 def test_missing_default_file_means_defaults(tmp_path: Path) -> None:
     # conftest points XDG_CONFIG_HOME at an empty temporary folder.
     assert default_config_path().parts[-2:] == ("summarize", "config.toml")
