@@ -661,7 +661,9 @@ class Summarizer:
 
     def _prepare(self, item: Item) -> _Prepared:
         if isinstance(item, ReadFailure):
-            result = ArticleResult(item.id, item.source, status="error")
+            # An input with nothing in it is skipped, not failed, whatever its form.
+            status = "skipped" if item.error.kind == "empty" else "error"
+            result = ArticleResult(item.id, item.source, status=status)
             result.error = _error_dict(item.error)
             return _Prepared(_placeholder(item), result)
         result = ArticleResult(item.id, item.source, title=item.title, url=item.url)

@@ -79,6 +79,12 @@ class UnreadableError(InputError):
     kind = "unreadable"
 
 
+class EmptyJsonLinesError(InputError):
+    """A JSON Lines file without a line: skipped, as an empty article file is."""
+
+    kind = "empty"
+
+
 class InternalReadError(InputError):
     """An unexpected error (a bug) met while reading one input; the other inputs are still read."""
 
@@ -603,7 +609,22 @@ def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
         except OSError as exc:
             raise _file_error(path, exc) from exc
 
-    yield from _jsonl_lines(name, str(path), readline, 1, first, encoding, limit)
+    lines = _jsonl_lines(name, str(path), readline, 1, first, encoding, limit)
+    yield from _none_is_empty(name, str(path), lines)
+
+
+def _none_is_empty(name: str, source: str, items: Iterator[Item]) -> Iterator[Item]:
+    """``items``, or a record saying the file is empty: a file given must not vanish in silence."""
+    empty = True
+    for item in items:
+        empty = False
+        yield item
+    if empty:
+        yield ReadFailure(
+            name,
+            source,
+            EmptyJsonLinesError(f"{source} holds no JSON line", 'write one article a line: {"text": "..."}'),
+        )
 
 
 def _from_bytes(
@@ -618,7 +639,7 @@ def _from_bytes(
         yield ReadFailure(name, source, exc)
         return
     if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
-        yield from _from_jsonl(name, source, text)
+        yield from _none_is_empty(name, source, _from_jsonl(name, source, text))
     else:
         # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
         # a page, and translating its markup is no use. looks_like_html wants a document start

@@ -81,11 +81,18 @@ def test_empty_and_blank_articles_are_skipped_without_any_model(tmp_path: Path) 
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.txt").write_text(" \n\t\r\n\u3000 ", encoding="utf-8")
     (tmp_path / "lines.jsonl").write_text('{"id": "j", "text": "  \\n  "}\n', encoding="utf-8")
+    # A JSON Lines file without a line, streamed (UTF-8) or read whole (UTF-16): one record
+    # each, as an empty article file gets, not nothing at all.
+    (tmp_path / "none.jsonl").write_bytes(b"")
+    (tmp_path / "gaps.jsonl").write_text("\n \n\n", encoding="utf-8")
+    (tmp_path / "wide.jsonl").write_text("\n", encoding="utf-16")
     # The models do not exist: any attempt to load one would fail the run.
     result = _invoke(["run", str(tmp_path), "--format", "jsonl", *NO_MODEL])
     assert result.exit_code == 0, result.stderr
     recs = records(result.stdout)
-    assert len(recs) == 3
+    assert len(recs) == 6
+    assert {r["id"] for r in recs} == {"empty", "blank", "j", "none", "gaps", "wide"}
+    assert "holds no JSON line" in next(r for r in recs if r["id"] == "none")["error"]["message"]
     for record in recs:
         assert record["status"] == "skipped"
         assert record["error"]["kind"] == "empty" and record["error"]["message"]
