@@ -543,7 +543,7 @@ def _run(
 def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     """Print the cleaned bodies (no model runs); return how many inputs could not be read."""
     from .output import StreamWriter, printable
-    from .pipeline import clean_article
+    from .pipeline import clean_article, error_dict, removed_records
     from .read import ReadFailure
 
     writer = StreamWriter(sys.stdout, fmt if fmt != "text" else "jsonl")
@@ -553,6 +553,9 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
             if isinstance(item, ReadFailure):
                 failed += 1
                 _err(_failure_line(item.source, item.error.message, item.error.hint))
+                if fmt != "text":
+                    # A record too, as run writes one: the output still joins with the inputs by id.
+                    writer.write({"id": item.id, "source": item.source, "error": error_dict(item.error)})
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
             if fmt == "text":
@@ -566,7 +569,7 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     "title": cleaned.title,
                     "date": cleaned.date,
                     "body": cleaned.body,
-                    "removed": [r.__dict__ for r in cleaned.removed],
+                    "removed": removed_records(cleaned),
                 }
             )
     finally:

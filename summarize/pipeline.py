@@ -523,7 +523,7 @@ class Summarizer:
         try:
             return self._process_window(items)
         except ModelError as exc:
-            error = _error_dict(exc)
+            error = error_dict(exc)
         except SummarizeError:
             raise
         except Exception as exc:
@@ -664,7 +664,7 @@ class Summarizer:
             # An input with nothing in it is skipped, not failed, whatever its form.
             status = "skipped" if item.error.kind == "empty" else "error"
             result = ArticleResult(item.id, item.source, status=status)
-            result.error = _error_dict(item.error)
+            result.error = error_dict(item.error)
             return _Prepared(_placeholder(item), result)
         result = ArticleResult(item.id, item.source, title=item.title, url=item.url)
         prep = _Prepared(item, result)
@@ -673,7 +673,7 @@ class Summarizer:
             self._detect(prep)
         except InputError as exc:
             result.status = "skipped" if exc.kind in ("empty", "no_text") else "error"
-            result.error = _error_dict(exc)
+            result.error = error_dict(exc)
         return prep
 
     def _clean(self, prep: _Prepared) -> None:
@@ -684,7 +684,7 @@ class Summarizer:
         result.title = result.title or cleaned.title
         result.url = result.url or cleaned.url
         result.date = cleaned.date
-        result.removed = [{"line": r.line_no, "kind": r.kind, "text": r.text} for r in cleaned.removed]
+        result.removed = removed_records(cleaned)
         if not article.text.strip():
             raise _Skip("empty", "the article is empty", "give it some text")
         if not has_text(cleaned.body):
@@ -884,7 +884,7 @@ class Summarizer:
         if unit.source_lang == unit.prep.lang:
             # A paragraph in the article's own language (a pivot's second leg included):
             # nothing useful can be made for this task without it.
-            unit.prep.failures.setdefault(task, _error_dict(exc))
+            unit.prep.failures.setdefault(task, error_dict(exc))
         else:
             self._keep_as_written(unit, exc)
 
@@ -966,7 +966,7 @@ class Summarizer:
             runner = self.runner("summary", model)
         except ModelError as exc:
             for prep in live:
-                prep.failures["summary"] = _error_dict(exc)
+                prep.failures["summary"] = error_dict(exc)
             return
         current = {}
         for prep in live:
@@ -985,7 +985,7 @@ class Summarizer:
                 outputs, hits = runner.run(texts)
             except ModelError as exc:  # found, but its weights would not load
                 for prep in pending:
-                    prep.failures["summary"] = _error_dict(exc)
+                    prep.failures["summary"] = error_dict(exc)
                 break
             position, still = 0, []
             for prep in pending:
@@ -1135,7 +1135,12 @@ def _placeholder(failure: ReadFailure) -> Article:
     return Article(failure.id, failure.source, "")
 
 
-def _error_dict(exc: SummarizeError) -> dict[str, str]:
+def removed_records(cleaned: Any) -> list[dict[str, Any]]:
+    """The record's ``removed`` list; ``--show-clean`` prints the same, so one jq filter reads both."""
+    return [{"line": r.line_no, "kind": r.kind, "text": r.text} for r in cleaned.removed]
+
+
+def error_dict(exc: SummarizeError) -> dict[str, str]:
     out = {"kind": exc.kind, "message": exc.message}
     if exc.hint:
         out["hint"] = exc.hint

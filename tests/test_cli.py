@@ -236,7 +236,11 @@ def test_show_clean_json_is_one_array_and_failures_count(tmp_path: Path) -> None
     (tmp_path / "c.txt").write_bytes(b"caf\xe9 noir")
     result = _invoke(["run", str(tmp_path), "--show-clean", "-f", "json"])
     assert result.exit_code == 1
-    assert [r["body"] for r in json.loads(result.stdout)] == ["Le ciel est bleu.", "La mer est calme."]
+    shown = json.loads(result.stdout)
+    assert [r.get("body") for r in shown] == ["Le ciel est bleu.", "La mer est calme.", None]
+    # The failure is a record too, as with run, so the output joins with the inputs by id.
+    assert shown[2]["id"] == "c" and shown[2]["error"]["kind"] == "encoding"
+    assert "error" not in shown[0]
     (line,) = result.stderr.strip().splitlines()
     assert "c.txt" in line and "--encoding" in line  # the hint comes with the failure
     text = _invoke(["run", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--show-clean"])
@@ -466,3 +470,16 @@ def test_a_chunk_budget_over_the_models_limit_is_said_once_per_model(
     assert all(line.startswith("summarize: warning: ") and "input limit" in line for line in said)
     quiet = _invoke(["run", str(tmp_path), "--format", "jsonl", "--max-chunk-tokens", "64"])
     assert quiet.exit_code == 0 and "--max-chunk-tokens" not in quiet.stderr
+
+
+def test_show_clean_lists_removed_lines_as_run_records_do(tmp_path: Path, models: dict[str, Path]) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Grève à la SNCF\n\nLe trafic est perturbé mardi. Les syndicats appellent à la grève.\n"
+        "\nPartager sur Facebook\n",
+        encoding="utf-8",
+    )
+    args = ["run", str(tmp_path), "-f", "jsonl"]
+    (shown,) = map(json.loads, _invoke([*args, "--show-clean"]).stdout.splitlines())
+    (ran,) = map(json.loads, _invoke(args).stdout.splitlines())
+    assert shown["removed"] and shown["removed"] == ran["removed"]
+    assert set(shown["removed"][0]) == {"line", "kind", "text"}

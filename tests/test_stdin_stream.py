@@ -355,7 +355,10 @@ def test_cli_streams_jsonl_through_show_clean() -> None:
     args = ["run", "-", "--show-clean", "-f", "jsonl"]
     result = CliRunner().invoke(app, args, input=ONE + "{oops}\n" + TWO)
     assert result.exit_code == 1
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["one", "two"]
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    # The bad line is a record in its place, as run writes one.
+    assert [r["id"] for r in records] == ["one", "stdin-2", "two"]
+    assert [("error" in r) for r in records] == [False, True, False]
     assert "stdin:2: not valid JSON" in result.stderr
 
 
