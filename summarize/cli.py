@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .errors import SummarizeError, UsageError
+from .errors import CacheError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from collections.abc import Iterable
@@ -748,14 +748,22 @@ def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
         typer.echo(f"{model_id}\t{converted_for(model, mdir)}")
 
 
-def _open_for_command(cache_dir: Path | None, models_dir: Path | None) -> tuple[Cache, int]:
+def _open_for_command(
+    cache_dir: Path | None, models_dir: Path | None, *, readonly: bool = False
+) -> tuple[Cache, int]:
     """The cache a `cache` command works on, and how many of its warnings are shown.
 
-    A cache that cannot be used is an error (exit 1), never an empty answer.
+    A cache that cannot be used is an error (exit 1), never an empty answer.  So is a folder
+    named by --cache-dir or --models-dir (or their variables) that does not exist: a typo must
+    not read as an empty cache.  The default folder may be missing: nothing has run yet.
     """
     from .cache import Cache
 
-    cache = Cache.open(_cache_path(cache_dir, _models_dir(models_dir)))
+    path = _cache_path(cache_dir, _models_dir(models_dir))
+    if (cache_dir is not None or models_dir is not None) and not path.parent.exists():
+        option = "--cache-dir" if cache_dir is not None else "--models-dir"
+        raise CacheError(f"no cache at {path.parent}: no such folder", f"check {option}")
+    cache = Cache.open(path, readonly=readonly)
     if not cache.enabled:
         # What `run` words as a warning (its outputs still come out) is this command's error.
         for warning in cache.warnings:  # a damaged file moved aside...
@@ -779,7 +787,8 @@ def _close_for_command(cache: Cache, shown: int) -> None:
 def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Entries, size on disk, and hits/misses of the last run."""
     with _edge():
-        cache, shown = _open_for_command(cache_dir, models_dir)
+        # Read-only: looking must not change anything, not even move a damaged file aside.
+        cache, shown = _open_for_command(cache_dir, models_dir, readonly=True)
         stats = cache.stats()
         _close_for_command(cache, shown)
         typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")

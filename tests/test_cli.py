@@ -483,3 +483,28 @@ def test_show_clean_lists_removed_lines_as_run_records_do(tmp_path: Path, models
     (ran,) = map(json.loads, _invoke(args).stdout.splitlines())
     assert shown["removed"] and shown["removed"] == ran["removed"]
     assert set(shown["removed"][0]) == {"line", "kind", "text"}
+
+
+def test_cache_commands_on_a_folder_that_does_not_exist_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A typo in --cache-dir must not read as an empty cache, nor create anything.
+    typo = tmp_path / "typo"
+    for command in (["stats"], ["clear"], ["prune", "--older-than", "1"]):
+        result = _invoke(["cache", *command, "--cache-dir", str(typo)])
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr == f"summarize: error: no cache at {typo}: no such folder; check --cache-dir\n"
+    assert not typo.exists()
+    # The default place may be missing: nothing has run yet.
+    monkeypatch.delenv("SUMMARIZE_CACHE_DIR")
+    monkeypatch.delenv("SUMMARIZE_MODELS_DIR")
+    fresh = _invoke(["cache", "stats"])
+    assert fresh.exit_code == 0 and "entries\t0" in fresh.stdout
+
+
+def test_cache_stats_leaves_a_damaged_file_where_it_is(tmp_path: Path) -> None:
+    (tmp_path / "outputs.sqlite3").write_text("not a database", encoding="utf-8")
+    result = _invoke(["cache", "stats", "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "cannot use the cache" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outputs.sqlite3"]
