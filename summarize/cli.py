@@ -647,6 +647,9 @@ def models_list(
     config: ConfigOpt = None,
     summary_model: SummaryModelOpt = None,
     translation_model: TranslationModelOpt = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 when a model the routing needs is missing or unusable.")
+    ] = False,
 ) -> None:
     """Show the stored models with their sizes, and the routing in effect with what is missing."""
     with _edge():
@@ -670,7 +673,9 @@ def models_list(
         for folder, size in converted:
             typer.echo(f"{folder.name}\t{_size(size)}\t{folder}")
         typer.echo("# routing (language, role, model, state)")
-        missing, nowhere = [], []
+        missing: list[str] = []
+        nowhere: list[str] = []
+        unusable: list[str] = []
         for source, role, model_id in routes_for(langs, routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
@@ -678,12 +683,22 @@ def models_list(
                 missing.append(model_id)
             elif state == "no such folder":
                 nowhere.append(model_id)
+            elif state == "not a model folder":
+                unusable.append(model_id)
         if missing:
             names = " ".join(dict.fromkeys(missing))
             _err(f"{_count(len(set(missing)), 'model')} missing: summarize models pull {names}")
         if nowhere:
             names = " ".join(dict.fromkeys(nowhere))
             _err(f"{_count(len(set(nowhere)), 'model folder')} not found: {names}; check the paths given")
+        if unusable:
+            names = " ".join(dict.fromkeys(unusable))
+            _err(
+                f"not a model folder (no config.json): {names}; "
+                "pass a folder saved with save_pretrained, or a Hugging Face model id"
+            )
+        if check and (missing or nowhere or unusable):
+            raise typer.Exit(EXIT_FAILED)  # a pre-flight check: `models list --check && run ...`
 
 
 @models_app.command("pull")

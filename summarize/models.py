@@ -356,9 +356,14 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder", "no such folder" or "missing", without downloading anything."""
-    if Path(model_id).expanduser().is_dir():
-        return "local folder"
+    """ "stored", "local folder", "not a model folder", "no such folder" or "missing", without
+    downloading anything."""
+    folder = Path(model_id).expanduser()
+    if folder.is_dir():
+        # What resolve() would refuse at the first article: say it now.
+        return "local folder" if (folder / "config.json").is_file() else "not a model folder"
+    if folder.exists():
+        return "not a model folder"  # a file
     if looks_like_path(model_id) or not _is_hub_id(model_id):
         return "no such folder"  # nothing to pull: a path that leads nowhere
     return "stored" if find_local(ModelRef(model_id), models_dir) else "missing"

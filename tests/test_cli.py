@@ -508,3 +508,17 @@ def test_cache_stats_leaves_a_damaged_file_where_it_is(tmp_path: Path) -> None:
     assert result.exit_code == 1 and result.stdout == ""
     assert "cannot use the cache" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["outputs.sqlite3"]
+
+
+def test_models_list_check_fails_on_what_a_run_would_refuse(tmp_path: Path, tiny: dict[str, Path]) -> None:
+    empty = tmp_path / "notamodel"
+    empty.mkdir()
+    args = ["models", "list", "--translation-model", str(tiny["marian"])]
+    bad = _invoke([*args, "--summary-model", str(empty), "--check"])
+    assert bad.exit_code == 1
+    assert f"fr\tsummary\t{empty}\tnot a model folder" in bad.stdout.splitlines()
+    assert "not a model folder (no config.json)" in bad.stderr
+    # Without --check the listing is the answer: exit 0, as before.
+    assert _invoke([*args, "--summary-model", str(empty)]).exit_code == 0
+    good = _invoke([*args, "--summary-model", str(tiny["t5"]), "--check"])
+    assert good.exit_code == 0 and good.stderr == ""
