@@ -246,16 +246,16 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
             raise _timeout(url, timeout) from err
         if isinstance(err.reason, ssl.SSLError):
             raise UnreachableError(
-                f"TLS error while connecting to {url}: {err.reason}",
+                f"{url}: TLS error: {err.reason}",
                 "check the address and the machine's certificates",
             ) from err
         raise UnreachableError(
-            f"cannot reach {url}: {err.reason}",
+            f"{url}: cannot reach it: {err.reason}",
             "check the address and the network connection",
         ) from err
     except (OSError, ValueError) as err:  # connection reset, bad port number, malformed URL…
         raise UnreachableError(
-            f"cannot fetch {url}: {err}", "check the address and the network connection"
+            f"{url}: cannot fetch it: {err}", "check the address and the network connection"
         ) from err
 
     if not media and b"\x00" in data[:1024]:

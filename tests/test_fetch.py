@@ -198,6 +198,13 @@ def test_unreachable_host() -> None:
         fetch_url(f"http://127.0.0.1:{port}/", timeout=2)
     assert caught.value.hint
     assert isinstance(caught.value, InputError)
+    # It starts with the address, so the stderr line (which names the source first unless the
+    # message does) names it once.
+    assert caught.value.message.startswith(f"http://127.0.0.1:{port}/: cannot reach it: ")
+    from summarize.cli import _failure_line
+
+    line = _failure_line(f"http://127.0.0.1:{port}/", caught.value.message, caught.value.hint)
+    assert line.count(f"127.0.0.1:{port}") == 1
 
 
 @pytest.mark.parametrize(
