@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError
-from .models import ResolvedModel, read_json
+from .models import ResolvedModel, check_weights, read_json
 
 # Bump when the conversion below changes what it writes: older conversions are then redone.
 CONVERSION_FORMAT = 1
@@ -113,6 +113,7 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
             f"CTranslate2 cannot run {model.id} (model type {model.model_type!r})",
             "use --backend transformers (or auto)",
         )
+    check_weights(model)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale(target)

@@ -93,6 +93,23 @@ class ResolvedModel:
         return {"id": self.id, "revision": self.revision, "commit": self.commit}
 
 
+def check_weights(model: ResolvedModel) -> None:
+    """Raise ModelError when ``model``'s folder holds no weights file at all.
+
+    Said before transformers is asked (by a backend or the CTranslate2 converter), whose own
+    error for it reads like damaged weights.
+    """
+    folder = model.path
+    if any(folder.glob("*.safetensors")) or (folder / "pytorch_model.bin").is_file():
+        return
+    hint = (
+        "save the model again with save_pretrained, or pass another folder"
+        if model.revision == "local"
+        else f"pull it again: summarize models pull {model.id}"
+    )
+    raise ModelError(f"no weights in {folder}: neither model.safetensors nor pytorch_model.bin", hint)
+
+
 def _repo_folder(models_dir: Path, model_id: str) -> Path:
     return models_dir / ("models--" + model_id.replace("/", "--"))
 

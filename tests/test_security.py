@@ -189,6 +189,20 @@ def test_damaged_safetensors_say_verify_or_save_again(
     assert line.count(str(folder)) == 1  # a local folder's id is its path: said once
 
 
+@pytest.mark.parametrize("backend", ["ctranslate2", "transformers"])
+def test_a_folder_without_weights_says_so(
+    model_copy: Callable[[str], Path], article: Path, backend: str
+) -> None:
+    folder = model_copy("bare")
+    (folder / "model.safetensors").unlink()
+    args = ["run", str(article), "--format", "jsonl", "--no-cache", "--backend", backend]
+    result = _invoke([*args, *fast_args(folder, tokens=4)])
+    line = _one_line_error(result)
+    # Not "damaged", and no pull command for a folder that was never pulled.
+    assert "no weights in" in line and "neither model.safetensors nor pytorch_model.bin" in line
+    assert "save the model again" in line and "models pull" not in line
+
+
 def test_damaged_safetensors_of_a_pulled_model_say_pull_again(
     tiny: dict[str, Path], article: Path, tmp_path: Path
 ) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ModelError, UsageError
 from ..generation import Settings
-from ..models import ResolvedModel
+from ..models import ResolvedModel, check_weights
 from . import EngineOptions, Generated, one_cap_groups
 
 
@@ -83,12 +83,8 @@ class TransformersEngine:
         torch.set_num_threads(usable_threads(options.threads))
         dtype = options.dtype if options.dtype != "auto" else "float32"
         folder = model.path
+        check_weights(model)
         has_safetensors = any(folder.glob("*.safetensors"))
-        if not has_safetensors and not (folder / "pytorch_model.bin").is_file():
-            raise ModelError(
-                f"no weights in {folder} (model.safetensors or pytorch_model.bin)",
-                f"pull the model again: summarize models pull {model.id}",
-            )
         try:
             with _quiet():
                 self.tokenizer = AutoTokenizer.from_pretrained(
