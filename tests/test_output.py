@@ -110,3 +110,90 @@ def test_cli_lines_carry_no_escapes(tmp_path, capsys) -> None:  # type: ignore[n
     result = CliRunner().invoke(app, ["run", str(src), "--no-cache", "--only", "translation"])
     assert "\x1b" not in result.stdout and "\x1b" not in result.stderr
     assert "== evil\\x1b]0;pwned\\x07" in result.stdout
+
+
+# -- the tool's own results, told from anyone else's files ---------------------------------
+
+
+def _record(ident: str, **fields: object) -> dict[str, object]:
+    from summarize.output import to_record
+    from summarize.pipeline import ArticleResult
+
+    return to_record(ArticleResult(ident, f"news/{ident}.txt", **fields))  # type: ignore[arg-type]
+
+
+def _records() -> list[dict[str, object]]:
+    failed = {"kind": "model_not_found", "message": "no French\nsummary", "hint": "pull it"}
+    return [
+        _record("a", title="Titre", summary_fr="Résumé.", translation_en="Text. " * 20_000),  # > the head
+        _record("b", translation_en="Only the translation."),
+        _record("c", status="skipped", error={"kind": "empty", "message": "empty", "hint": "x"}),
+        _record("d", status="partial", translation_en="Half.", error=failed),
+    ]
+
+
+def test_record_keys_are_the_result_fields() -> None:
+    from dataclasses import fields
+
+    from summarize.own_output import RECORD_KEYS
+    from summarize.pipeline import ArticleResult
+
+    assert tuple(f.name for f in fields(ArticleResult)) == RECORD_KEYS
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_every_result_file_is_recognised_as_ours(fmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.output import DirectoryWriter
+    from summarize.own_output import is_own_output
+
+    writer = DirectoryWriter(tmp_path / "out", fmt)
+    paths = [writer.write(record) for record in _records()]
+    assert [is_own_output(path) for path in paths] == [True] * 4
+    assert paths[0].stat().st_size > 16384  # recognised from its head alone
+
+
+def test_a_jsonl_stream_of_results_is_recognised_as_ours(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.own_output import is_own_output
+
+    path = tmp_path / "results.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        writer = StreamWriter(fh, "jsonl")
+        for record in _records():
+            writer.write(record)
+    assert is_own_output(path)
+
+
+FEED_LINE = {"id": "a", "source": "lemonde", "title": "T", "url": "https://x", "date": "2024", "text": "Un."}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Article original. Le conseil municipal a voté.\n",
+        "== Titre de section ==\n\nLe conseil municipal a voté.\n",  # a wiki heading
+        "== a\nRésumé (fr):\nsans ligne vide\n",
+        "== a\n[ok: this line is the user's]",  # the head ends before the line does
+        json.dumps(FEED_LINE) + "\n",  # an input feed shares the first keys
+        json.dumps({k: FEED_LINE.get(k) for k in ("id", "source", "title", "url", "date")})[:-1],
+        json.dumps([_record("a")]),  # a --format json stream: an array, saved by the shell
+        json.dumps({**_record("a"), "note": "mine"}),  # a record the user added to
+        "",
+    ],
+)
+def test_files_that_only_look_alike_are_not_ours(data: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.own_output import is_own_output
+
+    path = tmp_path / "a.txt"
+    path.write_text(data, encoding="utf-8")
+    assert not is_own_output(path)
+    assert not is_own_output(tmp_path) and not is_own_output(tmp_path / "missing.txt")
+
+
+def test_a_fifo_is_not_read_to_tell_whose_it_is(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from summarize.own_output import is_own_output
+
+    fifo = tmp_path / "a.txt"
+    os.mkfifo(fifo)
+    assert not is_own_output(fifo)  # and returns at once: no writer ever opens it
