@@ -495,7 +495,7 @@ def _run(
     done = failed = repeated = 0
     reported: set[tuple[str | None, str | None]] = set()
     shown = len(cache.warnings) if cache is not None else 0
-    noticed = 0
+    noticed = writer_noticed = 0
     try:
         for result in summarizer.process(items):
             done += 1
@@ -504,6 +504,10 @@ def _run(
                 _err(f"warning: {notice}")
             noticed = len(summarizer.notices)
             writer.write(to_record(result))
+            if isinstance(writer, DirectoryWriter):
+                for notice in writer.notices[writer_noticed:]:  # a file of the user's, stepped around
+                    _err(f"warning: {notice}")
+                writer_noticed = len(writer.notices)
             shown = _cache_warnings(cache, shown)
             if result.failed:
                 failed += 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import OutputError, UsageError
+from .own_output import SUMMARY_LABEL, TRANSLATION_LABEL, is_own_output
 
 if TYPE_CHECKING:
     from .pipeline import ArticleResult
@@ -85,9 +86,9 @@ def _layout(record: dict[str, Any]) -> str:
             + (f"; {line(err['hint'])}]" if err.get("hint") else "]")
         )
     if record.get("summary_fr") is not None:
-        lines += ["", "Résumé (fr):", record["summary_fr"]]
+        lines += ["", SUMMARY_LABEL, record["summary_fr"]]
     if record.get("translation_en") is not None:
-        lines += ["", "Translation (en):", record["translation_en"]]
+        lines += ["", TRANSLATION_LABEL, record["translation_en"]]
     for warning in record.get("warnings", []):
         lines.append(f"warning: {line(warning.get('message', warning.get('kind')))}")
     return "\n".join(lines) + "\n"
@@ -167,6 +168,8 @@ class DirectoryWriter:
         self.fmt = fmt
         self.inputs = inputs
         self.used: set[str] = set()
+        # Said on stderr by the CLI: a result that could not take its own name, and why.
+        self.notices: list[str] = []
 
     def prepare(self) -> None:
         """Make the folder, or say why it cannot be used, before any model work is done."""
@@ -183,26 +186,38 @@ class DirectoryWriter:
             ) from exc
 
     def path_for(self, ident: str) -> Path:
+        """Where the result for ``ident`` goes: its own name, or the next free one (``a-2.json``)."""
         base = safe_name(ident)
         name, n = base, 1
         # Compared case-folded: on a case-insensitive disk (macOS, Windows) "A" and "a" are one file.
         suffix = ".txt" if self.fmt == "text" else ".json"
         # Only the folder is resolved: resolving the file would follow a symlink planted under
-        # that name, whereas os.replace replaces the link itself.
+        # that name (stepped around below; one planted later is replaced by os.replace, not followed).
         folder = self.folder.resolve()
-        # A folder already using the name cannot be replaced by a file, and an input file must
-        # never be (`summarize run news/ -o news/`): take the next name.
-        while (
-            name.casefold() in self.used
-            or (folder / (name + suffix)).is_dir()
-            or folder / (name + suffix) in self.inputs
-        ):
+        # A folder already using the name cannot be replaced by a file: take the next name.
+        # Nor may an input file (`summarize run news/a.txt -o news/`), whatever it holds, or any
+        # other file the tool did not write; that one is said, as the user would look for the
+        # result under its own name.
+        foreign: str | None = None
+        while True:
+            candidate = folder / (name + suffix)
+            if name.casefold() not in self.used and not candidate.is_dir():
+                if candidate in self.inputs:
+                    foreign = foreign or f"{self.folder / candidate.name} is an input"
+                elif _foreign(candidate):
+                    foreign = foreign or f"{self.folder / candidate.name} was not written by summarize"
+                else:
+                    break
             n += 1
             name = f"{base}-{n}"
         self.used.add(name.casefold())
         path = folder / (name + suffix)
         if path.parent != folder:  # belt and braces: safe_name already prevents it
             raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
+        if foreign:
+            self.notices.append(
+                f"{foreign}, so it is left as it is: this result is written to {self.folder / path.name}"
+            )
         return path
 
     def write(self, record: dict[str, Any]) -> Path:
@@ -228,3 +243,10 @@ class DirectoryWriter:
                 ) from exc
             raise
         return path
+
+
+def _foreign(path: Path) -> bool:
+    """Something at ``path`` that the tool did not write (an article, notes, a link): never
+    written over. Our own results are told by their content, so a re-run writes over them
+    under the same names, with no state kept between runs; a symbolic link is never ours."""
+    return os.path.lexists(path) and (path.is_symlink() or not is_own_output(path))

@@ -205,10 +205,34 @@ def test_results_never_overwrite_the_inputs(models: dict[str, Path], tmp_path: P
     assert {name: (news / name).read_text(encoding="utf-8") for name in texts} == texts
     written = sorted(p.name for p in news.iterdir() if p.name not in texts)
     assert written == ["a-2.txt", "b-2.txt"]
+    assert f"{news / 'b.txt'} is an input, so it is left as it is: this result is written to" in result.stderr
     assert (news / "a-2.txt").read_text(encoding="utf-8").startswith("== a")
     # --show-clean prints on stdout: an output folder is a mistake, not silently ignored.
     result = _invoke(["run", str(news / "a.txt"), "--show-clean", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "drop --output-dir" in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_results_never_overwrite_a_file_the_tool_did_not_write(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    theirs = {"a.txt": "Article original: le maire a parlé.\n", "a.json": '{"id": "a", "notes": "mine"}\n'}
+    for name, text in theirs.items():
+        (news / name).write_text(text, encoding="utf-8")
+    (news / "a.md").write_text("Le conseil municipal a voté.", encoding="utf-8")
+    for fmt, suffix in (("text", ".txt"), ("json", ".json")):
+        for _ in range(2):  # a re-run writes over its own result, under the same name
+            result = _invoke(["run", str(news / "a.md"), "-f", fmt, "--only", "translation", "-o", str(news)])
+            assert result.exit_code == 0, result.stderr
+            assert result.stderr.splitlines() == [
+                f"summarize: warning: {news / ('a' + suffix)} was not written by summarize, so it is left "
+                f"as it is: this result is written to {news / ('a-2' + suffix)}",
+                f"summarize: wrote 1 file to {news}",
+            ]
+    assert {name: (news / name).read_text(encoding="utf-8") for name in theirs} == theirs
+    assert sorted(p.name for p in news.iterdir()) == ["a-2.json", "a-2.txt", "a.json", "a.md", "a.txt"]
+    assert json.loads((news / "a-2.json").read_text(encoding="utf-8"))["source"] == str(news / "a.md")
 
 
 def test_bad_encoding_and_version() -> None:

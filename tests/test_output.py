@@ -197,3 +197,44 @@ def test_a_fifo_is_not_read_to_tell_whose_it_is(tmp_path) -> None:  # type: igno
     fifo = tmp_path / "a.txt"
     os.mkfifo(fifo)
     assert not is_own_output(fifo)  # and returns at once: no writer ever opens it
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_a_file_the_tool_did_not_write_is_never_written_over(fmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.output import DirectoryWriter
+
+    out = tmp_path / "news"
+    out.mkdir()
+    suffix = ".txt" if fmt == "text" else ".json"
+    theirs = {"a" + suffix: "Article original...\n", "a-2" + suffix: '{"id": "a", "mine": true}\n'}
+    for name, text in theirs.items():
+        (out / name).write_text(text, encoding="utf-8")
+    writer = DirectoryWriter(out, fmt)
+    path = writer.write(_record("a", translation_en="The council..."))
+    assert path.name == "a-3" + suffix
+    assert {name: (out / name).read_text(encoding="utf-8") for name in theirs} == theirs
+    assert writer.notices == [
+        f"{out / ('a' + suffix)} was not written by summarize, so it is left as it is: "
+        f"this result is written to {out / path.name}"
+    ]
+    # A re-run writes over its own result, under the same name, and has nothing new to say
+    # of it (the user's files are still stepped around, and said so).
+    again = DirectoryWriter(out, fmt)
+    assert again.write(_record("a", translation_en="The council, again.")) == path
+    assert "again" in path.read_text(encoding="utf-8") and len(again.notices) == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted([*theirs, path.name])
+
+
+def test_a_rerun_keeps_the_names_of_its_results(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.output import DirectoryWriter
+
+    def run() -> list[str]:
+        writer = DirectoryWriter(tmp_path / "out", "text")
+        twins = [_record("a", translation_en="One."), _record("a", translation_en="Two.")]
+        names = [writer.write(record).name for record in [*twins, *_records()[1:]]]
+        assert writer.notices == []
+        return names
+
+    first = run()
+    assert first == ["a.txt", "a-2.txt", "b.txt", "c.txt", "d.txt"]
+    assert run() == first

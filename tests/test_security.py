@@ -296,7 +296,7 @@ def test_names_that_differ_only_by_case_or_normalisation_get_their_own_files(tmp
     assert [json.loads(p.read_text(encoding="utf-8"))["n"] for p in paths] == list(range(len(idents)))
 
 
-def test_a_symlink_planted_in_the_output_dir_is_replaced_not_followed(tmp_path: Path) -> None:
+def test_a_symlink_planted_in_the_output_dir_is_neither_followed_nor_replaced(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     victim = tmp_path / "victim.txt"
@@ -304,7 +304,9 @@ def test_a_symlink_planted_in_the_output_dir_is_replaced_not_followed(tmp_path: 
     (out / "a.json").symlink_to(victim)
     path = DirectoryWriter(out, "jsonl").write({"id": "a"})
     assert victim.read_text(encoding="utf-8") == "precious"
-    assert path == (out / "a.json").resolve() and not path.is_symlink()
+    # The tool never writes a link, so the link is not its own to replace: the next name.
+    assert (out / "a.json").is_symlink() and (out / "a.json").resolve() == victim.resolve()
+    assert path == out.resolve() / "a-2.json" and not path.is_symlink()
     assert json.loads(path.read_text(encoding="utf-8")) == {"id": "a"}
 
 
