@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import InputError
+from .own_output import is_own_output
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
@@ -249,7 +250,8 @@ def _is_article_name(name: str) -> bool:
 
 def folder_notes(inputs: list[str]) -> list[str]:
     """One line for each folder among ``inputs`` that holds no article file, or that holds files
-    or subfolders a run does not read: a wrong folder must not pass in silence."""
+    or subfolders a run does not read (an earlier run's results among them): a wrong folder
+    must not pass in silence."""
     notes = []
     kinds = ", ".join(ARTICLE_SUFFIXES)
     for raw in inputs:
@@ -265,22 +267,27 @@ def folder_notes(inputs: list[str]) -> list[str]:
         subfolders = [name for name, is_dir in entries if is_dir]
         files = [name for name, is_dir in entries if not is_dir]
         others = [name for name in files if not _is_article_name(name)]
-        if len(others) == len(files):
-            notes.append(f"{folder}: no article in it (files ending in {kinds}); nothing to read")
+        results = [name for name in files if _is_article_name(name) and is_own_output(folder / name)]
+        ours = _some(results, "result of summarize", "results of summarize")
+        if len(others) + len(results) == len(files):
+            only = f", only {ours}" if results else ""
+            notes.append(f"{folder}: no article in it (files ending in {kinds}){only}; nothing to read")
             continue
-        skipped = [_some(others, "other file"), _some(subfolders, "subfolder")]
-        if others or subfolders:
-            said = " and ".join(x for x in skipped if x)
-            notes.append(f"{folder}: skipped {said}; only its files ending in {kinds} are read")
+        skipped = [x for x in (ours, _some(others, "other file"), _some(subfolders, "subfolder")) if x]
+        if skipped:
+            said = " and ".join([", ".join(skipped[:-1]), skipped[-1]] if len(skipped) > 1 else skipped)
+            why = [f"only its files ending in {kinds} are read"] if others or subfolders else []
+            why += ["results are not read as articles"] if results else []
+            notes.append(f"{folder}: skipped {said}; {', and '.join(why)}")
     return notes
 
 
-def _some(names: list[str], what: str) -> str:
+def _some(names: list[str], what: str, plural: str | None = None) -> str:
     """``3 other files (a, b, c)``; empty for no names."""
     if not names:
         return ""
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-    return f"{len(names)} {what}{'s' if len(names) > 1 else ''} ({shown})"
+    return f"{len(names)} {what if len(names) == 1 else plural or what + 's'} ({shown})"
 
 
 def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions) -> Iterator[Item]:
@@ -524,7 +531,11 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         if not top_level:
             return
         try:
-            entries = sorted(e for e in os.listdir(path) if _is_article_name(e))
+            # An earlier run's results (`-o` into this folder) are not articles: skipped, and
+            # folder_notes says so. Named on the command line, such a file is still read.
+            entries = sorted(
+                e for e in os.listdir(path) if _is_article_name(e) and not is_own_output(path / e)
+            )
         except OSError as exc:
             yield ReadFailure(
                 name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the folder's permissions")

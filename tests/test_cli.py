@@ -233,6 +233,11 @@ def test_results_never_overwrite_a_file_the_tool_did_not_write(
     assert {name: (news / name).read_text(encoding="utf-8") for name in theirs} == theirs
     assert sorted(p.name for p in news.iterdir()) == ["a-2.json", "a-2.txt", "a.json", "a.md", "a.txt"]
     assert json.loads((news / "a-2.json").read_text(encoding="utf-8"))["source"] == str(news / "a.md")
+    # A later run over the folder reads the articles, not the results put beside them.
+    result = _invoke(["run", str(news), "-f", "jsonl", "--only", "translation", "-o", str(news / "results")])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in (news / "results").iterdir()) == ["a-2.json", "a.json"]
+    assert "skipped 1 result of summarize (a-2.txt)" in result.stderr
 
 
 def test_bad_encoding_and_version() -> None:

@@ -369,6 +369,58 @@ def test_cli_warns_of_an_empty_folder_and_goes_on(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [f"summarize: warning: {tmp_path / 'empty'}: {NOTHING}"]
 
 
+RESULT_TEXT = "== a — Titre\n\nRésumé (fr):\nLe conseil a voté.\n\nTranslation (en):\nThe council voted.\n"
+
+
+def _result_line(ident: str) -> str:
+    from summarize.own_output import RECORD_KEYS
+
+    record = dict.fromkeys(RECORD_KEYS)
+    del record["error"]
+    return json.dumps({**record, "id": ident, "translation_en": "The council voted.", "status": "ok"})
+
+
+def test_a_folder_skips_an_earlier_runs_results_and_says_so(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Le conseil municipal a voté.\n", encoding="utf-8")
+    (news / "a-2.txt").write_text(RESULT_TEXT, encoding="utf-8")  # `summarize run news/a.txt -o news/`
+    (news / "all.jsonl").write_text(_result_line("a") + "\n" + _result_line("b") + "\n", encoding="utf-8")
+    (news / "e.pdf").write_bytes(b"%PDF")
+    items = list(iter_articles([str(news)], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
+    assert read.folder_notes([str(news)]) == [
+        f"{news}: skipped 2 results of summarize (a-2.txt, all.jsonl) and 1 other file (e.pdf); "
+        f"{READ}, and results are not read as articles"
+    ]
+    (news / "e.pdf").unlink()
+    assert read.folder_notes([str(news)]) == [
+        f"{news}: skipped 2 results of summarize (a-2.txt, all.jsonl); results are not read as articles"
+    ]
+    (news / "a.txt").unlink()
+    assert read.folder_notes([str(news)]) == [
+        f"{news}: no article in it (files ending in {KINDS}), only 2 results of summarize "
+        "(a-2.txt, all.jsonl); nothing to read"
+    ]
+    # Named on the command line, a file is read whatever it holds.
+    items = list(iter_articles([str(news / "a-2.txt")], ReadOptions()))
+    assert len(items) == 1 and isinstance(items[0], Article) and items[0].text == RESULT_TEXT
+
+
+def test_cli_says_which_results_a_folder_run_skips(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Le conseil municipal a voté.\n", encoding="utf-8")
+    (news / "a-2.txt").write_text(RESULT_TEXT, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(news), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a"]
+    assert result.stderr.splitlines() == [
+        f"summarize: warning: {news}: skipped 1 result of summarize (a-2.txt); "
+        "results are not read as articles"
+    ]
+
+
 # -- 4. the fetch timeout hint -------------------------------------------------------------
 
 
