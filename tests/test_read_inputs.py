@@ -89,7 +89,8 @@ def test_cli_stdin_jsonl_with_a_bad_first_line() -> None:
     result = CliRunner().invoke(app, ["run", "-", "--show-clean", "--format", "jsonl"], input=BAD_FIRST_LINE)
     assert "internal error" not in result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["id"] for r in records] == ["x2"]
+    # The bad line is a record in its place too, as run writes one.
+    assert [(r["id"], "error" in r) for r in records] == [("stdin-1", True), ("x2", False)]
     assert "stdin:1: not valid JSON" in result.stderr
 
 
@@ -121,7 +122,8 @@ def test_cli_malformed_url_among_other_inputs(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", "http://[::1", str(good), "--show-clean", "--format", "jsonl"])
     assert "internal error" not in result.stderr
     assert "not a valid URL" in result.stderr
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["b"]
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["source"], "error" in r) for r in records] == [("http://[::1", True), (str(good), False)]
 
 
 @pytest.mark.parametrize(
@@ -661,7 +663,8 @@ def test_cli_a_line_over_max_bytes_costs_only_itself(tmp_path: Path, where: str,
     args = ["run", given, "--show-clean", "-f", "jsonl", "--max-bytes", "1000"]
     result = CliRunner().invoke(app, args, input="".join(lines) if where == "stdin" else None)
     assert result.exit_code == 1
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+    ids = [json.loads(line)["id"] for line in result.stdout.splitlines()]
+    assert ids == ["a", "b"][:at] + [f"{'stdin' if where == 'stdin' else 'feed'}-{at + 1}"] + ["a", "b"][at:]
     source = "stdin" if where == "stdin" else str(src)
     assert result.stderr.splitlines() == [
         f"summarize: {source}:{at + 1}: line over --max-bytes (1000 bytes) (split it, or raise --max-bytes)"
