@@ -153,7 +153,7 @@ def decode(data: bytes, encoding: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise EncodingInputError(
-            f"not valid UTF-8 (byte {exc.start})", "pass --encoding (for example --encoding latin-1)"
+            f"not valid UTF-8 (byte {exc.start})", "pass --encoding, for example --encoding latin-1"
         ) from exc
 
 
@@ -727,7 +727,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
             number,
             EncodingInputError,
             "not valid UTF-8",
-            "fix that line, or pass --encoding (for example latin-1)",
+            "fix that line, or pass --encoding, for example --encoding latin-1",
         )
     try:
         obj = json.loads(line)

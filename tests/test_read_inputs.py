@@ -193,6 +193,21 @@ def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, lin
     assert failure.error.message == f"{src}:2: {said}"
 
 
+def test_cli_encoding_hint_has_no_brackets_inside_brackets(tmp_path: Path) -> None:
+    src = tmp_path / "c.txt"
+    src.write_bytes(b"caf\xe9 noir")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_bytes(b'{"id": "b", "text": "caf\xe9"}\n')
+    result = CliRunner().invoke(app, ["run", str(src), str(feed), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 1
+    assert [json.loads(line)["error"]["kind"] for line in result.stdout.splitlines()] == ["encoding"] * 2
+    assert result.stderr.splitlines() == [
+        f"summarize: {src}: not valid UTF-8 (byte 3) (pass --encoding, for example --encoding latin-1)",
+        f"summarize: {feed}:1: not valid UTF-8 (fix that line, or pass --encoding, for example --encoding "
+        "latin-1)",
+    ]
+
+
 # A compressed file or an image: every byte value but NUL, as often as each other.
 NO_NUL_BINARY = bytes(range(1, 256)) * 40
 STRAY = "Bonjour\x01 " * 3 + "le monde. " * 100
