@@ -754,13 +754,23 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}')
     ident = obj.get("id")
     return Article(
-        str(ident) if ident not in (None, "") else f"{name}-{number}",
+        _id_text(ident) if ident not in (None, "") else f"{name}-{number}",
         where,
         body,
         title=_opt_str(obj.get("title")),
         url=_opt_str(obj.get("url")),
         html=_looks_like_html(body),
     )
+
+
+def _id_text(ident: object) -> str:
+    """A JSON Lines id as text: a string as is, a number as written; anything else (an object,
+    an array, true) as JSON, which the user can find in the input, not Python's repr of it."""
+    if isinstance(ident, str):
+        return ident
+    if isinstance(ident, int | float) and not isinstance(ident, bool):
+        return str(ident)
+    return json.dumps(ident, ensure_ascii=False)
 
 
 def _opt_str(value: object) -> str | None:

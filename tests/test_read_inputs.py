@@ -193,6 +193,24 @@ def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, lin
     assert failure.error.message == f"{src}:2: {said}"
 
 
+@pytest.mark.parametrize(
+    ("ident", "expected"),
+    [
+        ('"a1"', "a1"),
+        ("7", "7"),
+        ("2.5", "2.5"),
+        ('{"a": 1}', '{"a": 1}'),  # JSON, as in the input: not Python's "{'a': 1}"
+        ('["x", "é"]', '["x", "é"]'),
+        ("true", "true"),
+    ],
+)
+def test_a_jsonl_id_that_is_not_a_string_is_json(tmp_path: Path, ident: str, expected: str) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(f'{{"id": {ident}, "text": "Bonjour."}}\n', encoding="utf-8")
+    (article,) = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(article, Article) and article.id == expected
+
+
 def test_cli_encoding_hint_has_no_brackets_inside_brackets(tmp_path: Path) -> None:
     src = tmp_path / "c.txt"
     src.write_bytes(b"caf\xe9 noir")
