@@ -7,13 +7,13 @@ for each way it can fail, so the CLI can report a bad URL in one line and go on 
 from __future__ import annotations
 
 import codecs
-import re
 import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import IO, Any
 
 from summarize import __version__
+from summarize.charset import sniff_charset
 from summarize.errors import InputError
 
 _CHUNK = 64 * 1024
@@ -140,26 +140,9 @@ def _is_text_type(media: str) -> bool:
     return not media or media.startswith("text/") or media.endswith("+xml") or media in _TEXT_TYPES
 
 
-def _sniff_charset(data: bytes) -> str | None:
-    """Charset from a BOM or an HTML ``<meta>`` near the top of the page."""
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return name
-    head = data[:4096].decode("ascii", errors="replace")
-    found = re.search(r"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", head, flags=re.IGNORECASE)
-    if found:
-        return found.group(1)
-    found = re.search(r"""<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", head, flags=re.IGNORECASE)
-    return found.group(1) if found else None
-
-
 def decode_body(data: bytes, declared: str | None) -> str:
     """Decode a page: the header's charset, else the page's own, else UTF-8 with replacement."""
-    for name in (declared, _sniff_charset(data)):
+    for name in (declared, sniff_charset(data)):
         if not name:
             continue
         try:

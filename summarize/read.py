@@ -111,8 +111,9 @@ class ReadOptions:
     debug: bool = False  # let an unexpected error while reading end the run with its traceback
 
 
-def decode(data: bytes, encoding: str | None) -> str:
-    """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8."""
+def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
+    """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8, then (``html``:
+    an HTML file) the charset its ``<meta>`` declares."""
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -152,9 +153,46 @@ def decode(data: bytes, encoding: str | None) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        declared = _declared_charset(data) if html else None
+        if declared is None:
+            raise EncodingInputError(
+                f"not valid UTF-8 (byte {exc.start})", "pass --encoding, for example --encoding latin-1"
+            ) from exc
+    # A page saved in the charset its <meta> declares is read as a browser (and fetch.py) reads it.
+    try:
+        return data.decode(declared)
+    except UnicodeDecodeError as exc:
         raise EncodingInputError(
-            f"not valid UTF-8 (byte {exc.start})", "pass --encoding, for example --encoding latin-1"
+            f"not valid {declared} (byte {exc.start}), the charset its <meta> declares",
+            "pass the right --encoding",
         ) from exc
+
+
+# Printable ASCII and the line and tab controls: what an ASCII-compatible encoding leaves as is.
+_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ASCII bytes are the same text in ``encoding`` (latin-1, cp1252, Shift JIS; not
+    UTF-16, UTF-7 or EBCDIC)."""
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (LookupError, UnicodeError):  # LookupError: unknown, or not a text encoding (rot13)
+        return False
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page's ``<meta>`` (or XML declaration) names, when it can be used.
+
+    Only an ASCII-compatible one: a declaration read as ASCII cannot be right about UTF-16,
+    which browsers ignore there too.  UTF-8 is left out, since the bytes are not UTF-8.
+    """
+    from .charset import sniff_charset
+
+    name = sniff_charset(data)
+    if name is None or not _ascii_compatible(name) or codecs.lookup(name).name == "utf-8":
+        return None
+    return name
 
 
 def _binary_error() -> BinaryInputError:
@@ -645,7 +683,7 @@ def _from_bytes(
         yield ReadFailure(name, source, data)
         return
     try:
-        text = decode(data, options.encoding)
+        text = decode(data, options.encoding, html=suffix in HTML_SUFFIXES)
     except InputError as exc:
         yield ReadFailure(name, source, exc)
         return

@@ -702,3 +702,65 @@ def test_cli_a_line_over_max_bytes_costs_only_itself(tmp_path: Path, where: str,
     assert result.stderr.splitlines() == [
         f"summarize: {source}:{at + 1}: line over --max-bytes (1000 bytes) (split it, or raise --max-bytes)"
     ]
+
+
+# -- 8. an HTML file's declared charset ------------------------------------------------------
+
+DECLARED_PAGES = {
+    "meta": '<!DOCTYPE html><html><head><meta charset="{cs}"><title>Le café</title></head>',
+    "http-equiv": (
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset={cs}">'
+        "<title>Le café</title></head>"
+    ),
+}
+DECLARED_BODY = "<body><p>Le café coûte 2 € au comptoir, dit le patron.</p></body></html>\n"
+
+
+@pytest.mark.parametrize("suffix", [".html", ".htm"])
+@pytest.mark.parametrize("form", ["meta", "http-equiv"])
+def test_an_html_file_is_read_in_the_charset_it_declares(tmp_path: Path, form: str, suffix: str) -> None:
+    page = DECLARED_PAGES[form].replace("{cs}", "windows-1252") + DECLARED_BODY
+    src = tmp_path / f"page{suffix}"
+    src.write_bytes(page.encode("cp1252"))
+    (article,) = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(article, Article) and article.html
+    assert article.text == page
+
+
+def test_cli_reads_an_html_file_in_its_declared_charset(tmp_path: Path) -> None:
+    src = tmp_path / "page.html"
+    src.write_bytes((DECLARED_PAGES["meta"].replace("{cs}", "iso-8859-1") + DECLARED_BODY).encode("cp1252"))
+    result = CliRunner().invoke(app, ["run", str(src), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 0 and result.stderr == ""
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["title"] == "Le café" and "Le café coûte" in record["body"]
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "data", "outcome"),
+    [
+        # Valid UTF-8 is UTF-8, whatever the page says (pages often declare a charset they left).
+        ("page.html", "windows-1252", "Le café €".encode(), "Le café €"),
+        # A BOM still decides.
+        ("page.html", "windows-1252", "Le café €".encode("utf-8-sig"), "Le café €"),
+        # Only an HTML file's declaration counts.
+        ("page.txt", "windows-1252", "Le café".encode("cp1252"), "encoding"),
+        # A declaration readable as ASCII cannot be right about UTF-16.
+        ("page.html", "utf-16", "Le café".encode("cp1252"), "encoding"),
+        ("page.html", "no-such-charset", "Le café".encode("cp1252"), "encoding"),
+        # Bytes that are not in the declared charset either: cp1252 has no 0x81.
+        ("page.html", "windows-1252", b"Le caf\xe9 \x81", "encoding"),
+    ],
+    ids=["utf-8", "bom", "not-html", "utf-16", "unknown", "not-in-charset"],
+)
+def test_a_declared_charset_is_used_only_where_utf8_fails(
+    tmp_path: Path, name: str, declared: str, data: bytes, outcome: str
+) -> None:
+    head = f'<html><head><meta charset="{declared}"></head>'.encode("ascii")
+    src = tmp_path / name
+    src.write_bytes(data.replace(b"Le caf", head + b"Le caf", 1))
+    (item,) = list(iter_articles([str(src)], ReadOptions()))
+    if outcome == "encoding":
+        assert isinstance(item, ReadFailure) and item.error.kind == "encoding"
+    else:
+        assert isinstance(item, Article) and item.text.endswith(outcome) and "\ufeff" not in item.text
