@@ -311,7 +311,9 @@ def run(
     encoding: Annotated[
         str | None,
         typer.Option(
-            help="Encoding of files and stdin [default: UTF-8 or the BOM's]; a URL's comes from the server."
+            help="Encoding of the files, stdin and JSON lines that are not valid UTF-8: valid UTF-8 stays "
+            "UTF-8, so inputs can mix both (utf-16/utf-32 apply to all). A BOM always decides; a URL's "
+            "encoding comes from the server [default: UTF-8, or an HTML file's <meta> charset]."
         ),
     ] = None,
     max_bytes: Annotated[

@@ -106,14 +106,19 @@ StdinReader = Callable[[], StdinStream | bytes]
 
 @dataclass(frozen=True)
 class ReadOptions:
-    encoding: str | None = None  # None: UTF-8, or what a byte-order mark says
+    # For input that is not valid UTF-8 and has no byte-order mark (UTF-16/32: for all input).
+    encoding: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     debug: bool = False  # let an unexpected error while reading end the run with its traceback
 
 
 def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
-    """Decode article bytes: a BOM wins, then ``encoding``, then strict UTF-8, then (``html``:
-    an HTML file) the charset its ``<meta>`` declares."""
+    """Decode article bytes: a BOM wins, then strict UTF-8, then ``encoding`` (or, ``html``: an
+    HTML file, the charset its ``<meta>`` declares).
+
+    An ``encoding`` in which ASCII bytes are not ASCII text (UTF-16, UTF-32) is used as asked,
+    even on bytes that are valid UTF-8.
+    """
     for bom, name in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -142,6 +147,12 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
         # (UTF-16 and UTF-32 text is full of NUL bytes.)
         if not wide and _looks_binary(data):
             raise _binary_error()
+        # Valid UTF-8 stays UTF-8, so that one folder (or feed) can mix UTF-8 and Latin-1 files:
+        # valid UTF-8 is hardly ever Latin-1 text.  ASCII text in UTF-16 is valid UTF-8 too, so an
+        # encoding that does not read ASCII as ASCII is taken at its word.
+        if _ascii_compatible(encoding):
+            with contextlib.suppress(UnicodeDecodeError):
+                return data.decode("utf-8")
         try:
             return data.decode(encoding)
         except UnicodeDecodeError as exc:
@@ -527,7 +538,7 @@ def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str,
         # Bytes that are not UTF-8 become lone surrogates, which _jsonl_line reports.
         return _jsonl_line(name, source, number, piece.decode("utf-8", "surrogateescape"))
     try:
-        line = piece.decode(encoding)
+        line = _utf8_or(piece, encoding)  # each line judged alone: a feed may mix both
     except UnicodeDecodeError as exc:
         return _line_failure(
             name,
@@ -688,6 +699,7 @@ def _from_bytes(
         yield ReadFailure(name, source, exc)
         return
     if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
+        text = _lines_utf8_or(data, text, options.encoding)
         yield from _none_is_empty(name, source, _from_jsonl(name, source, text))
     else:
         # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
@@ -695,6 +707,26 @@ def _from_bytes(
         # or many tags, so prose that quotes a tag or two stays text.
         html = suffix in HTML_SUFFIXES or _looks_like_html(text.lstrip("\ufeff"))
         yield Article(name, source, text, html=html)
+
+
+def _utf8_or(data: bytes, encoding: str) -> str:
+    """``data`` as UTF-8 when it is valid UTF-8, else in ``encoding`` (UnicodeDecodeError if not)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(encoding)
+
+
+def _lines_utf8_or(data: bytes, text: str, encoding: str | None) -> str:
+    """JSON Lines read whole (``text``, decoded as one), each line decoded alone as a streamed
+    line is: UTF-8 where it is valid UTF-8, else ``encoding``.  ``text`` as is without an
+    ``encoding``, behind a BOM, or in an encoding that b"\n" bytes do not cut into lines."""
+    if not encoding or data.startswith((codecs.BOM_UTF8, *_WIDE_BOMS)) or not _ascii_compatible(encoding):
+        return text
+    try:
+        return "\n".join(_utf8_or(line, encoding) for line in data.split(b"\n"))
+    except UnicodeDecodeError:  # a stateful codec: the whole decoding stands
+        return text
 
 
 def _looks_like_html(text: str) -> bool:

@@ -764,3 +764,64 @@ def test_a_declared_charset_is_used_only_where_utf8_fails(
         assert isinstance(item, ReadFailure) and item.error.kind == "encoding"
     else:
         assert isinstance(item, Article) and item.text.endswith(outcome) and "\ufeff" not in item.text
+
+
+# -- 9. --encoding applies where UTF-8 fails: one folder or feed can mix both ----------------
+
+MIXED = {"utf8.txt": ("Le maire a annoncé un plan.", "utf-8"), "latin.txt": ("Le café a fermé.", "latin-1")}
+
+
+@pytest.mark.parametrize("encoding", [None, "latin-1", "cp1252"])
+def test_encoding_leaves_utf8_files_as_utf8(tmp_path: Path, encoding: str | None) -> None:
+    for name, (text, codec) in MIXED.items():
+        (tmp_path / name).write_bytes(text.encode(codec))
+    items = list(iter_articles([str(tmp_path)], ReadOptions(encoding=encoding)))
+    got = {Path(i.source).name: i.text if isinstance(i, Article) else i.error.kind for i in items}
+    expected_latin = "encoding" if encoding is None else MIXED["latin.txt"][0]
+    assert got == {"utf8.txt": MIXED["utf8.txt"][0], "latin.txt": expected_latin}
+
+
+def test_encoding_applies_line_by_line_in_json_lines(tmp_path: Path) -> None:
+    lines = [
+        '{"id": "u", "text": "Le maire a annoncé un plan."}\n'.encode(),
+        '{"id": "l", "text": "Le café a fermé."}\n'.encode("latin-1"),
+    ]
+    src = tmp_path / "feed.jsonl"
+    src.write_bytes(b"".join(lines))
+    streamed = list(iter_articles([str(src)], ReadOptions(encoding="latin-1")))
+    # Read whole: stdin whose first line is not JSON, so that the batch is judged all at once.
+    data = b"{pas du JSON\n" + b"".join(lines)
+    whole = list(iter_articles(["-"], ReadOptions(encoding="latin-1"), read_stdin=lambda: data))
+    expected = [("u", "Le maire a annoncé un plan."), ("l", "Le café a fermé.")]
+    assert [(i.id, i.text) for i in streamed if isinstance(i, Article)] == expected
+    assert [(i.id, i.text) for i in whole if isinstance(i, Article)] == expected
+    assert [type(i) for i in whole] == [ReadFailure, Article, Article]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "text"),
+    [
+        # ASCII text in UTF-16 is valid UTF-8 (with NUL bytes): an explicit UTF-16 request stands.
+        ("Bonjour.".encode("utf-16-le"), "utf-16-le", "Bonjour."),
+        ("Bonjour.".encode("utf-32-be"), "utf-32-be", "Bonjour."),
+        # A BOM decides, over --encoding and over UTF-8.
+        ("Le café".encode("utf-8-sig"), "latin-1", "Le café"),
+        ("\ufeffLe café".encode("utf-16-le"), "latin-1", "Le café"),
+        ("Le café".encode(), "latin-1", "Le café"),
+        ("Le café".encode("latin-1"), "latin-1", "Le café"),
+    ],
+)
+def test_what_decides_an_encoding(data: bytes, encoding: str, text: str) -> None:
+    assert read.decode(data, encoding) == text
+
+
+def test_cli_encoding_over_a_mixed_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for name, (text, codec) in MIXED.items():
+        (folder / name).write_bytes(text.encode(codec))
+    args = ["run", str(folder), "--encoding", "latin-1", "--show-clean", "-f", "jsonl"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and result.stderr == ""
+    bodies = [json.loads(line)["body"] for line in result.stdout.splitlines()]
+    assert bodies == ["Le café a fermé.", "Le maire a annoncé un plan."]  # latin.txt, then utf8.txt

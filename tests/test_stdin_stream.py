@@ -221,8 +221,9 @@ def test_a_later_line_not_in_the_given_encoding_is_its_own_error() -> None:
         ("Article", "c"),
     ]
     assert items[1].error.message == "stdin:2: not valid ascii (byte 10)"  # type: ignore[union-attr]
-    # A first line that does not decode: the whole input is judged, and fails, as before.
-    items = _read([ONE.encode(), TWO.encode()], encoding="ascii")
+    # A first line that does not decode (valid UTF-8 would: it stays UTF-8): the whole input is
+    # judged, and fails, as before.
+    items = _read([ONE.encode("latin-1"), TWO.encode("latin-1")], encoding="ascii")
     assert len(items) == 1 and isinstance(items[0], ReadFailure) and items[0].error.kind == "encoding"
 
 
