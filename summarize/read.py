@@ -359,71 +359,120 @@ def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions
 def _from_stdin(read_stdin: StdinReader | None, options: ReadOptions) -> Iterator[Item]:
     """Standard input's articles: JSON Lines as each line comes in, anything else read whole.
 
-    The first non-blank line decides: a JSON object with a "text" field makes stdin JSON Lines,
-    streamed (``tail -f feed.jsonl | summarize run -``), each later line judged on its own and
-    ``--max-bytes`` applied per line.  So does a first line over ``--max-bytes`` that opens an
-    object: it cannot be judged whole, and read whole, stdin would be over the limit anyway.
-    Otherwise all of stdin is read (at most ``--max-bytes``) and judged whole as before, so that
-    a malformed first line still leaves a batch JSON Lines.
     A generator, so that reading happens inside iter_articles' guard.
     """
     if read_stdin is None:
         yield ReadFailure("stdin", "stdin", InputError("no standard input", "pass a file, a folder or a URL"))
         return
-    stdin = _Stdin(read_stdin)
+    stream = _Stream(read_stdin, lambda _exc: _unreadable())
+    yield from _from_stream("stdin", "stdin", stream, options, None, _stdin_too_large)
+
+
+def _from_stream(
+    name: str,
+    source: str,
+    stream: _Stream,
+    options: ReadOptions,
+    suffix: str | None,
+    too_large: Callable[[int], TooLargeError],
+) -> Iterator[Item]:
+    """A stream's articles (stdin, a named pipe): JSON Lines as each line comes in, anything
+    else read whole.
+
+    The first non-blank line decides: a JSON object with a "text" field makes the stream JSON
+    Lines, streamed (``tail -f feed.jsonl | summarize run -``), each later line judged on its own
+    and ``--max-bytes`` applied per line.  So does a first line over ``--max-bytes`` that opens
+    an object: it cannot be judged whole, and read whole, the stream would be over the limit
+    anyway.  Otherwise all of it is read (at most ``--max-bytes``) and judged whole as before, so
+    that a malformed first line still leaves a batch JSON Lines.  A stream with an article
+    ``suffix`` (``.html``) is read whole as that.
+    """
     limit = options.max_bytes
     head: list[bytes] = []  # the blank lines, then the first non-blank one
     size = 0
     try:
-        while piece := stdin.readline(limit + 1):
+        while piece := stream.readline(limit + 1):
             head.append(piece)
             size += len(piece)
             line = piece.removeprefix(codecs.BOM_UTF8) if len(head) == 1 else piece
             if _overlong(piece, limit) or line.strip():
                 break
             if size > limit:  # blank lines alone over the limit: no line to judge
-                yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
+                yield ReadFailure(name, source, too_large(limit))
                 return
         first = b"".join(head)
         line_encoding = _stream_encoding(first, options.encoding)
         overlong = bool(head) and _overlong(head[-1], limit)
-        if line_encoding is None or not _starts_json_lines(first, overlong, options.encoding):
-            rest = stdin.read(max(0, limit + 1 - size))
+        if (
+            suffix is not None
+            or line_encoding is None
+            or not _starts_json_lines(first, overlong, options.encoding)
+        ):
+            rest = stream.read(max(0, limit + 1 - size))
             if size + len(rest) > limit:
-                yield ReadFailure("stdin", "stdin", _stdin_too_large(limit))
+                yield ReadFailure(name, source, too_large(limit))
                 return
-            yield from _from_bytes("stdin", "stdin", first + rest, options, None)
+            yield from _from_bytes(name, source, first + rest, options, suffix)
             return
     except UnreadableError as exc:
-        yield ReadFailure("stdin", "stdin", exc)
+        yield ReadFailure(name, source, exc)
         return
-    yield from _jsonl_lines("stdin", "stdin", stdin.readline, len(head), head[-1], line_encoding, limit)
+    yield from _jsonl_lines(name, source, stream.readline, len(head), head[-1], line_encoding, limit)
 
 
-class _Stdin:
-    """Standard input's reads, a closed or failing descriptor turned into UnreadableError."""
+def _jsonl_stream(
+    name: str, source: str, stream: _Stream, options: ReadOptions, too_large: Callable[[int], TooLargeError]
+) -> Iterator[Item]:
+    """A stream named ``.jsonl`` (a named pipe): JSON Lines whatever its first line, as a .jsonl
+    file is, each line read as it comes."""
+    limit = options.max_bytes
+    try:
+        first = stream.readline(limit + 1)
+        encoding = _stream_encoding(first, options.encoding)
+        if encoding is None:  # UTF-16/32: b"\n" bytes are not all line ends, so it is read whole
+            rest = stream.read(max(0, limit + 1 - len(first)))
+            if len(first) + len(rest) > limit:
+                yield ReadFailure(name, source, too_large(limit))
+                return
+            yield from _from_bytes(name, source, first + rest, options, ".jsonl")
+            return
+    except UnreadableError as exc:
+        yield ReadFailure(name, source, exc)
+        return
+    # decode's binary test, on the first line only: a stream cannot be looked at ahead.
+    if _looks_binary(first) and not first.startswith(codecs.BOM_UTF8):
+        yield ReadFailure(name, source, _binary_error())
+        return
+    lines = _jsonl_lines(name, source, stream.readline, 1, first, encoding, limit)
+    yield from _none_is_empty(name, source, lines)
 
-    def __init__(self, read_stdin: StdinReader) -> None:
-        self._read_stdin = read_stdin
+
+class _Stream:
+    """A stream's reads (stdin, a named pipe), a closed or failing descriptor turned into
+    UnreadableError by ``unreadable``."""
+
+    def __init__(self, open_stream: StdinReader, unreadable: Callable[[Exception], UnreadableError]) -> None:
+        self._open_stream = open_stream
+        self._unreadable = unreadable
         self._stream: StdinStream | None = None
 
     def readline(self, size: int) -> bytes:
         try:
             return self._open().readline(size)
         except (OSError, AttributeError, ValueError) as exc:
-            raise _unreadable() from exc
+            raise self._unreadable(exc) from exc
 
     def read(self, size: int) -> bytes:
         try:
             return self._open().read(size)
         except (OSError, AttributeError, ValueError) as exc:
-            raise _unreadable() from exc
+            raise self._unreadable(exc) from exc
 
     def _open(self) -> StdinStream:
         # Closed descriptor (`<&-`): sys.stdin is None (AttributeError), a closed file object
         # (ValueError) or a failing read (OSError): raised here or at the first read.
         if self._stream is None:
-            got = self._read_stdin()
+            got = self._open_stream()
             self._stream = io.BytesIO(got) if isinstance(got, bytes | bytearray) else got
         return self._stream
 
@@ -598,7 +647,12 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             )
         return
     if not stat.S_ISREG(info.st_mode):
-        # A FIFO or device would block or never end: refuse it without opening it.
+        if top_level and (stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode)):
+            # Named on the command line (`summarize run <(cat a.md)`, a named pipe, /dev/stdin):
+            # what the user asked for, read as stdin is.
+            yield from _from_pipe(name, path, options)
+            return
+        # In a folder, a FIFO or device would block or never end: refuse it without opening it.
         yield ReadFailure(
             name, str(path), UnreadableError(f"{path}: not a regular file", "give a text, HTML or JSONL file")
         )
@@ -613,6 +667,33 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             yield from _from_jsonl_file(name, path, fh, info.st_size, options)
         else:
             yield from _from_whole_file(name, path, fh, info.st_size, options)
+
+
+def _from_pipe(name: str, path: Path, options: ReadOptions) -> Iterator[Item]:
+    """A FIFO or character device named on the command line, read once as it comes, as stdin
+    is: it has no size, so --max-bytes is checked on what is read (at most one byte over).  A
+    ``.jsonl`` name is JSON Lines, an ``.html`` one a page; other content is judged as stdin's."""
+    source = str(path)
+
+    def too_large(limit: int) -> TooLargeError:
+        return TooLargeError(f"{path} is over --max-bytes ({limit} bytes)", "split it, or raise --max-bytes")
+
+    def unreadable(exc: Exception) -> UnreadableError:
+        return _file_error(path, exc) if isinstance(exc, OSError) else UnreadableError(f"{path}: {exc}")
+
+    try:
+        fh = path.open("rb")  # a FIFO's open waits for its writer, as reading stdin would
+    except OSError as exc:
+        yield ReadFailure(name, source, _file_error(path, exc))
+        return
+    with fh:
+        stream = _Stream(lambda: fh, unreadable)
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _jsonl_stream(name, source, stream, options, too_large)
+        else:
+            html = suffix if suffix in HTML_SUFFIXES else None
+            yield from _from_stream(name, source, stream, options, html, too_large)
 
 
 def _file_error(path: Path, exc: OSError) -> UnreadableError:

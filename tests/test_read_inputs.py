@@ -5,8 +5,11 @@ No model and no network: the reader is called directly, or the CLI with ``--show
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+import os
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -825,3 +828,108 @@ def test_cli_encoding_over_a_mixed_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stderr == ""
     bodies = [json.loads(line)["body"] for line in result.stdout.splitlines()]
     assert bodies == ["Le café a fermé.", "Le maire a annoncé un plan."]  # latin.txt, then utf8.txt
+
+
+# -- 10. a FIFO or character device named on the command line is read as a stream -----------
+
+
+def _pipe(data: bytes) -> str:
+    """A pipe holding ``data``, its writer closed, named as ``<(...)`` names one: /dev/fd/N."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, data)  # well under a pipe's buffer
+    os.close(write_end)
+    return f"/dev/fd/{read_end}"
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Callable[[str, bytes], Path]]:
+    """Make a named pipe whose writer (a thread) writes its bytes once a reader opens it."""
+    made: list[Path] = []
+
+    def make(name: str, data: bytes) -> Path:
+        path = tmp_path / name
+        os.mkfifo(path)
+        made.append(path)
+
+        def write() -> None:
+            with contextlib.suppress(BrokenPipeError), path.open("wb") as fh:
+                fh.write(data)
+
+        threading.Thread(target=write, daemon=True).start()
+        return path
+
+    yield make
+    for path in made:  # a writer still waiting for its reader (the test failed) opens, and ends
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.parametrize(
+    ("data", "texts"),
+    [
+        ("Bonjour à tous.\n".encode(), ["Bonjour à tous.\n"]),
+        # JSON Lines content is JSON Lines, as on stdin.
+        (b'{"id": "a", "text": "Il pleut."}\n{"id": "b", "text": "Il neige."}\n', ["Il pleut.", "Il neige."]),
+        (b"\n", ["\n"]),
+    ],
+    ids=["text", "jsonl", "empty"],
+)
+def test_a_pipe_named_on_the_command_line_is_read(data: bytes, texts: list[str]) -> None:
+    raw = _pipe(data)
+    try:
+        items = list(iter_articles([raw], ReadOptions()))
+    finally:
+        os.close(int(raw.rsplit("/", 1)[1]))
+    assert all(isinstance(i, Article) for i in items), items
+    assert [i.text for i in items] == texts  # type: ignore[union-attr]
+
+
+def test_a_pipe_over_max_bytes_is_too_large() -> None:
+    raw = _pipe(b"Le maire a parl\xc3\xa9. " * 100)  # 1,900 bytes
+    try:
+        (failure,) = list(iter_articles([raw], ReadOptions(max_bytes=1000)))
+    finally:
+        os.close(int(raw.rsplit("/", 1)[1]))
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "too_large"
+    assert failure.error.message == f"{raw} is over --max-bytes (1000 bytes)"
+    assert failure.error.hint == "split it, or raise --max-bytes"
+
+
+def test_named_fifos_follow_their_suffix(fifo: Callable[[str, bytes], Path]) -> None:
+    # A .jsonl name is JSON Lines even when its first line is malformed, as a .jsonl file is.
+    feed = fifo("feed.jsonl", BAD_FIRST_LINE.encode())
+    page = fifo("page.html", SAVED_PAGE.encode())
+    items = list(iter_articles([str(feed), str(page)], ReadOptions()))
+    assert [(type(i).__name__, i.id) for i in items] == [
+        ("ReadFailure", "feed-1"),
+        ("Article", "x2"),
+        ("Article", "page"),
+    ]
+    assert items[1].source == f"{feed}:2"
+    assert isinstance(items[2], Article) and items[2].html and items[2].text == SAVED_PAGE.lstrip("\ufeff")
+
+
+def test_a_character_device_named_on_the_command_line_is_read() -> None:
+    assert list(iter_articles(["/dev/null"], ReadOptions())) == [Article("null", "/dev/null", "")]
+    (failure,) = list(iter_articles(["/dev/zero"], ReadOptions(max_bytes=1000)))
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "too_large"
+
+
+def test_a_fifo_inside_a_folder_is_still_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Bonjour.\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "b.txt")  # never opened: no writer is needed
+    items = list(iter_articles([str(tmp_path)], ReadOptions()))
+    assert [type(i) for i in items] == [Article, ReadFailure]
+    assert items[1].error.message == f"{tmp_path / 'b.txt'}: not a regular file"  # type: ignore[union-attr]
+
+
+def test_cli_reads_a_process_substitution() -> None:
+    raw = _pipe(b'{"id": "a", "text": "Il pleut."}\n{"id": "b", "text": "Il neige."}\n')
+    try:
+        result = CliRunner().invoke(app, ["run", raw, "--show-clean", "-f", "jsonl"])
+    finally:
+        os.close(int(raw.rsplit("/", 1)[1]))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [(r["id"], r["body"]) for r in map(json.loads, result.stdout.splitlines())] == [
+        ("a", "Il pleut."),
+        ("b", "Il neige."),
+    ]
