@@ -328,7 +328,8 @@ def run(
 ) -> None:
     """Summarise (in French) and translate (into English) news articles.
 
-    Reads INPUTS (or standard input when it is a pipe) and writes one record per article.
+    Reads INPUTS (or, with none, standard input when it is a pipe, a socket or a file: not a
+    terminal or /dev/null) and writes one record per article.
     Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
     130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
@@ -362,7 +363,7 @@ def run(
             except UnicodeError:
                 pass  # a real text encoding, for which one byte is not a whole character
         if not inputs:
-            if sys.stdin is None or sys.stdin.isatty():
+            if not _stdin_is_fed():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
             inputs = ["-"]
         if inputs.count("-") > 1:  # stdin is read once: a second "-" could only be an empty article
@@ -412,6 +413,25 @@ def run(
                 local_files(inputs) if output_dir else frozenset(),
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _stdin_is_fed() -> bool:
+    """Whether standard input can bring articles when no input is named: a pipe, a FIFO, a
+    socket or a regular file.  Not a terminal, and not /dev/null, which cron, `ssh -n`, CI and
+    `xargs` with no input give: reading it would invent an empty article and exit 0."""
+    import stat
+
+    if sys.stdin is None:  # closed (`<&-`)
+        return False
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        # No descriptor (io.UnsupportedOperation is both): a stream made in this process, such
+        # as an embedding program's or a test runner's; a closed one is said when it is read.
+        with contextlib.suppress(ValueError):
+            return not sys.stdin.isatty()
+        return True
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISREG(mode)
 
 
 def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -257,6 +258,53 @@ def test_bad_encoding_and_version() -> None:
 
     version = _invoke(["--version"])
     assert version.exit_code == 0 and version.stdout == f"summarize {__version__}\n"
+
+
+def _stdin_of_kind(kind: str, data: bytes, tmp_path: Path) -> int:
+    """A descriptor of that kind holding ``data`` (/dev/null: nothing), for a child's stdin."""
+    if kind == "devnull":
+        return os.open(os.devnull, os.O_RDONLY)
+    if kind == "file":
+        (tmp_path / "stdin.txt").write_bytes(data)
+        return os.open(tmp_path / "stdin.txt", os.O_RDONLY)
+    if kind == "pipe":
+        read_end, write_end = os.pipe()
+        os.write(write_end, data)
+        os.close(write_end)
+        return read_end
+    mine, theirs = socket.socketpair()
+    with mine:
+        mine.sendall(data)
+    return theirs.detach()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fed"), [("devnull", False), ("pipe", True), ("socket", True), ("file", True)]
+)
+def test_no_input_reads_stdin_only_when_something_feeds_it(kind: str, fed: bool, tmp_path: Path) -> None:
+    # cron, `ssh -n`, CI and `xargs` with no input give /dev/null: bad usage, not an empty article.
+    stdin = _stdin_of_kind(kind, b"Il pleut.\n", tmp_path)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "summarize", "run", "--show-clean"],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            cwd=REPO,
+            timeout=120,
+        )
+    finally:
+        os.close(stdin)
+    if fed:
+        assert proc.returncode == 0 and proc.stderr == ""
+        assert proc.stdout == "== stdin\nIl pleut.\n"
+    else:
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert (
+            proc.stderr
+            == "summarize: error: no input; pass files, folders, URLs or - for stdin, or pipe text in\n"
+        )
 
 
 def test_show_clean_json_is_one_array_and_failures_count(tmp_path: Path) -> None:
