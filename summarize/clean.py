@@ -69,9 +69,11 @@ class RemovedLine:
 class Cleaned:
     """The article body and the metadata found around it.
 
-    ``body`` keeps the input's line and paragraph breaks. ``date`` is the time stamp line as
-    written (plain text) or an ISO date (HTML). ``removed`` lists every line that is not in the
-    body, in input order, the title included (kind ``title``).
+    ``body`` keeps the input's line and paragraph breaks. ``date`` is ISO 8601 (``2024-06-17``
+    or ``2024-06-17T16:01``, see :func:`parse_date`) or None: read from the first time stamp
+    line that holds a full date (plain text) or from the page's metadata (HTML); the line itself
+    stays in ``removed``. ``removed`` lists every line that is not in the body, in input order,
+    the title included (kind ``title``).
     """
 
     body: str
@@ -1214,8 +1216,8 @@ def _assemble(lines: Sequence[str], kinds: Sequence[str | None], title: int | No
             kept.append(line)
             continue
         removed.append(RemovedLine(line_no=i + 1, kind=kind, text=line))
-        if kind == TIMESTAMP and date is None and any(ch.isdigit() for ch in line):
-            date = line  # a bare "Published" label is no date
+        if kind == TIMESTAMP and date is None:
+            date = parse_date(line)  # None for a bare "Published" label or a date without a year
     body = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
     return Cleaned(
         body=body,
@@ -1230,12 +1232,13 @@ def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     """Separate the article in plain ``text`` from the page furniture around it.
 
     The text is normalised first (:func:`normalize_text`); the body is then a subsequence of
-    its lines, never reordered or rewritten. Removed: a leading (or trailing) time stamp, which
-    becomes ``date``; a byline; photo captions and credits; runs of several short headline-like
-    lines before or after the article; share, subscribe, cookie, copyright, advertisement and
-    navigation lines; "Lire aussi" / "Read more" / "Lesen Sie auch" links. A first line that
-    reads as a headline and is followed by the body becomes ``title``. Every removed line is
-    listed in ``removed``. With ``keep_boilerplate`` the body is the normalised text, untouched.
+    its lines, never reordered or rewritten. Removed: a leading (or trailing) time stamp, whose
+    date becomes ``date`` (ISO 8601, see :func:`parse_date`); a byline; photo captions and
+    credits; runs of several short headline-like lines before or after the article; share,
+    subscribe, cookie, copyright, advertisement and navigation lines; "Lire aussi" / "Read
+    more" / "Lesen Sie auch" links. A first line that reads as a headline and is followed by the
+    body becomes ``title``. Every removed line is listed in ``removed``. With
+    ``keep_boilerplate`` the body is the normalised text, untouched.
     """
     normalized = normalize_text(text)
     if keep_boilerplate or not normalized:
@@ -1243,6 +1246,152 @@ def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     lines = normalized.split("\n")
     kinds, title = _classify(lines)
     return _assemble(lines, kinds, title)
+
+
+# --- dates as ISO 8601 ---------------------------------------------------------------------------
+# Month names and abbreviations (those of _MONTHS) by number, for the forms news pages write.
+_MONTH_NUMBERS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            "janvier janv jan january enero ene januar jänner gennaio janeiro",
+            "février fevrier févr fevr fév fev feb february febrero februar febbraio fevereiro",
+            "mars mar march marzo märz março",
+            "avril avr apr april abril aprile",
+            "mai may mayo maggio maio",
+            "juin jun june junio juni giugno junho",
+            "juillet juil jul july julio juli luglio julho",
+            "août aout aug august agosto ago",
+            "septembre sept sep september septiembre setiembre settembre setembro",
+            "octobre oct october octubre oktober okt ottobre outubro",
+            "novembre nov november noviembre novembro",
+            "décembre decembre déc dec december diciembre dic dezember dez dicembre dezembro",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+# Longest first, so that "juillet" is not read as "juil" followed by letters.
+_MONTH_NAME = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
+# 2024-06-17, with the time, seconds and offset of an ISO or RFC 3339 stamp.
+_ISO_DATE = re.compile(
+    r"(?<![\d.])(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2}(?:[.,]\d+)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?)?(?![\d:])",
+    re.IGNORECASE,
+)
+# 17/06/2024, 17.06.2024, 17-06-2024, 17/06/24: one separator throughout.
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![/.-]\d)")
+# 17 juin 2024, 1er juin 2024, 12. März 2024, 4 de abril de 2024, 17 June 2024.
+_DAY_MONTH = re.compile(
+    rf"(?<![\d.])(\d{{1,2}})(?:er|re|st|nd|rd|th|º|°|\.)?\s+(?:de\s+)?({_MONTH_NAME})\b\.?,?\s+"
+    rf"(?:de\s+)?(\d{{4}})(?!\d)",
+    re.IGNORECASE,
+)
+# June 17, 2024, Mar. 5th 2024.
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH_NAME})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b,?\s+(\d{{4}})(?!\d)", re.IGNORECASE
+)
+# 16h01, 16:01, 16 h 01, 4:01 pm, 08.15 Uhr; then 16h, 4 pm ("4 heures" is as often a duration).
+_CLOCK = re.compile(
+    r"(?<![\d:.,/])(\d{1,2})\s?(?:h|:)\s?(\d{2})(?::\d{2})?(?!\d)(?:\s*([ap])\.?\s?m\b\.?)?|"
+    r"(?<![\d:.,/])(\d{1,2})\.(\d{2})\s?uhr\b",
+    re.IGNORECASE,
+)
+_HOUR = re.compile(r"(?<![\d:.,/])(\d{1,2})\s?(?:h|([ap])\.?\s?m\.?)(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _DateMatch:
+    start: int
+    end: int
+    year: int
+    month: int
+    day: int
+    time: str | None  # "HH:MM" plus any offset, when the date form carries its own time
+
+
+def _date_matches(text: str) -> list[_DateMatch]:
+    """Every date written in ``text``, possible or not, in order."""
+    found: list[_DateMatch] = []
+    for m in _ISO_DATE.finditer(text):
+        time = None
+        if m.group(4) is not None:
+            hour, minute = int(m.group(4)), int(m.group(5))
+            offset = m.group(6) or ""
+            if offset and offset.upper() != "Z" and ":" not in offset:
+                offset = f"{offset[:3]}:{offset[3:]}"
+            time = f"{hour:02d}:{minute:02d}{offset.upper()}" if hour < 24 and minute < 60 else None
+        found.append(_DateMatch(*m.span(), int(m.group(1)), int(m.group(2)), int(m.group(3)), time))
+    for m in _NUMERIC_DATE.finditer(text):
+        first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if len(m.group(4)) == 2:
+            year += 2000  # "17/06/24": a news page's two-digit year is this century's
+        # Day first, as written in French and most of the world; 06/17/2024 can only be American.
+        day, month = (second, first) if second > 12 >= first else (first, second)
+        found.append(_DateMatch(*m.span(), year, month, day, None))
+    for m in _DAY_MONTH.finditer(text):
+        month = _MONTH_NUMBERS[m.group(2).lower()]
+        found.append(_DateMatch(*m.span(), int(m.group(3)), month, int(m.group(1)), None))
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTH_NUMBERS[m.group(1).lower()]
+        found.append(_DateMatch(*m.span(), int(m.group(3)), month, int(m.group(2)), None))
+    found.sort(key=lambda d: (d.start, -d.end))
+    # A span inside an earlier one is the same date read by a weaker pattern.
+    kept: list[_DateMatch] = []
+    for d in found:
+        if not kept or d.start >= kept[-1].end:
+            kept.append(d)
+    return kept
+
+
+def _clock_time(text: str) -> str | None:
+    """The first time of day written in ``text``, as ``HH:MM``."""
+    clock = _CLOCK.search(text)
+    hour_only = _HOUR.search(text)
+    if clock and (not hour_only or clock.start() <= hour_only.start()):
+        if clock.group(4) is not None:  # 08.15 Uhr
+            hour, minute, meridiem = int(clock.group(4)), int(clock.group(5)), None
+        else:
+            hour, minute, meridiem = int(clock.group(1)), int(clock.group(2)), clock.group(3)
+    elif hour_only:
+        hour, minute, meridiem = int(hour_only.group(1)), 0, hour_only.group(2)
+    else:
+        return None
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem.lower() == "p" else 0)
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+def parse_date(text: str) -> str | None:
+    """The first possible date written in ``text`` as ISO 8601, or None.
+
+    Reads the forms news pages use in French, English, Spanish and German: ``17/06/2024``,
+    ``17.06.2024``, ``2024-06-17``, ``17 juin 2024``, ``1er juin 2024``, ``June 17, 2024``,
+    ``17 June 2024``. A time of day next to it (``16h01``, ``16:01``, ``à 16 h 01``, ``4:01 pm``)
+    gives ``2024-06-17T16:01``, else the result is the date alone (``2024-06-17``); seconds are
+    dropped and a time zone is kept only when an ISO stamp states its offset, never guessed.
+    A date without a year ("17 juin", "il y a 3 heures") or an impossible one (31/02) is None.
+    """
+    import datetime
+
+    dates = _date_matches(text)
+    for index, found in enumerate(dates):
+        try:
+            datetime.date(found.year, found.month, found.day)
+        except ValueError:
+            continue
+        day = f"{found.year:04d}-{found.month:02d}-{found.day:02d}"
+        time = found.time
+        if time is None:
+            # The time after the date ("le 17/06/2024 à 16h01"), else the one before it
+            # ("à 16h01 le 17/06/2024"), never one that belongs to another date of the line.
+            after_end = dates[index + 1].start if index + 1 < len(dates) else len(text)
+            before_start = dates[index - 1].end if index > 0 else 0
+            time = _clock_time(text[found.end : after_end]) or _clock_time(text[before_start : found.start])
+        return f"{day}T{time}" if time else day
+    return None
 
 
 # --- HTML -----------------------------------------------------------------------------------
@@ -1446,7 +1595,7 @@ def _trafilatura_text(document: Any) -> str:
 def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = False) -> Cleaned:
     """Reduce an HTML page to its article with trafilatura, then clean it like plain text.
 
-    ``title``, ``date`` (ISO) and ``url`` come from the page's metadata when it has them (the
+    ``title``, ``date`` (ISO 8601) and ``url`` come from the page's metadata when it has them (the
     ``url`` argument is the fallback). When trafilatura finds no article, the page's visible
     text goes through :func:`clean_text` instead. ``removed`` lists the lines of the page's
     visible text that are not in the body (numbered in that text); lines dropped by trafilatura
@@ -1461,7 +1610,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         return Cleaned(
             body=normalize_text(visible),
             title=_clean_meta(meta.get("title")),
-            date=_clean_meta(meta.get("date")),
+            date=_meta_date(meta.get("date")),
             url=_clean_meta(meta.get("url")) or url,
             removed=(),
         )
@@ -1502,7 +1651,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
     return Cleaned(
         body=body,
         title=title,
-        date=_clean_meta(meta.get("date")) or cleaned.date,
+        date=_meta_date(meta.get("date")) or cleaned.date,
         url=_clean_meta(meta.get("url")) or url,
         removed=_dropped_lines(normalize_text(visible), body, title, known),
     )
@@ -1513,6 +1662,12 @@ def _clean_meta(value: object) -> str | None:
         return None
     value = normalize_text(value).replace("\n", " ")
     return value or None
+
+
+def _meta_date(value: object) -> str | None:
+    # trafilatura writes ISO dates already; parsing them again keeps one format whatever it gives.
+    text = _clean_meta(value)
+    return parse_date(text) if text else None
 
 
 def _date_params() -> dict[str, Any]:

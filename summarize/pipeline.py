@@ -35,6 +35,8 @@ from .segment import segment
 from .tokens import LightTokenizer
 
 KEY_FORMAT = 2  # 2: output caps are powers of two
+# The article memo's own format: a record cached under an older one is not served.
+RECORD_FORMAT = 2  # 2: dates are ISO 8601
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.
@@ -592,6 +594,7 @@ class Summarizer:
         return make_key(
             {
                 "key_format": KEY_FORMAT,
+                "record_format": RECORD_FORMAT,
                 "version": __version__,
                 "task": "article",
                 "detector": DETECTOR_SIGNATURE,

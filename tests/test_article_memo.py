@@ -115,6 +115,26 @@ def test_options_that_decide_the_record_are_in_its_key(
     assert _plain(changed) == _plain(fresh)  # ...and the memo did not hide it
 
 
+def test_a_record_of_an_older_format_is_not_served(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Records cached before dates were ISO 8601 hold the raw time stamp line: not to be served.
+    current = pipeline.RECORD_FORMAT
+    monkeypatch.setattr(pipeline, "RECORD_FORMAT", current - 1)
+    _run(base, tmp_path)
+    monkeypatch.setattr(pipeline, "RECORD_FORMAT", current)
+    cleaned: list[str] = []
+    clean_article = pipeline.clean_article
+
+    def counting(article: Article, keep_boilerplate: bool) -> object:
+        cleaned.append(article.id)
+        return clean_article(article, keep_boilerplate)
+
+    monkeypatch.setattr(pipeline, "clean_article", counting)
+    _run(base, tmp_path)
+    assert cleaned == ["a"]
+
+
 def test_options_that_do_not_decide_the_record_keep_the_hit(base: RunOptions, tmp_path: Path) -> None:
     _, (cold,) = _run(base, tmp_path)
     options = dataclasses.replace(base, batch_tokens=256, max_batch_size=2, window_articles=1)

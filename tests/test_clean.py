@@ -32,6 +32,7 @@ from summarize.clean import (
     has_text,
     looks_like_html,
     normalize_text,
+    parse_date,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +106,8 @@ def test_seed_keeps_the_article_and_drops_the_furniture() -> None:
     kinds = {r.text: r.kind for r in cleaned.removed}
     assert kinds[caption] == CAPTION
     assert kinds[lines[0]] == TIMESTAMP
-    assert cleaned.date == "Dernière mise à jour à 16h01 le 17/06"
+    # The stamp has no year: no date is made up, and the line is still listed as removed.
+    assert cleaned.date is None
     assert kinds[next(line for line in trailing if "WeChat" in line)] == SUBSCRIBE
     assert all(kinds[line] == RELATED for line in trailing if "WeChat" not in line)
     assert cleaned.title is None
@@ -141,8 +143,8 @@ def test_annotated_text_page(path: Path) -> None:
     for kind, text in page.drop:
         if kind:
             assert removed[text] == kind, text
-    stamps = [text for kind, text in page.drop if kind == TIMESTAMP]
-    assert cleaned.date == (stamps[0] if stamps else None)
+    # The date of the page's first dated stamp, as ISO 8601 ("# date:"; none without one).
+    assert cleaned.date == page.meta.get("date")
     assert all(r.kind in KINDS for r in cleaned.removed)
 
 
@@ -292,20 +294,75 @@ def test_furniture_lines_inside_the_body(line: str, kind: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "stamp",
+    ("stamp", "date"),
     [
-        "Mis à jour le 3 mars 2024 à 18h05",
-        "Published 5 March 2024",
-        "12/03/2024 08:15",
-        "Publicado el 4 de abril de 2024",
-        "Aktualisiert am 12.03.2024, 08:15 Uhr",
-        "Mardi 5 mars 2024",
+        ("Mis à jour le 3 mars 2024 à 18h05", "2024-03-03T18:05"),
+        ("Published 5 March 2024", "2024-03-05"),
+        ("12/03/2024 08:15", "2024-03-12T08:15"),
+        ("Publicado el 4 de abril de 2024", "2024-04-04"),
+        ("Aktualisiert am 12.03.2024, 08:15 Uhr", "2024-03-12T08:15"),
+        ("Mardi 5 mars 2024", "2024-03-05"),
+        ("Dernière mise à jour à 16h01 le 17/06", None),
     ],
 )
-def test_leading_time_stamp_becomes_the_date(stamp: str) -> None:
+def test_leading_time_stamp_becomes_the_date(stamp: str, date: str | None) -> None:
     cleaned = clean_text(stamp + "\n" + BODY_FR)
-    assert cleaned.date == stamp
+    assert cleaned.date == date
     assert cleaned.body == BODY_FR
+    assert [(r.kind, r.text) for r in cleaned.removed] == [(TIMESTAMP, stamp)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the forms French and English news pages write, date alone
+        ("17/06/2024", "2024-06-17"),
+        ("17.06.2024", "2024-06-17"),
+        ("17-06-2024", "2024-06-17"),
+        ("2024-06-17", "2024-06-17"),
+        ("17 juin 2024", "2024-06-17"),
+        ("1er juin 2024", "2024-06-01"),
+        ("Mardi 17 juin 2024", "2024-06-17"),
+        ("17 déc. 2024", "2024-12-17"),
+        ("June 17, 2024", "2024-06-17"),
+        ("Monday, June 17th, 2024", "2024-06-17"),
+        ("17 June 2024", "2024-06-17"),
+        ("4 de abril de 2024", "2024-04-04"),
+        ("12. März 2024", "2024-03-12"),
+        ("17/06/24", "2024-06-17"),
+        ("06/17/2024", "2024-06-17"),  # month first only where day first is impossible
+        ("05/06/2024", "2024-06-05"),  # ambiguous: day first
+        # with a time: minutes, no seconds, no time zone made up
+        ("Publié le 17/06/2024 à 16h01", "2024-06-17T16:01"),
+        ("Publié le 17 juin 2024 à 16 h 01", "2024-06-17T16:01"),
+        ("17.06.2024 16:01", "2024-06-17T16:01"),
+        ("Dernière mise à jour à 16h01 le 17/06/2024", "2024-06-17T16:01"),
+        ("Le 17 juin 2024 à 9h", "2024-06-17T09:00"),
+        ("June 17, 2024 4:01 pm ET", "2024-06-17T16:01"),
+        ("June 17, 2024, 12:30 a.m.", "2024-06-17T00:30"),
+        ("Aktualisiert am 17.06.2024, 16.01 Uhr", "2024-06-17T16:01"),
+        ("2024-06-17T16:01:59", "2024-06-17T16:01"),
+        ("2024-06-17T16:01:00+02:00", "2024-06-17T16:01+02:00"),  # a stated offset stays
+        ("2024-06-17 16:01:00Z", "2024-06-17T16:01Z"),
+        # the time that goes with the first date, not another date's
+        ("Publié le 14 mars 2024 à 07h45, mis à jour à 09h10", "2024-03-14T07:45"),
+        ("Publié le 17/06/2024, mis à jour le 18/06/2024 à 16h01", "2024-06-17"),
+        ("Publié le 17/06/2024 à 25h70", "2024-06-17"),  # an impossible time is left out
+        # no year, impossible or no date at all: None
+        ("Dernière mise à jour à 16h01 le 17/06", None),
+        ("17 juin", None),
+        ("Publié aujourd'hui à 10h12", None),
+        ("il y a 3 heures", None),
+        ("Updated 2 hours ago", None),
+        ("31/02/2024", None),
+        ("30 février 2024", None),
+        ("2024-13-01", None),
+        ("Publié", None),
+        ("", None),
+    ],
+)
+def test_parse_date(text: str, expected: str | None) -> None:
+    assert parse_date(text) == expected
 
 
 def test_title_needs_body_text_after_it() -> None:

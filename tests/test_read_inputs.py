@@ -594,7 +594,7 @@ def test_plain_text_url_keeps_its_paragraphs_and_loses_its_furniture(pages: str)
     assert article.url == f"{pages}/plain.txt"
     cleaned = clean_article(article, keep_boilerplate=False)
     assert cleaned.title == "Le conseil municipal adopte le budget"
-    assert cleaned.date == "Publié le 12 mars 2024 à 10h30"
+    assert cleaned.date == "2024-03-12T10:30"
     assert cleaned.body.split("\n\n") == [
         "Le conseil municipal a adopté mardi soir le budget de la ville pour l'année prochaine, "
         "après un long débat.",
