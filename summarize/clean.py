@@ -1248,6 +1248,165 @@ def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     return _assemble(lines, kinds, title)
 
 
+# --- Markdown ----------------------------------------------------------------------------------
+# Line shapes, on normalised lines (stripped: indentation is gone, so an indented code block is
+# read as text; nested list items would otherwise be taken for one).
+_MD_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_MD_HEADING = re.compile(r"^#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?$")  # "#hashtag" is no heading
+_MD_RULE = re.compile(r"^(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,}|={3,})$")  # also setext underlines
+_MD_QUOTE = re.compile(r"^(?:>\s?)+")
+# "+ 3 % sur un an" is a rise, not a list item: a "+" before a number stays.
+_MD_BULLET = re.compile(r"^(?:[-*]|\+(?!\s+\d)|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
+# "[ref]: https://... "title"", a reference link's target; "[Note]: le ministre a dit" is text.
+_MD_DEFINITION = re.compile(r"^\[[^\]^]+\]:\s*\S+(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?$")
+_MD_FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:\s*")
+_MD_FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
+# Inline markup. Every span is bounded, so that a long line full of unclosed "[" or "*" costs
+# time in proportion to its length, not to its square.
+_MD_CODE_SPAN = re.compile(r"(`+)(.{1,1000}?)(?<!`)\1(?!`)")
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_MD_TARGET = r"(?:\((?:[^()]|\([^()]{0,200}\)){0,2000}\)|\[[^\]]{0,200}\])"  # (url "title") or [ref]
+_MD_IMAGE = re.compile(rf"!\[[^\]]{{0,1000}}\]{_MD_TARGET}")
+_MD_LINK = re.compile(rf"\[([^\]]{{0,1000}})\]{_MD_TARGET}")
+_MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]{1,100}\]")
+_MD_AUTOLINK = re.compile(
+    r"<((?:https?|ftp)://[^\s<>]{1,2000}|[^\s<>@]{1,200}@[^\s<>@]{1,200})>", re.IGNORECASE
+)
+# A run of 1-3 "*" or "_" (or "~~") opens before a non-space and closes after one, with no
+# letter or digit outside: "5 * 3", "note*", "snake_case" and "__init__"'s inner "_" stay.
+_MD_EMPHASIS = re.compile(
+    r"(?<![\w*])(\*{1,3})(?![\s*])(.{1,1000}?)(?<![\s*])\1(?![\w*])|"
+    r"(?<![\w_])(_{1,3})(?![\s_])(.{1,1000}?)(?<![\s_])\3(?![\w_])|"
+    r"(?<![\w~])~~(?![\s~])(.{1,1000}?)(?<![\s~])~~(?![\w~])"
+)
+# Escaped punctuation (\*, \_) waits in plane 16's private use area, which no news text uses,
+# while the markup around it is read.
+_MD_ESCAPED_BASE = 0x10FF00
+_MD_ESCAPED = re.compile("[\U0010ff21-\U0010ff7e]")
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown ``text`` as the plain text a reader sees, one line per source line.
+
+    Headings, block quotes and list items keep their text without their markers; emphasis,
+    strikethrough and inline code lose their markers; a link becomes its text; images, fenced
+    code blocks, HTML comments, horizontal rules, reference definitions and YAML front matter
+    go. A line made only of markup that goes is dropped rather than left blank, so blank lines
+    (paragraphs) stay where the source has them. The result is what :func:`clean_text` then
+    cleans: a heading on the first line is a title there like any headline-shaped first line.
+    """
+    lines = _without_comments(normalize_text(text)).split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    start = _front_matter_end(lines)
+    closers = _longest_fences_after(lines)
+    for number in range(start, len(lines)):
+        raw = lines[number]
+        if fence is not None:
+            if raw.startswith(fence) and not raw.strip(fence[0]):
+                fence = None
+            continue
+        opened = _MD_FENCE.match(raw)
+        # An unclosed fence runs to the end of the document in CommonMark; here it drops only
+        # its own line, since a stray ``` must not take the rest of an article with it unseen.
+        if opened and closers[number][opened.group(1)[0]] >= len(opened.group(1)):
+            fence = opened.group(1)
+            continue
+        line = raw.replace("\0", "").strip()
+        if not line:
+            if "\0" not in raw:
+                out.append("")
+            continue
+        if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or opened:
+            continue  # an unclosed fence's own line goes; the text after it is kept
+        line = _md_block_text(line)
+        line = _md_inline_text(line).strip()
+        if line:
+            out.append(line)
+    return normalize_text("\n".join(out))
+
+
+def _without_comments(text: str) -> str:
+    """``text`` with each ``<!-- ... -->`` (over lines too) as one "\\0" (a character that
+    normalize_text removed), so that a line left holding only comments can be told from a blank
+    line. Searched with str.find, not a regex: many unclosed "<!--" would cost quadratic time."""
+    pieces: list[str] = []
+    at = 0
+    while (start := text.find("<!--", at)) != -1 and (end := text.find("-->", start + 4)) != -1:
+        pieces.append(text[at:start] + "\0")
+        at = end + 3
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Where the text starts after a YAML front matter block (``---``, ``key: value`` lines,
+    ``---``); 0 when there is none."""
+    if not lines or lines[0] != "---" or len(lines) < 3 or not _MD_FRONT_KEY.match(lines[1]):
+        return 0
+    for i in range(2, len(lines)):
+        if lines[i] in ("---", "..."):
+            return i + 1
+    return 0
+
+
+def _longest_fences_after(lines: list[str]) -> list[dict[str, int]]:
+    """For each line, the longest run of "`" and of "~" that makes a whole line after it: a code
+    fence opened there is closed when that run is at least as long (one pass, not one a fence)."""
+    longest = {"`": 0, "~": 0}
+    after: list[dict[str, int]] = [longest] * len(lines)
+    for number in range(len(lines) - 1, 0, -1):
+        line = lines[number]
+        if line[:1] in longest and not line.strip(line[0]):
+            longest = {**longest, line[0]: max(longest[line[0]], len(line))}
+        after[number - 1] = longest
+    return after
+
+
+def _md_block_text(line: str) -> str:
+    """A line without its heading, block quote, list item or footnote markers."""
+    heading = _MD_HEADING.match(line)
+    if heading:
+        return heading.group(1)
+    for _ in range(4):  # "> - item", "- > quote", "> > nested"
+        stripped = _MD_BULLET.sub("", _MD_QUOTE.sub("", _MD_FOOTNOTE.sub("", line)), count=1)
+        if stripped == line:
+            break
+        line = stripped
+    return line
+
+
+def _md_inline_text(line: str) -> str:
+    """A line without inline markup; code spans keep their text as written."""
+    pieces: list[str] = []
+    at = 0
+    for code in _MD_CODE_SPAN.finditer(line):
+        pieces.append(_md_inline_markup(line[at : code.start()]))
+        content = code.group(2)
+        # One space inside each backtick run is padding (`` `x` ``), not text.
+        if len(content) > 2 and content.startswith(" ") and content.endswith(" ") and content.strip():
+            content = content[1:-1]
+        pieces.append(content)
+        at = code.end()
+    pieces.append(_md_inline_markup(line[at:]))
+    return "".join(pieces)
+
+
+def _md_inline_markup(text: str) -> str:
+    text = _MD_ESCAPE.sub(lambda m: chr(_MD_ESCAPED_BASE + ord(m.group(1))), text)
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_FOOTNOTE_REF.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_AUTOLINK.sub(r"\1", text)
+    for _ in range(6):  # nested emphasis ("**un *mot* fort**") comes off one layer a pass
+        stripped = _MD_EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or m.group(5), text)
+        if stripped == text:
+            break
+        text = stripped
+    text = re.sub(r" {2,}", " ", text)  # where an image was, between two words
+    return _MD_ESCAPED.sub(lambda m: chr(ord(m.group()) - _MD_ESCAPED_BASE), text)
+
+
 # --- dates as ISO 8601 ---------------------------------------------------------------------------
 # Month names and abbreviations (those of _MONTHS) by number, for the forms news pages write.
 _MONTH_NUMBERS: dict[str, int] = {

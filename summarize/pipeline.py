@@ -599,7 +599,13 @@ class Summarizer:
                 "task": "article",
                 "detector": DETECTOR_SIGNATURE,
                 "options": self._memo_options,
-                "article": {"sha256": text, "html": article.html, "title": article.title, "url": article.url},
+                "article": {
+                    "sha256": text,
+                    "html": article.html,
+                    "markdown": article.markdown,
+                    "title": article.title,
+                    "url": article.url,
+                },
             }
         )
 
@@ -1098,12 +1104,14 @@ class Summarizer:
 
 
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:
-    """The article's body and metadata: HTML through the extractor, text through the rules."""
-    from .clean import clean_text, extract_html, normalize_text
+    """The article's body and metadata: HTML through the extractor, text through the rules
+    (Markdown first loses its markup, with --keep-boilerplate too: it is format, not furniture)."""
+    from .clean import clean_text, extract_html, normalize_text, strip_markdown
 
     if article.html:
         return extract_html(article.text, url=article.url, keep_boilerplate=keep_boilerplate)
-    return clean_text(normalize_text(article.text), keep_boilerplate=keep_boilerplate)
+    text = strip_markdown(article.text) if article.markdown else normalize_text(article.text)
+    return clean_text(text, keep_boilerplate=keep_boilerplate)
 
 
 def _plain(value: Any) -> Any:

@@ -25,6 +25,7 @@ from .own_output import is_own_output
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
+MARKDOWN_SUFFIXES = (".md",)
 DEFAULT_MAX_BYTES = 50_000_000
 # Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's starts with UTF-16 LE's).
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
@@ -49,6 +50,8 @@ class Article:
     title: str | None = None
     url: str | None = None
     html: bool = False
+    # Markdown (a .md file that is not a page): its markup is stripped before cleaning.
+    markdown: bool = False
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -787,7 +790,7 @@ def _from_bytes(
         # a page, and translating its markup is no use. looks_like_html wants a document start
         # or many tags, so prose that quotes a tag or two stays text.
         html = suffix in HTML_SUFFIXES or _looks_like_html(text.lstrip("\ufeff"))
-        yield Article(name, source, text, html=html)
+        yield Article(name, source, text, html=html, markdown=not html and suffix in MARKDOWN_SUFFIXES)
 
 
 def _utf8_or(data: bytes, encoding: str) -> str:

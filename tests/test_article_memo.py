@@ -135,6 +135,18 @@ def test_a_record_of_an_older_format_is_not_served(
     assert cleaned == ["a"]
 
 
+def test_the_same_text_as_markdown_and_as_plain_text_are_two_records(
+    base: RunOptions, tmp_path: Path
+) -> None:
+    text = "# La station spatiale chinoise\n\n" + TEXT.replace("coopération", "**coopération**")
+    _, (plain,) = _run(base, tmp_path, [Article("a", "a.txt", text)])
+    _, (markdown,) = _run(base, tmp_path, [Article("a", "a.md", text, markdown=True)])
+    (tmp_path / "fresh").mkdir()
+    _, (fresh,) = _run(base, tmp_path / "fresh", [Article("a", "a.md", text, markdown=True)])
+    assert markdown.title == "La station spatiale chinoise" != plain.title
+    assert _plain(markdown) == _plain(fresh)  # the .txt record was not served for the .md
+
+
 def test_options_that_do_not_decide_the_record_keep_the_hit(base: RunOptions, tmp_path: Path) -> None:
     _, (cold,) = _run(base, tmp_path)
     options = dataclasses.replace(base, batch_tokens=256, max_batch_size=2, window_articles=1)

@@ -33,6 +33,7 @@ from summarize.clean import (
     looks_like_html,
     normalize_text,
     parse_date,
+    strip_markdown,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -379,6 +380,124 @@ def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
     assert cleaned.date is None
 
 
+# --- Markdown ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("markdown", "title", "body"),
+    [
+        # headings: the first one is the title, as a headline-shaped first line is
+        ("# Grève à la SNCF\n\n" + BODY_FR, "Grève à la SNCF", BODY_FR),
+        ("## Grève à la SNCF ##\n" + BODY_FR, "Grève à la SNCF", BODY_FR),
+        ("Grève à la SNCF\n===============\n\n" + BODY_FR, "Grève à la SNCF", BODY_FR),
+        (
+            BODY_FR + "\n\n## La suite\n\nLa mesure entrera en vigueur en janvier.",
+            None,
+            BODY_FR + "\n\nLa suite\n\nLa mesure entrera en vigueur en janvier.",
+        ),
+        ("#grève est en tête des tendances ce matin.", None, "#grève est en tête des tendances ce matin."),
+        # emphasis, strikethrough, inline code
+        (
+            "Les **cheminots** et les __usagers__ sont *inquiets* et _fatigués_.",
+            None,
+            "Les cheminots et les usagers sont inquiets et fatigués.",
+        ),
+        (
+            "Un ***très*** long **conflit *social* annoncé** et ~~trois~~ quatre jours.",
+            None,
+            "Un très long conflit social annoncé et trois quatre jours.",
+        ),
+        ("L'**État** et les «*gilets jaunes*» discutent.", None, "L'État et les «gilets jaunes» discutent."),
+        (
+            "Le mot `grève` et la commande `a*b*c` restent.",
+            None,
+            "Le mot grève et la commande a*b*c restent.",
+        ),
+        # asterisks and underscores that are no emphasis stay
+        (
+            "Il faut 2 * 3 trains, Paris* et Lyon*, un * seul et ** rien.",
+            None,
+            "Il faut 2 * 3 trains, Paris* et Lyon*, un * seul et ** rien.",
+        ),
+        (
+            "Le fichier snake_case_name et mon_fichier_final.txt sont là.",
+            None,
+            "Le fichier snake_case_name et mon_fichier_final.txt sont là.",
+        ),
+        ("\\*Pas d'emphase\\* et un \\_ seul.", None, "*Pas d'emphase* et un _ seul."),
+        # links become their text, images go
+        (
+            "Une [grève reconductible](https://example.com/greve) est votée.",
+            None,
+            "Une grève reconductible est votée.",
+        ),
+        (
+            'Une [loi](https://fr.wikipedia.org/wiki/Loi_(France) "Loi") est votée.',
+            None,
+            "Une loi est votée.",
+        ),
+        (
+            "Voir [le rapport][1] publié hier.\n\n[1]: https://example.com/rapport",
+            None,
+            "Voir le rapport publié hier.",
+        ),
+        (
+            "Voir <https://example.com/rapport> pour le détail.",
+            None,
+            "Voir https://example.com/rapport pour le détail.",
+        ),
+        ("![Un train à quai](img.jpg)\n\n" + BODY_FR, None, BODY_FR),
+        ("Un train ![Un train à quai](img.jpg) arrive en gare.", None, "Un train arrive en gare."),
+        ("[![logo](logo.png)](https://example.com)\n" + BODY_FR, None, BODY_FR),
+        # list items keep their text, one line each; block quotes lose their ">"
+        (
+            BODY_FR
+            + " Trois mesures :\n\n- des prêts\n* des terrains\n+ des permis\n1. un fonds\n2) un guichet",
+            None,
+            BODY_FR + " Trois mesures :\n\ndes prêts\ndes terrains\ndes permis\nun fonds\nun guichet",
+        ),
+        (
+            "- [x] La mesure est votée.\n- [ ] La mesure est appliquée.",
+            None,
+            "La mesure est votée.\nLa mesure est appliquée.",
+        ),
+        ("+ 3 % sur un an, selon l'Insee.", None, "+ 3 % sur un an, selon l'Insee."),
+        (
+            "> « Nous n'avons pas le choix », a-t-il dit.\n> > Une citation dans la citation.",
+            None,
+            "« Nous n'avons pas le choix », a-t-il dit.\nUne citation dans la citation.",
+        ),
+        # code blocks, comments, rules and front matter go; paragraphs stay where they were
+        ("Avant.\n\n```python\nprint('x')\n```\n\nAprès.", None, "Avant.\n\nAprès."),
+        ("Avant.\n\n~~~\ncode\n~~~\nAprès.", None, "Avant.\n\nAprès."),
+        ("Avant.\n```\nAprès.", None, "Avant.\nAprès."),  # unclosed: only its line goes
+        (
+            "Un <!-- à vérifier --> mot.\n<!--\nnote de la rédaction\n-->\nLa suite.",
+            None,
+            "Un mot.\nLa suite.",
+        ),
+        ("Avant.\n\n***\n\n- - -\n\n___\n\nAprès.", None, "Avant.\n\nAprès."),
+        ("---\ntitle: Grève\ntags: [sncf]\n---\n\n" + BODY_FR, None, BODY_FR),
+        (
+            "Le texte[^1] continue.\n\n[^1]: Selon la direction.",
+            None,
+            "Le texte continue.\n\nSelon la direction.",
+        ),
+    ],
+)
+def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str | None, body: str) -> None:
+    cleaned = clean_text(strip_markdown(markdown))
+    assert (cleaned.title, cleaned.body) == (title, body)
+
+
+def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
+    markdown = "# Grève à la SNCF\n\n*Publié le 17 juin 2024 à 16h01*\n\n" + BODY_FR
+    cleaned = clean_text(strip_markdown(markdown))
+    assert (cleaned.title, cleaned.date, cleaned.body) == ("Grève à la SNCF", "2024-06-17T16:01", BODY_FR)
+    assert [(r.kind, r.text) for r in cleaned.removed] == [
+        ("title", "Grève à la SNCF"),
+        (TIMESTAMP, "Publié le 17 juin 2024 à 16h01"),
+    ]
+
+
 # --- normalisation and the no-text predicate ---------------------------------------------------
 def test_normalize_text() -> None:
     raw = "\ufeffE\u0301te\u0301\r\nligne\u200b  deux\t \u00a0 fin\rtrois\x07\x00\u2028quatre\n\n\n\ncinq  "
@@ -511,6 +630,19 @@ def test_keep_boilerplate_is_the_normalised_input(text: str) -> None:
     cleaned = clean_text(text, keep_boilerplate=True)
     assert cleaned.body == normalize_text(text)
     assert cleaned.removed == ()
+
+
+MARKDOWN_BITS = "# |## |*|**|_|__|~~|`|```|~~~|> |- |1. |[|](|)|![|<!--|-->|---|\\|[^1]|]: |mot| ".split("|")
+MARKDOWN_BITS += ["\n", "\n\n"]
+markdown_texts = st.one_of(st.text(), st.lists(st.sampled_from(MARKDOWN_BITS), max_size=40).map("".join))
+
+
+@PROPERTY
+@given(markdown_texts)
+def test_strip_markdown_never_crashes_and_gives_normalised_text(text: str) -> None:
+    stripped = strip_markdown(text)
+    assert normalize_text(stripped) == stripped
+    clean_text(stripped)  # never crashes either
 
 
 # --- HTML dates: only a date the page states ---------------------------------------------------

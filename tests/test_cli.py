@@ -105,6 +105,9 @@ def test_jsonl_input_and_failure_isolation(models: dict[str, Path], tmp_path: Pa
 def test_dates_are_iso_8601_or_null_in_the_records(models: dict[str, Path], tmp_path: Path) -> None:
     body = "Le conseil municipal a adopté mardi soir le budget de la ville, après un long débat.\n"
     (tmp_path / "a.txt").write_text("Publié le 17/06/2024 à 16h01\n\n" + body, encoding="utf-8")
+    (tmp_path / "b.md").write_text(
+        "# Le budget adopté\n\n*Publié le 1er juin 2024*\n\n" + body, encoding="utf-8"
+    )
     (tmp_path / "c.txt").write_text("Dernière mise à jour à 16h01 le 17/06\n" + body, encoding="utf-8")
     (tmp_path / "d.txt").write_text("Publié le 31/05/2024\n" + body, encoding="utf-8")
     result = _invoke(["run", str(tmp_path), "--format", "jsonl", "--only", "translation"])
@@ -112,20 +115,23 @@ def test_dates_are_iso_8601_or_null_in_the_records(models: dict[str, Path], tmp_
     records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
     assert {name: r["date"] for name, r in records.items()} == {
         "a": "2024-06-17T16:01",
+        "b": "2024-06-01",
         "c": None,  # no year: no date made up
         "d": "2024-05-31",
     }
+    assert records["b"]["title"] == "Le budget adopté"
     # The time stamp line itself is still listed as removed, as written.
     stamps = {
         name: [x["text"] for x in r["removed"] if x["kind"] == "timestamp"] for name, r in records.items()
     }
     assert stamps == {
         "a": ["Publié le 17/06/2024 à 16h01"],
+        "b": ["Publié le 1er juin 2024"],
         "c": ["Dernière mise à jour à 16h01 le 17/06"],
         "d": ["Publié le 31/05/2024"],
     }
     # What `jq 'select(.date >= "2024-06-01")'` does: plain string order is date order.
-    assert sorted(n for n, r in records.items() if r["date"] and r["date"] >= "2024-06-01") == ["a"]
+    assert sorted(n for n, r in records.items() if r["date"] and r["date"] >= "2024-06-01") == ["a", "b"]
 
 
 def test_output_dir_names_stay_inside(models: dict[str, Path], tmp_path: Path) -> None:

@@ -510,7 +510,7 @@ def test_prose_mentioning_a_tag_stays_text(tmp_path: Path, suffix: str) -> None:
     note = tmp_path / f"note{suffix}"
     note.write_text(PROSE_WITH_A_TAG, encoding="utf-8")
     items = list(iter_articles([str(note)], ReadOptions()))
-    assert items == [Article("note", str(note), PROSE_WITH_A_TAG)]
+    assert items == [Article("note", str(note), PROSE_WITH_A_TAG, markdown=suffix == ".md")]
     assert clean_article(items[0], keep_boilerplate=False).body == PROSE_WITH_A_TAG.strip()
 
 
@@ -523,6 +523,66 @@ def test_cli_show_clean_extracts_an_html_page_saved_as_txt(tmp_path: Path) -> No
     assert "<" not in result.stdout
     assert record["title"] == "Le plan vélo"
     assert record["date"] is None
+
+
+MARKDOWN_ARTICLE = (
+    "# Grève à la SNCF\n\n"
+    "*Publié le 17 juin 2024*\n\n"
+    "![Un train à quai](img.jpg)\n\n"
+    "Les **cheminots** ont voté une [grève reconductible](https://example.com/greve) à partir de lundi.\n\n"
+    "Leurs revendications :\n\n"
+    "- une hausse des salaires ;\n"
+    "- des embauches.\n"
+)
+MARKDOWN_BODY = (
+    "Les cheminots ont voté une grève reconductible à partir de lundi.\n\n"
+    "Leurs revendications :\n\n"
+    "une hausse des salaires ;\n"
+    "des embauches."
+)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text", "html", "markdown"),
+    [
+        (".md", MARKDOWN_ARTICLE, False, True),
+        (".MD", MARKDOWN_ARTICLE, False, True),
+        (".txt", MARKDOWN_ARTICLE, False, False),  # a .txt is read as written, asterisks and all
+        (".md", SAVED_PAGE, True, False),  # a page saved as .md is a page
+    ],
+)
+def test_markdown_files_are_marked_markdown(
+    tmp_path: Path, suffix: str, text: str, html: bool, markdown: bool
+) -> None:
+    src = tmp_path / f"article{suffix}"
+    src.write_text(text, encoding="utf-8")
+    (item,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(item, Article)
+    assert (item.html, item.markdown) == (html, markdown)
+
+
+@pytest.mark.parametrize("keep_boilerplate", [False, True])
+def test_cli_show_clean_strips_the_markup_of_a_md_file(tmp_path: Path, keep_boilerplate: bool) -> None:
+    src = tmp_path / "greve.md"
+    src.write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    args = ["run", str(src), "--show-clean", "--format", "jsonl"]
+    result = CliRunner().invoke(app, args + (["--keep-boilerplate"] if keep_boilerplate else []))
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    if keep_boilerplate:
+        # Markup is format, not furniture: it goes even when the furniture stays.
+        head = "Grève à la SNCF\n\nPublié le 17 juin 2024\n\n"
+        assert (record["title"], record["date"], record["body"]) == (None, None, head + MARKDOWN_BODY)
+        return
+    assert (record["title"], record["date"], record["body"]) == (
+        "Grève à la SNCF",
+        "2024-06-17",
+        MARKDOWN_BODY,
+    )
+    assert [(r["kind"], r["text"]) for r in record["removed"]] == [
+        ("title", "Grève à la SNCF"),
+        ("timestamp", "Publié le 17 juin 2024"),
+    ]
 
 
 # -- 6. a page fetched by URL: its content type, then its content, decide HTML ----------------
