@@ -1252,18 +1252,26 @@ def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
 # Line shapes, on normalised lines (stripped: indentation is gone, so an indented code block is
 # read as text; nested list items would otherwise be taken for one).
 _MD_FENCE = re.compile(r"^(`{3,}|~{3,})")
-_MD_HEADING = re.compile(r"^#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?$")  # "#hashtag" is no heading
+# "#hashtag" is no heading.  The closing "#"s are cut in code: a regex for them backtracks
+# quadratically over a long run of tabs.
+_MD_HEADING = re.compile(r"^#{1,6}(?:[ \t]+(.*))?$")
 _MD_RULE = re.compile(r"^(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,}|={3,})$")  # also setext underlines
 _MD_QUOTE = re.compile(r"^(?:>\s?)+")
 # "+ 3 % sur un an" is a rise, not a list item: a "+" before a number stays.
-_MD_BULLET = re.compile(r"^(?:[-*]|\+(?!\s+\d)|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
-# "[ref]: https://... "title"", a reference link's target; "[Note]: le ministre a dit" is text.
-_MD_DEFINITION = re.compile(r"^\[[^\]^]+\]:\s*\S+(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?$")
+# An ordered item keeps its number, which the reader sees ("12. März 2024" is also a date).
+_MD_BULLET = re.compile(r"^(?:[-*]|\+(?!\s+\d))\s+(?:\[[ xX]\]\s+)?")
+# "[ref]: https://... "title"", a reference link's target (a URL, a path or <...>); "[Note]: le
+# ministre a dit" and "[Vidéo]: Macron" are text.
+_MD_DEFINITION = re.compile(
+    r"^\[[^\]^]+\]:\s*(?:<[^>]*>|[^\s/.#]*[/.#]\S*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?$"
+)
 _MD_FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:\s*")
 _MD_FRONT_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 # Inline markup. Every span is bounded, so that a long line full of unclosed "[" or "*" costs
-# time in proportion to its length, not to its square.
-_MD_CODE_SPAN = re.compile(r"(`+)(.{1,1000}?)(?<!`)\1(?!`)")
+# time in proportion to its length, not to its square.  A code span opens only at the start
+# of a backtick run, and takes the whole run (possessive): trying each shorter run at each
+# backtick of a long unclosed run would be cubic.
+_MD_CODE_SPAN = re.compile(r"(?<!`)(`++)(.{1,1000}?)(?<!`)\1(?!`)")
 _MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _MD_TARGET = r"(?:\((?:[^()]|\([^()]{0,200}\)){0,2000}\)|\[[^\]]{0,200}\])"  # (url "title") or [ref]
 _MD_IMAGE = re.compile(rf"!\[[^\]]{{0,1000}}\]{_MD_TARGET}")
@@ -1286,9 +1294,10 @@ _MD_ESCAPED = re.compile("[\U0010ff21-\U0010ff7e]")
 
 
 def strip_markdown(text: str) -> str:
-    """Markdown ``text`` as the plain text a reader sees, one line per source line.
+    """Markdown ``text`` as the plain text a reader sees, a line of text per source line of text.
 
-    Headings, block quotes and list items keep their text without their markers; emphasis,
+    Headings, block quotes and bulleted items keep their text without their markers (numbered
+    items keep their numbers, as rendered); emphasis,
     strikethrough and inline code lose their markers; a link becomes its text; images, fenced
     code blocks, HTML comments, horizontal rules, reference definitions and YAML front matter
     go. A line made only of markup that goes is dropped rather than left blank, so blank lines
@@ -1345,8 +1354,12 @@ def _front_matter_end(lines: list[str]) -> int:
     if not lines or lines[0] != "---" or len(lines) < 3 or not _MD_FRONT_KEY.match(lines[1]):
         return 0
     for i in range(2, len(lines)):
-        if lines[i] in ("---", "..."):
+        line = lines[i]
+        if line in ("---", "..."):
             return i + 1
+        # Only YAML-looking lines: "---" then "Paris: la grève..." opens an article, not metadata.
+        if line.strip() and not (_MD_FRONT_KEY.match(line) or line.startswith(("- ", " ", "\t"))):
+            return 0
     return 0
 
 
@@ -1367,7 +1380,9 @@ def _md_block_text(line: str) -> str:
     """A line without its heading, block quote, list item or footnote markers."""
     heading = _MD_HEADING.match(line)
     if heading:
-        return heading.group(1)
+        text = heading.group(1) or ""
+        bare = text.rstrip("#")  # "## Title ##": the closing run goes when a space precedes it
+        return bare.rstrip() if bare != text and (not bare or bare[-1] in " \t") else text
     for _ in range(4):  # "> - item", "- > quote", "> > nested"
         stripped = _MD_BULLET.sub("", _MD_QUOTE.sub("", _MD_FOOTNOTE.sub("", line)), count=1)
         if stripped == line:
@@ -1484,15 +1499,20 @@ def _date_matches(text: str) -> list[_DateMatch]:
     for m in _NUMERIC_DATE.finditer(text):
         first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if len(m.group(4)) == 2:
-            year += 2000  # "17/06/24": a news page's two-digit year is this century's
+            # "17/06/24" is 2024 and "17/06/99" 1999: POSIX's %y window (69-99 last century).
+            year += 1900 if year >= 69 else 2000
         # Day first, as written in French and most of the world; 06/17/2024 can only be American.
         day, month = (second, first) if second > 12 >= first else (first, second)
         found.append(_DateMatch(*m.span(), year, month, day, None))
     for m in _DAY_MONTH.finditer(text):
-        month = _MONTH_NUMBERS[m.group(2).lower()]
+        month = _MONTH_NUMBERS.get(m.group(2).lower())
+        if month is None:  # "AVRİL": IGNORECASE matched a letter whose lower case is not ours
+            continue
         found.append(_DateMatch(*m.span(), int(m.group(3)), month, int(m.group(1)), None))
     for m in _MONTH_DAY.finditer(text):
-        month = _MONTH_NUMBERS[m.group(1).lower()]
+        month = _MONTH_NUMBERS.get(m.group(1).lower())
+        if month is None:
+            continue
         found.append(_DateMatch(*m.span(), int(m.group(3)), month, int(m.group(2)), None))
     found.sort(key=lambda d: (d.start, -d.end))
     # A span inside an earlier one is the same date read by a weaker pattern.

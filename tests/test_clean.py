@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -331,6 +332,8 @@ def test_leading_time_stamp_becomes_the_date(stamp: str, date: str | None) -> No
         ("4 de abril de 2024", "2024-04-04"),
         ("12. März 2024", "2024-03-12"),
         ("17/06/24", "2024-06-17"),
+        ("17/06/99", "1999-06-17"),
+        ("17 AVRİL 2024", None),  # İ matches i without case, but its lower case is no month
         ("06/17/2024", "2024-06-17"),  # month first only where day first is impossible
         ("05/06/2024", "2024-06-05"),  # ambiguous: day first
         # with a time: minutes, no seconds, no time zone made up
@@ -452,8 +455,16 @@ def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
             BODY_FR
             + " Trois mesures :\n\n- des prêts\n* des terrains\n+ des permis\n1. un fonds\n2) un guichet",
             None,
-            BODY_FR + " Trois mesures :\n\ndes prêts\ndes terrains\ndes permis\nun fonds\nun guichet",
+            BODY_FR + " Trois mesures :\n\ndes prêts\ndes terrains\ndes permis\n1. un fonds\n2) un guichet",
         ),
+        # a number a reader sees stays: "1. FC Köln" is a club, not a list item
+        (BODY_FR + "\n\n1. FC Köln gewinnt.", None, BODY_FR + "\n\n1. FC Köln gewinnt."),
+        # a line shaped like a reference definition whose target is no address is text
+        (BODY_FR + "\n\n[Vidéo]: Macron", None, BODY_FR + "\n\n[Vidéo]: Macron"),
+        (BODY_FR + "\n\n[1]: https://example.com/a", None, BODY_FR),
+        # "## Title ##" loses its closing run; "# C#" keeps its "#"
+        ("## Grève à la SNCF ##\n\n" + BODY_FR, "Grève à la SNCF", BODY_FR),
+        ("# Le langage C#\n\n" + BODY_FR, "Le langage C#", BODY_FR),
         (
             "- [x] La mesure est votée.\n- [ ] La mesure est appliquée.",
             None,
@@ -476,6 +487,12 @@ def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
         ),
         ("Avant.\n\n***\n\n- - -\n\n___\n\nAprès.", None, "Avant.\n\nAprès."),
         ("---\ntitle: Grève\ntags: [sncf]\n---\n\n" + BODY_FR, None, BODY_FR),
+        # a rule, then prose that starts "Word:", is no front matter: nothing is lost
+        (
+            "---\nParis: la grève continue.\n\n" + BODY_FR + "\n\n---\n\nLa suite.",
+            None,
+            "Paris: la grève continue.\n\n" + BODY_FR + "\n\nLa suite.",
+        ),
         (
             "Le texte[^1] continue.\n\n[^1]: Selon la direction.",
             None,
@@ -715,3 +732,20 @@ def test_html_date_is_only_a_date_the_page_states(
     # and 1995-01-01 from the scripts.
     cleaned = extract_html(html, keep_boilerplate=keep_boilerplate)
     assert cleaned.date == date
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        ("x" + "`" * 3000, "x" + "`" * 3000),  # an unclosed backtick run
+        ("# a" + "\t" * 50_000 + "b", "a b"),  # a heading with a long run of tabs
+    ],
+    ids=["backticks", "tabs"],
+)
+def test_markdown_lines_built_to_make_regexes_backtrack_finish(line: str, kept: str) -> None:
+    # These took hours (cubic and quadratic backtracking); a hang is the failure here.
+    done: list[str] = []
+    worker = threading.Thread(target=lambda: done.append(strip_markdown(line)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done and " ".join(done[0].split()) == kept
