@@ -21,3 +21,16 @@ def sniff_charset(data: bytes) -> str | None:
     head = data[:4096].decode("ascii", errors="replace")
     found = _META.search(head) or _XML_DECLARATION.search(head)
     return found.group(1) if found else None
+
+
+def decode_as_browsers(data: bytes, name: str, errors: str = "strict") -> str:
+    """``data`` in the charset ``name``, read as browsers read it (WHATWG): a page or file said to
+    be latin-1 or ASCII is windows-1252, whose 0x80-0x9F bytes are ’ “ ” … € and the like.
+    Decoded as latin-1 they would be control characters, which cleaning deletes ("l’État"
+    would become "lÉtat").  A true latin-1 text never holds those bytes, so nothing is lost."""
+    if codecs.lookup(name).name in ("iso8859-1", "ascii"):
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:  # one of the five bytes windows-1252 leaves undefined
+            return data.decode("latin-1")
+    return data.decode(name, errors=errors)

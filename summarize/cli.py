@@ -37,7 +37,7 @@ class _OneLineUsage(TyperGroup):
         click = sys.modules[typer.BadParameter.__module__]
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
-        except click.NoArgsIsHelpError as exc:
+        except getattr(click, "NoArgsIsHelpError", ()) as exc:  # Click >= 8.2
             exc.show()  # a bare command prints its help, as before
             code = exc.exit_code
         except click.UsageError as exc:
@@ -435,7 +435,8 @@ def _stdin_is_fed() -> bool:
 
 
 def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:
-    """An output folder that is also an input folder: the next run would read results as articles."""
+    """An output folder that is also an input folder: results would lie among the articles,
+    each a step from being read as one (a file named on the command line is read, results or not)."""
     from .read import input_path
 
     target = output_dir.resolve()
@@ -443,8 +444,7 @@ def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:
         path = input_path(raw)
         if path is not None and path.is_dir() and path.resolve() == target:
             raise UsageError(
-                f"--output-dir {output_dir} is also an input folder: a later run over it would read "
-                "these results as articles",
+                f"--output-dir {output_dir} is also an input folder: its results would mix with the articles",
                 f"pick another folder, such as {output_dir / 'results'}",
             )
 
@@ -577,8 +577,10 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     try:
         for item in items:
             if isinstance(item, ReadFailure):
-                failed += 1
-                _err(_failure_line(item.source, item.error.message, item.error.hint))
+                # Nothing in it (an empty .jsonl file) is skipped, as run skips it: no failure.
+                if item.error.kind != "empty":
+                    failed += 1
+                    _err(_failure_line(item.source, item.error.message, item.error.hint))
                 if fmt != "text":
                     # A record too, as run writes one: the output still joins with the inputs by id.
                     writer.write({"id": item.id, "source": item.source, "error": error_dict(item.error)})
@@ -709,8 +711,8 @@ def models_list(
                 missing.append(model_id)
             elif state == "no such folder":
                 nowhere.append(model_id)
-            elif state == "not a model folder":
-                unusable.append(model_id)
+            elif state in ("not a model folder", "no weights"):
+                unusable.append(f"{model_id} ({state})")
         if missing:
             names = " ".join(dict.fromkeys(missing))
             _err(f"{_count(len(set(missing)), 'model')} missing: summarize models pull {names}")
@@ -720,8 +722,8 @@ def models_list(
         if unusable:
             names = " ".join(dict.fromkeys(unusable))
             _err(
-                f"not a model folder (no config.json): {names}; "
-                "pass a folder saved with save_pretrained, or a Hugging Face model id"
+                f"cannot load {names}; pass a folder saved with save_pretrained "
+                "(config.json and the weights), or a Hugging Face model id"
             )
         if check and (missing or nowhere or unusable):
             raise typer.Exit(EXIT_FAILED)  # a pre-flight check: `models list --check && run ...`

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from summarize import __version__
-from summarize.charset import sniff_charset
+from summarize.charset import decode_as_browsers, sniff_charset
 from summarize.errors import InputError
 
 _CHUNK = 64 * 1024
@@ -149,7 +149,7 @@ def decode_body(data: bytes, declared: str | None) -> str:
             codecs.lookup(name)
         except LookupError:
             continue  # an unknown name from a careless server: try the next clue
-        return data.decode(name, errors="replace")
+        return decode_as_browsers(data, name, errors="replace")
     return data.decode("utf-8", errors="replace")
 
 

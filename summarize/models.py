@@ -100,7 +100,7 @@ def check_weights(model: ResolvedModel) -> None:
     error for it reads like damaged weights.
     """
     folder = model.path
-    if any(folder.glob("*.safetensors")) or (folder / "pytorch_model.bin").is_file():
+    if has_weights(folder):
         return
     hint = (
         "save the model again with save_pretrained, or pass another folder"
@@ -108,6 +108,11 @@ def check_weights(model: ResolvedModel) -> None:
         else f"pull it again: summarize models pull {model.id}"
     )
     raise ModelError(f"no weights in {folder}: neither model.safetensors nor pytorch_model.bin", hint)
+
+
+def has_weights(folder: Path) -> bool:
+    """Whether ``folder`` holds a weights file: safetensors, or PyTorch's (whole or sharded)."""
+    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
 
 
 def _repo_folder(models_dir: Path, model_id: str) -> Path:
@@ -373,12 +378,14 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder", "not a model folder", "no such folder" or "missing", without
-    downloading anything."""
+    """ "stored", "local folder", "not a model folder", "no weights", "no such folder" or
+    "missing", without downloading anything."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
         # What resolve() would refuse at the first article: say it now.
-        return "local folder" if (folder / "config.json").is_file() else "not a model folder"
+        if not (folder / "config.json").is_file():
+            return "not a model folder"
+        return "local folder" if has_weights(folder) else "no weights"
     if folder.exists():
         return "not a model folder"  # a file
     if looks_like_path(model_id) or not _is_hub_id(model_id):

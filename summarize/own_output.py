@@ -42,7 +42,11 @@ def is_own_output(path: Path) -> bool:
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        # Non-blocking: a FIFO under an article's name must not hang the run before fstat sees it.
+        # A FIFO or device is never opened: opening a FIFO would release its writer, which
+        # our close would then leave writing into a pipe with no reader.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        # Non-blocking all the same: the file may have been swapped for a FIFO since.
         fd = os.open(path, flags)
     except OSError:
         return False

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from .charset import decode_as_browsers, sniff_charset
 from .errors import InputError
 from .own_output import is_own_output
 
@@ -157,7 +158,7 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
             with contextlib.suppress(UnicodeDecodeError):
                 return data.decode("utf-8")
         try:
-            return data.decode(encoding)
+            return _decode_given(data, encoding)
         except UnicodeDecodeError as exc:
             raise EncodingInputError(
                 f"not valid {encoding} (byte {exc.start})", "pass the right --encoding"
@@ -174,7 +175,7 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
             ) from exc
     # A page saved in the charset its <meta> declares is read as a browser (and fetch.py) reads it.
     try:
-        return data.decode(declared)
+        return decode_as_browsers(data, declared)
     except UnicodeDecodeError as exc:
         raise EncodingInputError(
             f"not valid {declared} (byte {exc.start}), the charset its <meta> declares",
@@ -201,8 +202,6 @@ def _declared_charset(data: bytes) -> str | None:
     Only an ASCII-compatible one: a declaration read as ASCII cannot be right about UTF-16,
     which browsers ignore there too.  UTF-8 is left out, since the bytes are not UTF-8.
     """
-    from .charset import sniff_charset
-
     name = sniff_charset(data)
     if name is None or not _ascii_compatible(name) or codecs.lookup(name).name == "utf-8":
         return None
@@ -388,7 +387,7 @@ def _from_stream(
     an object: it cannot be judged whole, and read whole, the stream would be over the limit
     anyway.  Otherwise all of it is read (at most ``--max-bytes``) and judged whole as before, so
     that a malformed first line still leaves a batch JSON Lines.  A stream with an article
-    ``suffix`` (``.html``) is read whole as that.
+    ``suffix`` (``.html``, ``.md``) is read whole as that.
     """
     limit = options.max_bytes
     head: list[bytes] = []  # the blank lines, then the first non-blank one
@@ -632,11 +631,7 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         if not top_level:
             return
         try:
-            # An earlier run's results (`-o` into this folder) are not articles: skipped, and
-            # folder_notes says so. Named on the command line, such a file is still read.
-            entries = sorted(
-                e for e in os.listdir(path) if _is_article_name(e) and not is_own_output(path / e)
-            )
+            entries = sorted(e for e in os.listdir(path) if _is_article_name(e))
         except OSError as exc:
             yield ReadFailure(
                 name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the folder's permissions")
@@ -644,6 +639,11 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             return
         for entry in entries:
             child = path / entry
+            # An earlier run's results (`-o` into this folder) are not articles: skipped, and
+            # folder_notes says so. Named on the command line, such a file is still read.  Told
+            # here, file by file, so that a large folder's first article is not kept waiting.
+            if is_own_output(child):
+                continue
             # Guarded one by one: a bug met by one file must not cost the rest of the folder.
             yield from _guarded(
                 child.stem or child.name, str(child), _from_path(child, options, top_level=False), options
@@ -675,7 +675,8 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
 def _from_pipe(name: str, path: Path, options: ReadOptions) -> Iterator[Item]:
     """A FIFO or character device named on the command line, read once as it comes, as stdin
     is: it has no size, so --max-bytes is checked on what is read (at most one byte over).  A
-    ``.jsonl`` name is JSON Lines, an ``.html`` one a page; other content is judged as stdin's."""
+    ``.jsonl`` name is JSON Lines, an ``.html`` one a page, an ``.md`` one Markdown; other content
+    is judged as stdin's."""
     source = str(path)
 
     def too_large(limit: int) -> TooLargeError:
@@ -695,8 +696,9 @@ def _from_pipe(name: str, path: Path, options: ReadOptions) -> Iterator[Item]:
         if suffix == ".jsonl":
             yield from _jsonl_stream(name, source, stream, options, too_large)
         else:
-            html = suffix if suffix in HTML_SUFFIXES else None
-            yield from _from_stream(name, source, stream, options, html, too_large)
+            # A page or a Markdown file is read whole as that; other names are judged as stdin is.
+            kind = suffix if suffix in HTML_SUFFIXES + MARKDOWN_SUFFIXES else None
+            yield from _from_stream(name, source, stream, options, kind, too_large)
 
 
 def _file_error(path: Path, exc: OSError) -> UnreadableError:
@@ -798,7 +800,16 @@ def _utf8_or(data: bytes, encoding: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode(encoding)
+        return _decode_given(data, encoding)
+
+
+def _decode_given(data: bytes, encoding: str) -> str:
+    """``data`` in the ``--encoding`` given.  latin-1 (the hint's own example) is read as browsers
+    read it, as windows-1252, so that the ’ “ … € of a Windows-made file survive; any other
+    encoding, ascii included, is taken at its word."""
+    if codecs.lookup(encoding).name == "iso8859-1":
+        return decode_as_browsers(data, encoding)
+    return data.decode(encoding)
 
 
 def _lines_utf8_or(data: bytes, text: str, encoding: str | None) -> str:

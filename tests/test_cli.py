@@ -626,7 +626,11 @@ def test_models_list_check_fails_on_what_a_run_would_refuse(tmp_path: Path, tiny
     bad = _invoke([*args, "--summary-model", str(empty), "--check"])
     assert bad.exit_code == 1
     assert f"fr\tsummary\t{empty}\tnot a model folder" in bad.stdout.splitlines()
-    assert "not a model folder (no config.json)" in bad.stderr
+    assert f"cannot load {empty} (not a model folder)" in bad.stderr
+    # A folder with config.json but no weights file cannot be loaded either.
+    (empty / "config.json").write_text("{}", encoding="utf-8")
+    bare = _invoke([*args, "--summary-model", str(empty), "--check"])
+    assert bare.exit_code == 1 and f"fr\tsummary\t{empty}\tno weights" in bare.stdout.splitlines()
     # Without --check the listing is the answer: exit 0, as before.
     assert _invoke([*args, "--summary-model", str(empty)]).exit_code == 0
     good = _invoke([*args, "--summary-model", str(tiny["t5"]), "--check"])

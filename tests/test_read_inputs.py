@@ -797,6 +797,30 @@ def test_cli_reads_an_html_file_in_its_declared_charset(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stderr == ""
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert record["title"] == "Le café" and "Le café coûte" in record["body"]
+    # Said to be iso-8859-1, read as browsers read it (windows-1252): the euro sign is kept.
+    assert "2 € au comptoir" in record["body"]
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "latin1", "us-ascii"])
+def test_a_latin1_label_reads_windows_1252_quotes(tmp_path: Path, label: str) -> None:
+    src = tmp_path / "page.html"
+    text = "<p>L’État a dit « oui »… selon l’AFP.</p>"
+    src.write_bytes((DECLARED_PAGES["meta"].replace("{cs}", label) + text).encode("cp1252"))
+    (article,) = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(article, Article) and text in article.text
+    # So does --encoding latin-1, the hint's own example: its bytes 0x80-0x9F are no text.
+    plain = tmp_path / "a.txt"
+    plain.write_bytes("L’État a dit non.".encode("cp1252"))
+    (article,) = list(iter_articles([str(plain)], ReadOptions(encoding="latin-1")))
+    assert isinstance(article, Article) and article.text == "L’État a dit non."
+
+
+def test_show_clean_skips_an_empty_jsonl_file_as_run_does(tmp_path: Path) -> None:
+    (tmp_path / "none.jsonl").write_bytes(b"")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "none.jsonl"), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 0 and result.stderr == ""
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["error"]["kind"] == "empty"
 
 
 @pytest.mark.parametrize(
@@ -958,12 +982,15 @@ def test_named_fifos_follow_their_suffix(fifo: Callable[[str, bytes], Path]) -> 
     # A .jsonl name is JSON Lines even when its first line is malformed, as a .jsonl file is.
     feed = fifo("feed.jsonl", BAD_FIRST_LINE.encode())
     page = fifo("page.html", SAVED_PAGE.encode())
-    items = list(iter_articles([str(feed), str(page)], ReadOptions()))
+    notes = fifo("notes.md", b"# Titre\n\nLe **maire** a parl\xc3\xa9.\n")
+    items = list(iter_articles([str(feed), str(page), str(notes)], ReadOptions()))
     assert [(type(i).__name__, i.id) for i in items] == [
         ("ReadFailure", "feed-1"),
         ("Article", "x2"),
         ("Article", "page"),
+        ("Article", "notes"),
     ]
+    assert isinstance(items[3], Article) and items[3].markdown  # as a notes.md file would be
     assert items[1].source == f"{feed}:2"
     assert isinstance(items[2], Article) and items[2].html and items[2].text == SAVED_PAGE.lstrip("\ufeff")
 
