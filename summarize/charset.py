@@ -23,14 +23,17 @@ def sniff_charset(data: bytes) -> str | None:
     return found.group(1) if found else None
 
 
+# windows-1252 leaves five bytes undefined; browsers (WHATWG) read each as the control
+# character of the same number, and go on with the rest of the text.
+_UNDEFINED_IN_1252 = {0xDC00 + b: b for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
 def decode_as_browsers(data: bytes, name: str, errors: str = "strict") -> str:
     """``data`` in the charset ``name``, read as browsers read it (WHATWG): a page or file said to
-    be latin-1 or ASCII is windows-1252, whose 0x80-0x9F bytes are ’ “ ” … € and the like.
-    Decoded as latin-1 they would be control characters, which cleaning deletes ("l’État"
-    would become "lÉtat").  A true latin-1 text never holds those bytes, so nothing is lost."""
-    if codecs.lookup(name).name in ("iso8859-1", "ascii"):
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:  # one of the five bytes windows-1252 leaves undefined
-            return data.decode("latin-1")
+    be latin-1, ASCII or windows-1252 is windows-1252, whose 0x80-0x9F bytes are ’ “ ” … € and
+    the like.  Decoded as latin-1 they would be control characters, which cleaning deletes
+    ("l’État" would become "lÉtat").  A true latin-1 text never holds those bytes."""
+    if codecs.lookup(name).name in ("iso8859-1", "ascii", "cp1252"):
+        # surrogateescape marks each undefined byte alone (U+DC81...), then it is put back.
+        return data.decode("cp1252", errors="surrogateescape").translate(_UNDEFINED_IN_1252)
     return data.decode(name, errors=errors)

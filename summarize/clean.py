@@ -828,7 +828,8 @@ _MONTHS = (
 _DATE_PARTS = (
     r"\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\b",
     r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b",
-    r"\b\d{1,2}(?:[:h]\d{2}|\s?(?:h|uhr|am|pm|a\.m\.|p\.m\.))(?![\w])",
+    # 16h01, 16:01, 4 pm, 4:01 p.m. (a meridiem may follow the minutes too)
+    r"\b\d{1,2}(?:[:h]\d{2}(?:\s?(?:am|pm|a\.m\.|p\.m\.))?|\s?(?:h|uhr|am|pm|a\.m\.|p\.m\.))(?![\w])",
     rf"\b\d{{1,2}}(?:er|st|nd|rd|th|º|\.)?\s+(?:de\s+)?(?:{_MONTHS})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?",
     rf"\b(?:{_MONTHS})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
     rf"\b(?:{_MONTHS})\b\.?\s+(?:de\s+)?\d{{4}}\b",
@@ -1277,6 +1278,11 @@ _MD_TARGET = r"(?:\((?:[^()]|\([^()]{0,200}\)){0,2000}\)|\[[^\]]{0,200}\])"  # (
 _MD_IMAGE = re.compile(rf"!\[[^\]]{{0,1000}}\]{_MD_TARGET}")
 _MD_LINK = re.compile(rf"\[([^\]]{{0,1000}})\]{_MD_TARGET}")
 _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]{1,100}\]")
+# An HTML tag inside Markdown (<div class="note">, <b>, <br/>, </p>): the tag goes, its text stays.
+# A letter must follow "<": "< 3 %" and "<3" are text.
+_MD_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,1000})?/?>")
+# A table's separator row: |---|:---:|, with or without the outer pipes.
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
 _MD_AUTOLINK = re.compile(
     r"<((?:https?|ftp)://[^\s<>]{1,2000}|[^\s<>@]{1,200}@[^\s<>@]{1,200})>", re.IGNORECASE
 )
@@ -1326,8 +1332,11 @@ def strip_markdown(text: str) -> str:
             if "\0" not in raw:
                 out.append("")
             continue
-        if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or opened:
+        if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or _MD_TABLE_RULE.match(line) or opened:
             continue  # an unclosed fence's own line goes; the text after it is kept
+        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+            # A table row: its cells, as a line of text ("Paris, 50 %").
+            line = ", ".join(cell.strip() for cell in line[1:-1].split("|") if cell.strip())
         line = _md_block_text(line)
         line = _md_inline_text(line).strip()
         if line:
@@ -1409,6 +1418,7 @@ def _md_inline_text(line: str) -> str:
 
 def _md_inline_markup(text: str) -> str:
     text = _MD_ESCAPE.sub(lambda m: chr(_MD_ESCAPED_BASE + ord(m.group(1))), text)
+    text = _MD_HTML_TAG.sub("", text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_FOOTNOTE_REF.sub("", text)
     text = _MD_LINK.sub(r"\1", text)

@@ -366,12 +366,16 @@ def run(
             if not _stdin_is_fed():
                 raise UsageError("no input", "pass files, folders, URLs or - for stdin, or pipe text in")
             inputs = ["-"]
+        if any(not raw.strip() for raw in inputs):
+            # `summarize run "$FILE"` with FILE unset: Path("") is the current folder.
+            raise UsageError("an input is an empty name", "check the variables that give the inputs")
         if inputs.count("-") > 1:  # stdin is read once: a second "-" could only be an empty article
             raise UsageError("- (standard input) is given more than once", "give - once")
         if output_dir is not None:
             if show_clean:
                 raise UsageError("--show-clean prints the cleaned text on stdout", "drop --output-dir")
             _refuse_input_folder(output_dir, inputs)
+            inputs = _without_earlier_results(output_dir, inputs)
         mdir = _models_dir(models_dir)
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
@@ -398,7 +402,7 @@ def run(
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,
-            ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug),
+            ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug, never_read=_stdout_file()),
             read_stdin=lambda: sys.stdin.buffer,  # read line by line: JSON Lines is streamed
         )
         if show_clean:
@@ -413,6 +417,36 @@ def run(
                 local_files(inputs) if output_dir else frozenset(),
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _without_earlier_results(output_dir: Path, inputs: list[str]) -> list[str]:
+    """``inputs`` without the files in the output folder that are results of an earlier run
+    (`summarize run news/*.txt -o news/`, run again): each is said on stderr.  Read, they would
+    be summarised as articles, and make new results at every run."""
+    from .own_output import is_own_output
+    from .read import input_path
+
+    target = output_dir.resolve()
+    kept = []
+    for raw in inputs:
+        path = input_path(raw)
+        if path is not None and path.parent.resolve() == target and is_own_output(path):
+            _err(f"warning: skipped {path}: a result of summarize in the output folder, not an article")
+            continue
+        kept.append(raw)
+    return kept
+
+
+def _stdout_file() -> frozenset[tuple[int, int]]:
+    """The file stdout writes to, as (device, inode), when it is one (`run news/ > news/all.jsonl`):
+    a folder read must not take the run's own output, still empty, for an article."""
+    import stat
+
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor: a test runner's stream
+        return frozenset()
+    return frozenset({(info.st_dev, info.st_ino)}) if stat.S_ISREG(info.st_mode) else frozenset()
 
 
 def _stdin_is_fed() -> bool:
@@ -584,6 +618,8 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                 if fmt != "text":
                     # A record too, as run writes one: the output still joins with the inputs by id.
                     writer.write({"id": item.id, "source": item.source, "error": error_dict(item.error)})
+                elif item.error.kind == "empty":
+                    writer.write_block(printable(f"== {item.id}\n\n"))  # as an empty article shows
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
             if fmt == "text":
@@ -711,7 +747,7 @@ def models_list(
                 missing.append(model_id)
             elif state == "no such folder":
                 nowhere.append(model_id)
-            elif state in ("not a model folder", "no weights"):
+            elif state in ("not a model folder", "unreadable config.json", "no weights", "no tokenizer"):
                 unusable.append(f"{model_id} ({state})")
         if missing:
             names = " ".join(dict.fromkeys(missing))

@@ -378,14 +378,24 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder", "not a model folder", "no weights", "no such folder" or
-    "missing", without downloading anything."""
+    """ "stored", "local folder", "no such folder", "missing", or why a local folder cannot be
+    loaded ("not a model folder", "unreadable config.json", "no weights", "no tokenizer"),
+    without downloading or loading anything."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
         # What resolve() would refuse at the first article: say it now.
         if not (folder / "config.json").is_file():
             return "not a model folder"
-        return "local folder" if has_weights(folder) else "no weights"
+        # What a run would refuse at the first article, told now without loading anything.
+        try:
+            json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "unreadable config.json"
+        if not has_weights(folder):
+            return "no weights"
+        from .tokens import TOKENIZER_FILES
+
+        return "local folder" if any((folder / n).is_file() for n in TOKENIZER_FILES) else "no tokenizer"
     if folder.exists():
         return "not a model folder"  # a file
     if looks_like_path(model_id) or not _is_hub_id(model_id):

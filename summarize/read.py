@@ -114,6 +114,8 @@ class ReadOptions:
     encoding: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     debug: bool = False  # let an unexpected error while reading end the run with its traceback
+    # (st_dev, st_ino) of files a folder read skips: the run's own output file.
+    never_read: frozenset[tuple[int, int]] = frozenset()
 
 
 def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
@@ -627,6 +629,8 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
     except OSError as exc:
         yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the path"))
         return
+    if not top_level and (info.st_dev, info.st_ino) in options.never_read:
+        return
     if stat.S_ISDIR(info.st_mode):
         if not top_level:
             return
@@ -791,7 +795,13 @@ def _from_bytes(
         # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
         # a page, and translating its markup is no use. looks_like_html wants a document start
         # or many tags, so prose that quotes a tag or two stays text.
-        html = suffix in HTML_SUFFIXES or _looks_like_html(text.lstrip("\ufeff"))
+        body = text.lstrip("\ufeff")
+        if suffix in MARKDOWN_SUFFIXES:
+            # Markdown holds HTML often (a centred logo, a <div>): only a whole document saved
+            # as .md is a page; otherwise its tags go with the rest of the markup.
+            html = body.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+        else:
+            html = suffix in HTML_SUFFIXES or _looks_like_html(body)
         yield Article(name, source, text, html=html, markdown=not html and suffix in MARKDOWN_SUFFIXES)
 
 

@@ -53,6 +53,10 @@ class LightTokenizer:
         return self._target.decode_pieces([p for p in pieces if p not in specials])
 
 
+# The files _load reads a tokenizer from, any one of them: what a model folder must hold.
+TOKENIZER_FILES = ("source.spm", "tokenizer.json", "spiece.model", "sentencepiece.bpe.model")
+
+
 def _load(folder: Path) -> tuple[str, Any, Any, _Specials]:
     config = _read_json(folder / "tokenizer_config.json")
     tokenizer_json = folder / "tokenizer.json"

@@ -305,6 +305,8 @@ def test_furniture_lines_inside_the_body(line: str, kind: str) -> None:
         ("Aktualisiert am 12.03.2024, 08:15 Uhr", "2024-03-12T08:15"),
         ("Mardi 5 mars 2024", "2024-03-05"),
         ("Dernière mise à jour à 16h01 le 17/06", None),
+        ("June 17, 2024 at 4:01 p.m. ET", "2024-06-17T16:01"),  # a meridiem after the minutes
+        ("June 17, 2024, 4:01 PM", "2024-06-17T16:01"),
     ],
 )
 def test_leading_time_stamp_becomes_the_date(stamp: str, date: str | None) -> None:
@@ -487,6 +489,19 @@ def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
         ),
         ("Avant.\n\n***\n\n- - -\n\n___\n\nAprès.", None, "Avant.\n\nAprès."),
         ("---\ntitle: Grève\ntags: [sncf]\n---\n\n" + BODY_FR, None, BODY_FR),
+        # HTML inside Markdown: the tags go, their text stays; "< 3" is text
+        (
+            '<p align="center"><img src="logo.png"></p>\n\n# Grève à la SNCF\n\n' + BODY_FR
+            + ' <div class="note">Il durera <b>trois</b> jours.</div> Soit < 3 semaines.',
+            "Grève à la SNCF",
+            BODY_FR + " Il durera trois jours. Soit < 3 semaines.",
+        ),
+        # a table: its separator row goes, each row is its cells
+        (
+            BODY_FR + "\n\n| Ville | Trains |\n|---|:---:|\n| Paris | 50 % |",
+            None,
+            BODY_FR + "\n\nVille, Trains\nParis, 50 %",
+        ),
         # a rule, then prose that starts "Word:", is no front matter: nothing is lost
         (
             "---\nParis: la grève continue.\n\n" + BODY_FR + "\n\n---\n\nLa suite.",

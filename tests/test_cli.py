@@ -631,7 +631,55 @@ def test_models_list_check_fails_on_what_a_run_would_refuse(tmp_path: Path, tiny
     (empty / "config.json").write_text("{}", encoding="utf-8")
     bare = _invoke([*args, "--summary-model", str(empty), "--check"])
     assert bare.exit_code == 1 and f"fr\tsummary\t{empty}\tno weights" in bare.stdout.splitlines()
+    # Nor with weights but no tokenizer, nor with a config.json that is not JSON.
+    (empty / "model.safetensors").write_bytes(b"")
+    assert f"fr\tsummary\t{empty}\tno tokenizer" in _invoke([*args, "--summary-model", str(empty)]).stdout
+    (empty / "config.json").write_text("{oops", encoding="utf-8")
+    broken = _invoke([*args, "--summary-model", str(empty), "--check"])
+    assert broken.exit_code == 1 and f"fr\tsummary\t{empty}\tunreadable config.json" in broken.stdout
     # Without --check the listing is the answer: exit 0, as before.
     assert _invoke([*args, "--summary-model", str(empty)]).exit_code == 0
     good = _invoke([*args, "--summary-model", str(tiny["t5"]), "--check"])
     assert good.exit_code == 0 and good.stderr == ""
+
+
+def test_an_empty_input_name_is_bad_usage() -> None:
+    # `summarize run "$FILE"` with FILE unset would read the whole current folder.
+    result = _invoke(["run", "", "--show-clean"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("summarize: error: an input is an empty name;")
+
+
+def test_results_named_again_as_inputs_in_the_output_folder_are_skipped(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    # `summarize run g/*.txt -o g/`, run three times: the shell's glob names the results too.
+    folder = tmp_path / "g"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Le conseil municipal a voté le budget.\n", encoding="utf-8")
+    for _ in range(3):
+        named = sorted(str(p) for p in folder.glob("*.txt"))
+        result = _invoke(["run", *named, "-o", str(folder)])
+        assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["a-2.txt", "a.txt"]
+    assert f"skipped {folder / 'a-2.txt'}: a result of summarize in the output folder" in result.stderr
+
+
+def test_a_folder_read_skips_the_file_stdout_writes_to(tmp_path: Path) -> None:
+    # `summarize run news/ -f jsonl > news/all.jsonl`: the shell makes all.jsonl before the run.
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Il pleut.\n", encoding="utf-8")
+    with (news / "all.jsonl").open("w", encoding="utf-8") as out:
+        proc = subprocess.run(
+            [sys.executable, "-m", "summarize", "run", str(news), "--show-clean", "-f", "jsonl"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            cwd=REPO,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in (news / "all.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == ["a"]
