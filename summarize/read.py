@@ -22,7 +22,7 @@ from typing import BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
 from .errors import InputError
-from .own_output import is_own_output
+from .own_output import HEAD_BYTES, is_own_output, looks_like_own_output
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
@@ -643,11 +643,6 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             return
         for entry in entries:
             child = path / entry
-            # An earlier run's results (`-o` into this folder) are not articles: skipped, and
-            # folder_notes says so. Named on the command line, such a file is still read.  Told
-            # here, file by file, so that a large folder's first article is not kept waiting.
-            if is_own_output(child):
-                continue
             # Guarded one by one: a bug met by one file must not cost the rest of the folder.
             yield from _guarded(
                 child.stem or child.name, str(child), _from_path(child, options, top_level=False), options
@@ -670,10 +665,14 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
         yield ReadFailure(name, str(path), _file_error(path, exc))
         return
     with fh:
+        # An earlier run's results (`-o` into this folder) are not articles: a folder's are
+        # skipped, and folder_notes says so; one named on the command line is still read.  Told
+        # from the head this read takes anyway: no second open of every file of a large folder.
+        skip_results = not top_level
         if path.suffix.lower() == ".jsonl":
-            yield from _from_jsonl_file(name, path, fh, info.st_size, options)
+            yield from _from_jsonl_file(name, path, fh, info.st_size, options, skip_results)
         else:
-            yield from _from_whole_file(name, path, fh, info.st_size, options)
+            yield from _from_whole_file(name, path, fh, info.st_size, options, skip_results)
 
 
 def _from_pipe(name: str, path: Path, options: ReadOptions) -> Iterator[Item]:
@@ -709,8 +708,11 @@ def _file_error(path: Path, exc: OSError) -> UnreadableError:
     return UnreadableError(f"{path}: {exc.strerror}", "check the file's permissions")
 
 
-def _from_whole_file(name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions) -> Iterator[Item]:
-    """An article file, read whole: --max-bytes limits the file."""
+def _from_whole_file(
+    name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions, skip_results: bool = False
+) -> Iterator[Item]:
+    """An article file, read whole: --max-bytes limits the file.  ``skip_results``: nothing for a
+    file the tool wrote (a result)."""
     if size > options.max_bytes:
         yield ReadFailure(
             name,
@@ -727,11 +729,16 @@ def _from_whole_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
         yield ReadFailure(name, str(path), _file_error(path, exc))
         return
     fh.close()  # its article may wait in the read-ahead queue: the file need not stay open
+    if skip_results and looks_like_own_output(data[:HEAD_BYTES]):
+        return
     yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
 
 
-def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions) -> Iterator[Item]:
-    """A .jsonl file, streamed as JSON Lines on stdin are: --max-bytes limits each line, not the file."""
+def _from_jsonl_file(
+    name: str, path: Path, fh: BinaryIO, size: int, options: ReadOptions, skip_results: bool = False
+) -> Iterator[Item]:
+    """A .jsonl file, streamed as JSON Lines on stdin are: --max-bytes limits each line, not the
+    file.  ``skip_results``: nothing for a stream of records the tool wrote."""
     limit = options.max_bytes
     try:
         # decode's binary test, made on the file's two ends without reading the rest.
@@ -742,6 +749,8 @@ def _from_jsonl_file(name: str, path: Path, fh: BinaryIO, size: int, options: Re
         first = fh.readline(limit + 1)
     except OSError as exc:
         yield ReadFailure(name, str(path), _file_error(path, exc))
+        return
+    if skip_results and looks_like_own_output(head[:HEAD_BYTES]):
         return
     encoding = _stream_encoding(first, options.encoding)
     if encoding is None:  # UTF-16/32: b"\n" bytes are not all line ends, so it is read whole
