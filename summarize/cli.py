@@ -45,7 +45,7 @@ class _OneLineUsage(TyperGroup):
             # Click capitalises its messages; the tool's own start in lower case.
             if message[:1].isupper() and message[1:2].islower():
                 message = message[0].lower() + message[1:]
-            where = exc.ctx.command_path if exc.ctx is not None else "summarize"
+            where = exc.ctx.command_path if exc.ctx is not None else self._path_of(kwargs)
             _err(f"error: {message}; see '{where} --help'")
             code = exc.exit_code
         except click.ClickException as exc:
@@ -56,6 +56,20 @@ class _OneLineUsage(TyperGroup):
             code = EXIT_FAILED
         # Not standalone, Click returns the command's value or the code it exited with.
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def _path_of(self, kwargs: dict[str, Any]) -> str:
+        """The command the arguments name (``summarize cache prune``), for an error Click raised
+        without its context (an option missing its value)."""
+        args = kwargs.get("args")
+        words = list(sys.argv[1:] if args is None else args)
+        path, command = [kwargs.get("prog_name") or "summarize"], self
+        for word in words:
+            sub = getattr(command, "commands", {}).get(word)
+            if sub is None:
+                break
+            path.append(word)
+            command = sub
+        return " ".join(path)
 
 
 app = typer.Typer(

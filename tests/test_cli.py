@@ -366,6 +366,9 @@ def test_show_clean_json_is_one_array_and_failures_count(tmp_path: Path) -> None
         (["cache", "prune", "--older-than", "-1"], "value for '--older-than'", "summarize cache prune"),
         (["models", "list", "--bogus"], "no such option: --bogus", "summarize models list"),
         (["frob"], "no such command 'frob'", "summarize"),
+        # Click raises these without the command's context: the help named is still the command's
+        (["run", "--beams"], "option '--beams' requires an argument", "summarize run"),
+        (["cache", "prune", "--max-size"], "requires an argument", "summarize cache prune"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args: list[str], said: str, help_of: str) -> None:
