@@ -1856,6 +1856,9 @@ def _clean_meta(value: object) -> str | None:
 def _meta_date(value: object) -> str | None:
     # trafilatura writes ISO dates already; parsing them again keeps one format whatever it gives.
     text = _clean_meta(value)
+    if text and text.endswith("T00:00:00"):
+        # htmldate's way of saying "no time": a page that gives a date alone (see _date_params).
+        text = text.removesuffix("T00:00:00")
     return parse_date(text) if text else None
 
 
@@ -1866,13 +1869,16 @@ def _date_params() -> dict[str, Any]:
     year in the text or the scripts ("d'ici la fin de 2022" becomes 2022-01-01, a script's
     "1995" 1995-01-01). Without it a date comes only from what marks one: meta tags, ``<time>``,
     JSON-LD, the URL, dated elements such as bylines. ``max_date`` is today, as in trafilatura's
-    defaults (a fresh dict each call: htmldate's caller adds the URL to it).
+    defaults (a fresh dict each call: htmldate's caller adds the URL to it).  A date without a
+    time comes back at ``T00:00:00``, with no offset, which _meta_date reads as a date alone.
     """
     from datetime import datetime
 
     return {
         "extensive_search": False,
         "original_date": True,
+        # The time and offset too, when the page gives them (article:published_time).
+        "outputformat": "%Y-%m-%dT%H:%M:%S%z",
         "max_date": datetime.now().astimezone().strftime("%Y-%m-%d"),
     }
 

@@ -719,15 +719,20 @@ _JSON_LD = (
         ),
         pytest.param(
             _dated_page(head='<meta property="article:published_time" content="2024-03-05T10:00:00Z">'),
-            "2024-03-05",
+            "2024-03-05T10:00+00:00",  # the time and offset the page states
             id="meta-published-time",
+        ),
+        pytest.param(
+            _dated_page(head='<meta property="article:published_time" content="2024-06-17T16:01:00+02:00">'),
+            "2024-06-17T16:01+02:00",
+            id="meta-published-time-offset",
         ),
         pytest.param(
             _dated_page(header='<time datetime="2023-11-02">2 novembre 2023</time>'),
             "2023-11-02",
             id="time-datetime-in-header",
         ),
-        pytest.param(_dated_page(head=_JSON_LD), "2021-06-15", id="json-ld-date-published"),
+        pytest.param(_dated_page(head=_JSON_LD), "2021-06-15T08:30+02:00", id="json-ld-date-published"),
         pytest.param(
             _dated_page(head='<link rel="canonical" href="https://example.org/2020/07/14/plan-velo">'),
             "2020-07-14",
