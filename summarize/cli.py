@@ -241,7 +241,7 @@ def run(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, folders (their .txt .md .jsonl .html files), http(s) URLs, or - for stdin.",
+            help="Files, folders (their .txt .md .jsonl .html .htm files), http(s) URLs, or - for stdin.",
             show_default=False,
         ),
     ] = None,

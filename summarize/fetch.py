@@ -141,7 +141,8 @@ def _is_text_type(media: str) -> bool:
 
 
 def decode_body(data: bytes, declared: str | None) -> str:
-    """Decode a page: the header's charset, else the page's own, else UTF-8 with replacement."""
+    """Decode a page: the header's charset, else the page's own, else UTF-8 when it is valid
+    UTF-8, else windows-1252 (what browsers fall back to for a Western page that names none)."""
     for name in (declared, sniff_charset(data)):
         if not name:
             continue
@@ -150,7 +151,12 @@ def decode_body(data: bytes, declared: str | None) -> str:
         except LookupError:
             continue  # an unknown name from a careless server: try the next clue
         return decode_as_browsers(data, name, errors="replace")
-    return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # An old page that names no charset is almost always Latin-1/windows-1252: UTF-8 with
+        # replacement would turn each accented letter into U+FFFD.
+        return decode_as_browsers(data, "windows-1252")
 
 
 def _read_capped(response: Any, url: str, max_bytes: int, deadline: float) -> bytes:

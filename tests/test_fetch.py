@@ -223,3 +223,7 @@ def test_decode_body_fallbacks() -> None:
     assert decode_body(b"\xef\xbb\xbfhello", None) == "hello"
     assert decode_body(b'<?xml version="1.0" encoding="iso-8859-1"?><a>\xe9</a>', None).endswith("<a>é</a>")
     assert decode_body(b"\xff\xfe", "utf-8") == "\ufffd\ufffd"
+    # No charset anywhere and not UTF-8: read as browsers do, windows-1252, not U+FFFD.
+    assert decode_body("L\u2019\u00c9tat a d\u00e9cid\u00e9 \u20ac".encode("cp1252"), None) == (
+        "L\u2019\u00c9tat a d\u00e9cid\u00e9 \u20ac"
+    )
