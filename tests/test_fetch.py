@@ -141,7 +141,7 @@ def test_refuses_redirect_to_another_scheme(server: str) -> None:
     [
         ("/latin1.txt", "Café crème"),
         ("/meta.html", "Œuvre à 5 €"),
-        ("/bad-utf8.txt", "caf\ufffd ok"),
+        ("/bad-utf8.txt", "café ok"),  # no charset, not UTF-8: windows-1252, as browsers read it
         ("/bogus-charset.txt", "été"),
     ],
 )
