@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .errors import CacheError, SummarizeError, UsageError
+from .errors import CacheError, OutputError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from collections.abc import Iterable
@@ -385,6 +385,12 @@ def run(
             raise UsageError("an input is an empty name", "check the variables that give the inputs")
         if inputs.count("-") > 1:  # stdin is read once: a second "-" could only be an empty article
             raise UsageError("- (standard input) is given more than once", "give - once")
+        if output_dir is None and sys.stdout is None:
+            # Closed (`>&-`): refused before any work, not met at the first record as a bug.
+            raise OutputError(
+                "standard output is closed: the results have nowhere to go",
+                "redirect it to a file, or pass --output-dir DIR",
+            )
         if output_dir is not None:
             if show_clean:
                 raise UsageError("--show-clean prints the cleaned text on stdout", "drop --output-dir")
@@ -561,7 +567,8 @@ def _run(
         writer.prepare()  # a folder that cannot be written is known before any model runs
     cache = _open_cache(options)
     summarizer = Summarizer(options, cache)
-    progress = _Progress(sys.stderr.isatty())
+    # stderr may be closed (`2>&-`): the results on stdout or in the folder still come out.
+    progress = _Progress(sys.stderr is not None and sys.stderr.isatty())
     done = failed = repeated = 0
     reported: set[tuple[str | None, str | None]] = set()
     shown = len(cache.warnings) if cache is not None else 0

@@ -448,6 +448,24 @@ def test_closed_pipe_ends_the_run_quietly(marian: Path, tmp_path: Path) -> None:
     assert 0 < check_cache(cache / "outputs.sqlite3").rows < 2000
 
 
+@pytest.mark.parametrize("closed", ["stderr", "stdout"])
+def test_a_closed_stream_costs_no_result(marian: Path, tmp_path: Path, closed: str) -> None:
+    # `2>&-` (a daemon, a cron line): Python starts with sys.stderr None.  The results must still
+    # come out, and a closed stdout is said as such before any work, not as an internal error.
+    src = write_jsonl(tmp_path / "in.jsonl", texts(3, "closed"))
+    fd = 2 if closed == "stderr" else 1
+    done = _run(["run", str(src), *fast_args(marian), "--format", "jsonl"], preexec_fn=lambda: os.close(fd))
+    if closed == "stderr":
+        assert done.returncode == 0
+        assert [r["status"] for r in records(done.stdout)] == ["ok"] * 3
+    else:
+        assert done.returncode == 1
+        assert done.stderr.splitlines() == [
+            "summarize: error: standard output is closed: the results have nowhere to go; "
+            "redirect it to a file, or pass --output-dir DIR"
+        ]
+
+
 def _finished_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
 
