@@ -161,8 +161,23 @@ def _fail(exc: SummarizeError) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
+class _Kept:
+    """What an interrupted run leaves behind, said after "interrupted": it depends on whether
+    the cache could be used, which is known only once the run has opened it."""
+
+    def __init__(self) -> None:
+        self.cache: Cache | None = None  # set by the run once its cache is open
+
+    def __str__(self) -> str:
+        if self.cache is not None and not self.cache.enabled:
+            # Read-only, full, locked: the warning above said why; claiming otherwise would
+            # promise a re-run that costs nothing.
+            return "the cache was off (see the warning above), so a re-run computes again what this one did"
+        return "finished results are kept in the cache"
+
+
 @contextlib.contextmanager
-def _edge(kept: str = "") -> Iterator[None]:
+def _edge(kept: str | _Kept = "") -> Iterator[None]:
     """Turn every failure into one line on stderr and an exit code; never a traceback.
 
     ``kept`` says, on Ctrl-C, what the interrupted work leaves behind.
@@ -175,7 +190,8 @@ def _edge(kept: str = "") -> Iterator[None]:
         _fail(exc)
     except KeyboardInterrupt as exc:
         terminated = isinstance(exc, _Terminated)
-        _err(("terminated" if terminated else "interrupted") + (f"; {kept}" if kept else ""))
+        said = str(kept)
+        _err(("terminated" if terminated else "interrupted") + (f"; {said}" if said else ""))
         raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
@@ -347,7 +363,8 @@ def run(
     Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
     130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
-    with _edge(kept="" if no_cache or show_clean else "finished results are kept in the cache"):
+    kept = _Kept()
+    with _edge(kept="" if no_cache or show_clean else kept):
         import signal
 
         if threading_main():
@@ -435,6 +452,7 @@ def run(
                 output_dir,
                 verbose,
                 local_files(inputs) if output_dir else frozenset(),
+                kept,
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
@@ -556,6 +574,7 @@ def _run(
     output_dir: Path | None,
     verbose: bool,
     inputs: frozenset[Path] = frozenset(),
+    kept: _Kept | None = None,
 ) -> int:
     import json
 
@@ -566,6 +585,8 @@ def _run(
     if isinstance(writer, DirectoryWriter):
         writer.prepare()  # a folder that cannot be written is known before any model runs
     cache = _open_cache(options)
+    if kept is not None:
+        kept.cache = cache
     summarizer = Summarizer(options, cache)
     # stderr may be closed (`2>&-`): the results on stdout or in the folder still come out.
     progress = _Progress(sys.stderr is not None and sys.stderr.isatty())

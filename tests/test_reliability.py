@@ -529,6 +529,33 @@ def test_a_signal_keeps_the_finished_articles(
     assert [r["translation_en"] for r in rerun] == [r["translation_en"] for r in done]
 
 
+def test_an_interrupted_run_without_a_usable_cache_does_not_say_it_kept_its_results(
+    marian: Path, tmp_path: Path
+) -> None:
+    parent = tmp_path / "ro"
+    parent.mkdir()
+    parent.chmod(0o555)  # the cache cannot be made: the run goes on without it, with a warning
+    src = write_jsonl(tmp_path / "in.jsonl", texts(1000, "nocache"))
+    cmd = cli("run", str(src), *fast_args(marian), "--format", "jsonl", "--cache-dir", str(parent / "cache"))
+    proc = subprocess.Popen(
+        without_file_override(cmd),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    json.loads(proc.stdout.readline())  # a first record: the run is under way
+    proc.send_signal(signal.SIGINT)
+    proc.stdout.read()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) == 130, stderr
+    assert "warning: cache disabled" in stderr
+    assert "kept in the cache" not in stderr
+    assert "summarize: interrupted; the cache was off (see the warning above)" in stderr
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_never_damages_the_cache(marian: Path, tmp_path: Path) -> None:
     """50 runs killed at random points (49 forked from a warm process, 1 fresh interpreter)."""
