@@ -149,7 +149,22 @@ def _err(message: str) -> None:
     from .output import printable
 
     # One line, whatever an input's name holds (a newline, a terminal escape sequence).
-    typer.echo(f"summarize: {printable(message, one_line=True)}", err=True)
+    try:
+        typer.echo(f"summarize: {printable(message, one_line=True)}", err=True)
+    except BrokenPipeError:
+        # Whoever read the messages went away (`run news/ -o out/ 2>&1 | head`), not whoever
+        # takes the results: those still come out, and the exit code still tells the outcome.
+        # Stopping here would end the run with 0 and most of its files never written.
+        _silence(sys.stderr)
+
+
+def _silence(stream: object) -> None:
+    """Point ``stream``'s descriptor at /dev/null: later writes, and the flush at exit, go
+    nowhere instead of raising BrokenPipeError again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())  # type: ignore[attr-defined]
+        os.close(devnull)
 
 
 def _say(exc: SummarizeError) -> None:
@@ -195,9 +210,7 @@ def _edge(kept: str | _Kept = "") -> Iterator[None]:
         raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other Unix tools do.
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        _silence(sys.stdout)
         raise typer.Exit(EXIT_OK) from None
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("SUMMARIZE_DEBUG"):

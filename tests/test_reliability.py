@@ -466,6 +466,23 @@ def test_a_closed_stream_costs_no_result(marian: Path, tmp_path: Path, closed: s
         ]
 
 
+def test_a_closed_pipe_on_stderr_costs_no_result(marian: Path, tmp_path: Path) -> None:
+    # `summarize run news/ -o out/ 2>&1 | head -1`: the reader of the messages goes away, but the
+    # results have their own place; the run must write them all and exit with its real code.
+    src = write_jsonl(tmp_path / "in.jsonl", texts(200, "stderr"))
+    out = tmp_path / "out"
+    args = ["run", str(tmp_path / "missing0.txt"), str(src), str(tmp_path / "missing1.txt")]
+    proc = start_cli(cli(*args, *fast_args(marian), "--format", "jsonl", "--output-dir", str(out)))
+    assert proc.stderr is not None and proc.stdout is not None
+    assert "missing0.txt: no such file" in proc.stderr.readline()
+    proc.stderr.close()  # as head does after its line; later messages meet a closed pipe
+    assert proc.stdout.read() == ""
+    assert proc.wait(timeout=600) == 1  # two inputs failed
+    written = [json.loads(p.read_text(encoding="utf-8")) for p in _finished_files(out)]
+    assert len(written) == 202
+    assert sum(r["status"] == "ok" for r in written) == 200
+
+
 def _finished_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
 
