@@ -117,16 +117,18 @@ class StreamWriter:
         else:
             self.write_block(format_text(record))
             return
-        self._put(data)
+        # Counted before the write: should it be cut short (Ctrl-C as it returns), close() must
+        # still end the array that this write opened, not write a second "[]" after it.
         self.count += 1
+        self._put(data)
 
     def write_block(self, text: str) -> None:
         """One block of text for reading, separated from the previous one by a blank line."""
         data = ("\n" if self.count else "") + text
         if not self.unicode:
             data = data.encode(self.encoding, "replace").decode(self.encoding)
-        self._put(data)
         self.count += 1
+        self._put(data)
 
     def close(self) -> None:
         if self.fmt == "json":

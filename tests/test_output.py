@@ -36,6 +36,27 @@ def test_a_closed_pipe_is_left_to_the_cli() -> None:
         writer.write(RECORD)
 
 
+class _InterruptedOnFlush(io.StringIO):
+    """Takes the text, then Ctrl-C lands as the flush returns (once)."""
+
+    interrupted = False
+
+    def flush(self) -> None:
+        super().flush()
+        if not self.interrupted:
+            self.interrupted = True
+            raise KeyboardInterrupt
+
+
+def test_a_json_array_cut_by_ctrl_c_after_a_record_is_still_closed() -> None:
+    stream = _InterruptedOnFlush()
+    writer = StreamWriter(stream, "json")
+    with pytest.raises(KeyboardInterrupt):
+        writer.write(RECORD)
+    writer.close()  # what the CLI does on its way out
+    assert json.loads(stream.getvalue()) == [RECORD]  # was '[{...}[]': jq rejected the whole run
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_json_stays_valid_on_an_ascii_stream(fmt: str) -> None:
     raw = io.BytesIO()
