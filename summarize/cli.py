@@ -111,8 +111,52 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C so that finished work is committed before exiting."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
+class _Signals:
+    """Ctrl-C and SIGTERM, held back while a record is being written.
+
+    A signal that lands inside a write to a slow reader (`| jq`, a large record) cuts it short:
+    stdout would end in half a record, which a JSON reader rejects whole.  Inside
+    :meth:`held`, the signal is kept and raised once the record is complete.
+    """
+
+    def __init__(self) -> None:
+        self.holding = 0
+        self.pending: KeyboardInterrupt | None = None
+
+    def install(self) -> None:
+        import signal
+
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        # A job started in the background inherits Ctrl-C ignored: it stays so.
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        self._raise(_Terminated())
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self._raise(KeyboardInterrupt())
+
+    def _raise(self, exc: KeyboardInterrupt) -> None:
+        if self.holding:
+            self.pending = self.pending or exc
+            return
+        raise exc
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        # Not from `finally`: an error met by the write (a closed pipe) keeps its own meaning.
+        if not self.holding and self.pending is not None:
+            exc, self.pending = self.pending, None
+            raise exc
+
+
+_signals = _Signals()
 
 
 class Only(StrEnum):
@@ -378,10 +422,8 @@ def run(
     """
     kept = _Kept()
     with _edge(kept="" if no_cache or show_clean else kept):
-        import signal
-
         if threading_main():
-            signal.signal(signal.SIGTERM, _on_sigterm)
+            _signals.install()
         from .engines import EngineOptions
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
@@ -614,7 +656,8 @@ def _run(
             for notice in summarizer.notices[noticed:]:
                 _err(f"warning: {notice}")
             noticed = len(summarizer.notices)
-            writer.write(to_record(result))
+            with _signals.held():  # never half a record, in a file or on stdout
+                writer.write(to_record(result))
             if isinstance(writer, DirectoryWriter):
                 for notice in writer.notices[writer_noticed:]:  # a file of the user's, stepped around
                     _err(f"warning: {notice}")
@@ -636,7 +679,8 @@ def _run(
         try:
             progress.clear()
             if isinstance(writer, StreamWriter):
-                writer.close()  # may meet a closed pipe again: the cache is still closed below
+                with _signals.held():
+                    writer.close()  # may meet a closed pipe again: the cache is still closed below
         finally:
             if cache is not None:
                 cache.record_run(summarizer.stats.hits, summarizer.stats.misses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -259,3 +260,38 @@ def test_a_rerun_keeps_the_names_of_its_results(tmp_path) -> None:  # type: igno
     first = run()
     assert first == ["a.txt", "a-2.txt", "b.txt", "c.txt", "d.txt"]
     assert run() == first
+
+
+def test_ctrl_c_in_the_middle_of_a_record_lets_it_finish(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A signal that lands inside a write (a slow `| jq` reading a large record) cut the record in
+    # half: the JSON on stdout could not be read at all.  It now waits for the record's end.
+    import os
+    import signal
+
+    from typer.testing import CliRunner
+
+    from summarize import output
+    from summarize.cli import app
+
+    model = Path(__file__).resolve().parent / "fixtures" / "copy_model"
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."}) for i in range(3)]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    put = output.StreamWriter._put
+
+    def halves(self: StreamWriter, data: str) -> None:
+        put(self, data[: len(data) // 2])
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between the two halves
+        put(self, data[len(data) // 2 :])
+
+    monkeypatch.setattr(output.StreamWriter, "_put", halves)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        args = ["run", str(src), "--format", "json", "--only", "translation", "--source-lang", "fr"]
+        result = CliRunner().invoke(app, [*args, "--translation-model", str(model), "--no-cache"])
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert result.exit_code == 130, result.stderr
+    assert [r["id"] for r in json.loads(result.stdout)] == ["a0"]
+    assert result.stderr.strip().endswith("summarize: interrupted")
