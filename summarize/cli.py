@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .errors import CacheError, OutputError, SummarizeError, UsageError
+from .errors import CacheError, ModelError, OutputError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from collections.abc import Iterable
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from .cache import Cache
     from .options import RunOptions
     from .read import Item
+
 
 class _OneLineUsage(TyperGroup):
     """Click's usage errors in the tool's own one-line form.
@@ -751,7 +752,6 @@ def _failure_line(source: str, message: str | None, hint: str | None) -> str:
     return reason if reason.startswith(source) else f"{source}: {reason}"
 
 
-
 class _Progress:
     """A "N done" counter on stderr, only on a terminal, erased before anything else prints."""
 
@@ -839,6 +839,7 @@ def models_list(
         missing: list[str] = []
         nowhere: list[str] = []
         unusable: list[str] = []
+        damaged: list[str] = []
         for source, role, model_id in routes_for(langs, routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
@@ -846,11 +847,16 @@ def models_list(
                 missing.append(model_id)
             elif state == "no such folder":
                 nowhere.append(model_id)
-            elif state in ("not a model folder", "unreadable config.json", "no weights", "no tokenizer"):
+            elif state.startswith("stored, but "):  # pulled, then cut short or partly deleted
+                damaged.append(model_id)
+            elif state not in ("stored", "local folder", "no model (passthrough)"):
                 unusable.append(f"{model_id} ({state})")
         if missing:
             names = " ".join(dict.fromkeys(missing))
             _err(f"{_count(len(set(missing)), 'model')} missing: summarize models pull {names}")
+        if damaged:
+            names = " ".join(dict.fromkeys(damaged))
+            _err(f"{_count(len(set(damaged)), 'stored model')} damaged: summarize models pull {names}")
         if nowhere:
             names = " ".join(dict.fromkeys(nowhere))
             _err(f"{_count(len(set(nowhere)), 'model folder')} not found: {names}; check the paths given")
@@ -860,7 +866,7 @@ def models_list(
                 f"cannot load {names}; pass a folder saved with save_pretrained "
                 "(config.json and the weights), or a Hugging Face model id"
             )
-        if check and (missing or nowhere or unusable):
+        if check and (missing or nowhere or unusable or damaged):
             raise typer.Exit(EXIT_FAILED)  # a pre-flight check: `models list --check && run ...`
 
 
@@ -906,7 +912,7 @@ def models_pull(
 def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
     """Make ``model_id`` available in ``mdir`` (and converted); print where it is."""
     from .convert import supports_ctranslate2
-    from .models import ModelRef, find_local, looks_like_path, pull, resolve
+    from .models import ModelRef, find_local, folder_problem, looks_like_path, pull, resolve
 
     ref = ModelRef(model_id)
     if looks_like_path(model_id) or Path(model_id).expanduser().exists():
@@ -914,10 +920,21 @@ def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
         typer.echo(f"{model_id}\t{model.path}\tlocal folder")
     else:
         stored = find_local(ref, mdir)
-        if stored is None and offline:
+        # A stored copy that cannot be loaded (a download or copy cut short) is fetched again:
+        # `models pull` is the way out every message about it names.
+        damaged = folder_problem(stored) if stored is not None else None
+        if offline and stored is None:
             resolve(ref, mdir, offline=True)  # not stored: says so, and how to get it
-        path = stored if stored is not None else pull(ref, mdir)
-        typer.echo(f"{model_id}\t{path}" + ("\talready stored" if stored is not None else ""))
+        if offline and damaged:
+            raise ModelError(
+                f"model {model_id} in {stored} is damaged ({damaged}) and offline: not downloaded again",
+                f"run `summarize models pull {model_id}` on a connected machine and copy {mdir}",
+            )
+        if stored is not None and not damaged:
+            typer.echo(f"{model_id}\t{stored}\talready stored")
+        else:
+            path = pull(ref, mdir, damaged=damaged)
+            typer.echo(f"{model_id}\t{path}" + (f"\tdownloaded again ({damaged})" if damaged else ""))
         model = resolve(ref, mdir, offline=True)
     if convert and supports_ctranslate2(model.model_type):
         # Convert now, on the connected machine, so the first run starts without torch.

@@ -94,25 +94,94 @@ class ResolvedModel:
 
 
 def check_weights(model: ResolvedModel) -> None:
-    """Raise ModelError when ``model``'s folder holds no weights file at all.
+    """Raise ModelError when ``model``'s folder holds no usable weights file.
 
     Said before transformers is asked (by a backend or the CTranslate2 converter), whose own
-    error for it reads like damaged weights.
+    error for it reads like damaged weights, or names neither the file nor the way out.
     """
     folder = model.path
-    if has_weights(folder):
+    problem = weights_problem(folder)
+    if problem is None:
         return
-    hint = (
-        "save the model again with save_pretrained, or pass another folder"
-        if model.revision == "local"
-        else f"pull it again: summarize models pull {model.id}"
+    local = model.revision == "local"
+    again = (
+        "save the model again with save_pretrained"
+        if local
+        else f"pull again: summarize models pull {model.id}"
     )
-    raise ModelError(f"no weights in {folder}: neither model.safetensors nor pytorch_model.bin", hint)
+    if problem == "no weights":
+        raise ModelError(
+            f"no weights in {folder}: neither model.safetensors nor pytorch_model.bin",
+            f"{again}, or pass another folder" if local else again,
+        )
+    whose = "" if local else f" of {model.id}"  # a folder's id is its path
+    # In the words engines/hf.py uses for what transformers finds damaged.
+    what = (
+        "lack a shard their index names"
+        if problem == "weights missing a shard"
+        else "are damaged or incomplete"
+    )
+    raise ModelError(f"the weights{whose} in {folder} {what}", f"verify the files or {again}")
 
 
 def has_weights(folder: Path) -> bool:
     """Whether ``folder`` holds a weights file: safetensors, or PyTorch's (whole or sharded)."""
-    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
+    return weights_problem(folder) != "no weights"
+
+
+def weights_problem(folder: Path) -> str | None:
+    """Why the weights in ``folder`` cannot be loaded, told from file sizes and headers only:
+    "no weights", "weights incomplete" (a file cut short, or a link to a file that is gone: an
+    interrupted copy of the models dir, a deleted blob) or "weights missing a shard"; None when
+    they look whole."""
+    names = _weights_files(folder)
+    # transformers reads the safetensors when there are any, and only then the PyTorch files.
+    safetensors = [n for n in names if n.endswith(".safetensors")]
+    wanted = safetensors or [n for n in names if n.endswith(".bin")]
+    present = [n for n in wanted if (folder / n).is_file()]  # a link to nothing is no file
+    if not present:
+        # A name without its file (a dangling link) is a damaged model, not a bare folder.
+        return "weights incomplete" if any((folder / n).is_symlink() for n in wanted) else "no weights"
+    if len(present) < len(wanted):
+        return (
+            "weights incomplete"
+            if any((folder / n).is_symlink() for n in wanted if n not in present)
+            else "weights missing a shard"
+        )
+    if not all(_whole(folder / n) for n in present):
+        return "weights incomplete"
+    return None
+
+
+def _whole(path: Path) -> bool:
+    """Whether a weights file holds all the bytes its own header promises (read: the header)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if path.suffix == ".bin":
+                # torch.save writes a zip archive, whose directory is at the end; a file from
+                # before torch 1.6 is a bare pickle, which tells nothing of its length.
+                import zipfile
+
+                return not head.startswith(b"PK") or zipfile.is_zipfile(fh)
+            if len(head) < 8:
+                return False
+            length = int.from_bytes(head, "little")
+            if length > size - 8:
+                return False
+            header = json.loads(fh.read(length))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(header, dict):
+        return False
+    ends = [
+        v["data_offsets"][1]
+        for k, v in header.items()
+        if k != "__metadata__" and isinstance(v, dict) and isinstance(v.get("data_offsets"), list)
+    ]
+    # safetensors refuses a file whose data does not end exactly where the header says.
+    return 8 + length + max(ends, default=0) == size
 
 
 def _repo_folder(models_dir: Path, model_id: str) -> Path:
@@ -242,7 +311,8 @@ def _weights_files(folder: Path) -> list[str]:
             continue  # no index, or a damaged one: its bytes are hashed all the same
         if isinstance(weight_map, dict):
             names.update(
-                v for v in weight_map.values()
+                v
+                for v in weight_map.values()
                 if isinstance(v, str) and v not in ("", ".", "..") and "/" not in v and "\\" not in v
             )
     return sorted(names)
@@ -335,8 +405,12 @@ def _file_sha256(path: Path) -> tuple[str, tuple[int, int, int, int] | None]:
     return value, None if recent or _stat_key(after) != before else before
 
 
-def pull(ref: ModelRef, models_dir: Path) -> Path:
-    """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot."""
+def pull(ref: ModelRef, models_dir: Path, *, damaged: str | None = None) -> Path:
+    """Download the files the tool needs for ``ref`` into ``models_dir``; return the snapshot.
+
+    ``damaged`` (why the stored copy cannot be loaded) downloads every file again: the hub
+    client keeps a file that is there, even cut short.
+    """
     revision = ref.effective_revision
     fetch = _fetch(ref, models_dir)
     host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or ""
@@ -344,9 +418,10 @@ def pull(ref: ModelRef, models_dir: Path) -> Path:
         # Fail fast when offline: the hub client would retry with backoff for half a minute.
         socket.create_connection((host, 443), timeout=5).close()
     except OSError as exc:
+        where = f"is stored in {models_dir} but damaged ({damaged})" if damaged else f"is not in {models_dir}"
         raise ModelNotFoundError(
-            f"model {ref.id} (revision {revision}) is not in {models_dir} and "
-            f"{host} cannot be reached ({exc.strerror or exc})",
+            f"model {ref.id} (revision {revision}) {where} and {host} cannot be reached "
+            f"({exc.strerror or exc})",
             fetch=fetch,
         ) from exc
     from huggingface_hub import HfApi, snapshot_download
@@ -359,7 +434,13 @@ def pull(ref: ModelRef, models_dir: Path) -> Path:
             if has_safetensors
             else ["pytorch_model.bin"]
         )
-        path = snapshot_download(ref.id, revision=revision, cache_dir=models_dir, allow_patterns=patterns)
+        path = snapshot_download(
+            ref.id,
+            revision=revision,
+            cache_dir=models_dir,
+            allow_patterns=patterns,
+            force_download=damaged is not None,
+        )
     except Exception as exc:  # the hub client raises many kinds; each means "not downloaded"
         raise ModelNotFoundError(
             f"cannot download {ref.id} (revision {revision}) into {models_dir}: {_short(exc)}", fetch=fetch
@@ -378,29 +459,40 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder", "no such folder", "missing", or why a local folder cannot be
-    loaded ("not a model folder", "unreadable config.json", "no weights", "no tokenizer"),
-    without downloading or loading anything."""
+    """ "stored", "local folder", "no such folder", "missing", or why a model cannot be loaded
+    ("not a model folder", "unreadable config.json", "no weights", "weights incomplete",
+    "weights missing a shard", "no tokenizer"; "stored, but ..." for a pulled one), without
+    downloading or loading anything."""
     folder = Path(model_id).expanduser()
     if folder.is_dir():
-        # What resolve() would refuse at the first article: say it now.
-        if not (folder / "config.json").is_file():
-            return "not a model folder"
-        # What a run would refuse at the first article, told now without loading anything.
-        try:
-            json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return "unreadable config.json"
-        if not has_weights(folder):
-            return "no weights"
-        from .tokens import TOKENIZER_FILES
-
-        return "local folder" if any((folder / n).is_file() for n in TOKENIZER_FILES) else "no tokenizer"
+        return folder_problem(folder) or "local folder"
     if folder.exists():
         return "not a model folder"  # a file
     if looks_like_path(model_id) or not _is_hub_id(model_id):
         return "no such folder"  # nothing to pull: a path that leads nowhere
-    return "stored" if find_local(ModelRef(model_id), models_dir) else "missing"
+    snapshot = find_local(ModelRef(model_id), models_dir)
+    if snapshot is None:
+        return "missing"
+    problem = folder_problem(snapshot)
+    return f"stored, but {problem}" if problem else "stored"
+
+
+def folder_problem(folder: Path) -> str | None:
+    """What a run would refuse in a model folder at its first article, told now from the files
+    alone: "not a model folder", "unreadable config.json", a :func:`weights_problem` or "no
+    tokenizer"; None when it looks loadable."""
+    if not (folder / "config.json").is_file():
+        return "not a model folder"
+    try:
+        json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "unreadable config.json"
+    problem = weights_problem(folder)
+    if problem is not None:
+        return problem
+    from .tokens import TOKENIZER_FILES
+
+    return None if any((folder / n).is_file() for n in TOKENIZER_FILES) else "no tokenizer"
 
 
 @dataclass(frozen=True)

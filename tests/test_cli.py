@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -635,7 +636,7 @@ def test_models_list_check_fails_on_what_a_run_would_refuse(tmp_path: Path, tiny
     bare = _invoke([*args, "--summary-model", str(empty), "--check"])
     assert bare.exit_code == 1 and f"fr\tsummary\t{empty}\tno weights" in bare.stdout.splitlines()
     # Nor with weights but no tokenizer, nor with a config.json that is not JSON.
-    (empty / "model.safetensors").write_bytes(b"")
+    shutil.copyfile(tiny["marian"] / "model.safetensors", empty / "model.safetensors")
     assert f"fr\tsummary\t{empty}\tno tokenizer" in _invoke([*args, "--summary-model", str(empty)]).stdout
     (empty / "config.json").write_text("{oops", encoding="utf-8")
     broken = _invoke([*args, "--summary-model", str(empty), "--check"])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from summarize.errors import ModelError, ModelNotFoundError
-from summarize.models import ModelRef, find_local, list_stored, resolve
+from summarize.models import ModelRef, check_weights, find_local, list_stored, resolve
 
 
 def _fake_pull(src: Path, models_dir: Path, model_id: str, revision: str, commit: str) -> Path:
@@ -77,7 +78,7 @@ def test_models_pull_converts_once_for_the_cpu_backend(
     import summarize.models
     from summarize.cli import app
 
-    def offline_pull(ref: ModelRef, models_dir: Path) -> Path:
+    def offline_pull(ref: ModelRef, models_dir: Path, *, damaged: str | None = None) -> Path:
         return _fake_pull(tiny["marian"], models_dir, ref.id, ref.effective_revision, "b" * 40)
 
     monkeypatch.setattr(summarize.models, "pull", offline_pull)
@@ -138,3 +139,96 @@ def test_pull_offline_converts_what_is_stored_and_never_dials(
     (line,) = result.stderr.splitlines()
     assert "Helsinki-NLP/opus-mt-es-en" in line and "(offline)" in line
     assert f"{tiny['marian']}\t{tmp_path / 'ctranslate2'}" in result.stdout  # the folder still converts
+
+
+def _pull_as_the_hub_does(src: Path, models_dir: Path, model_id: str, commit: str) -> Path:
+    """Lay a model out as huggingface_hub does: snapshot entries are links into blobs/."""
+    import hashlib
+
+    repo = models_dir / ("models--" + model_id.replace("/", "--"))
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    (repo / "blobs").mkdir()
+    snapshot = repo / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    for file in src.iterdir():
+        blob = repo / "blobs" / hashlib.sha256(file.read_bytes()).hexdigest()
+        shutil.copyfile(file, blob)
+        (snapshot / file.name).symlink_to(Path("../../blobs") / blob.name)
+    return snapshot
+
+
+@pytest.mark.parametrize("damage", ["deleted blob", "cut short", "missing shard"])
+def test_models_list_check_fails_on_a_stored_model_that_cannot_load(
+    tiny: dict[str, Path], tmp_path: Path, damage: str
+) -> None:
+    # A models dir copied to an offline machine in part, or a blob deleted to free space:
+    # `models list --check` said "stored" and exit 0, and the run then failed on every article.
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    snapshot = _pull_as_the_hub_does(tiny["marian"], tmp_path, "tiny/marian", "d" * 40)
+    args = ["models", "list", "--translation-model", "tiny/marian", "--summary-model", "tiny/marian"]
+    args += ["--models-dir", str(tmp_path), "--check"]
+    whole = CliRunner().invoke(app, args)
+    assert whole.exit_code == 0 and "fr\ttranslation\ttiny/marian\tstored" in whole.stdout.splitlines()
+    weights = snapshot / "model.safetensors"
+    if damage == "deleted blob":
+        weights.resolve().unlink()
+        state = "stored, but weights incomplete"
+    elif damage == "cut short":
+        blob = weights.resolve()
+        blob.write_bytes(blob.read_bytes()[:-100])
+        state = "stored, but weights incomplete"
+    else:
+        index = {
+            "weight_map": {"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}
+        }
+        (snapshot / "model.safetensors.index.json").write_text(json.dumps(index))
+        weights.rename(snapshot / "model-00001-of-00002.safetensors")
+        state = "stored, but weights missing a shard"
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert f"fr\ttranslation\ttiny/marian\t{state}" in result.stdout.splitlines()
+    assert result.stderr == "summarize: 1 stored model damaged: summarize models pull tiny/marian\n"
+    # The run says the same, and names the same way out, instead of transformers' own words.
+    said = "lack a shard their index names" if "shard" in state else "are damaged or incomplete"
+    with pytest.raises(ModelError, match=f"the weights of tiny/marian in .* {said}"):
+        check_weights(resolve(ModelRef("tiny/marian"), tmp_path, offline=True))
+
+
+def test_models_pull_fetches_a_damaged_stored_model_again(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every message about a damaged model says `summarize models pull ID`, which answered
+    # "already stored" and changed nothing.
+    from typer.testing import CliRunner
+
+    import summarize.models
+    from summarize.cli import app
+
+    snapshot = _pull_as_the_hub_does(tiny["marian"], tmp_path, "tiny/marian", "e" * 40)
+    (snapshot / "model.safetensors").resolve().unlink()
+    args = ["models", "pull", "tiny/marian", "--no-convert", "--models-dir", str(tmp_path)]
+
+    offline = CliRunner().invoke(app, [*args, "--offline"])
+    assert offline.exit_code == 1 and offline.stdout == ""
+    (line,) = offline.stderr.splitlines()
+    assert f"model tiny/marian in {snapshot} is damaged (weights incomplete) and offline" in line
+    assert "summarize models pull tiny/marian` on a connected machine" in line
+
+    asked: list[str | None] = []
+
+    def hub_pull(ref: ModelRef, models_dir: Path, *, damaged: str | None = None) -> Path:
+        asked.append(damaged)
+        shutil.copyfile(tiny["marian"] / "model.safetensors", (snapshot / "model.safetensors").resolve())
+        return snapshot
+
+    monkeypatch.setattr(summarize.models, "pull", hub_pull)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert asked == ["weights incomplete"]  # downloaded anew: the hub client keeps files it has
+    assert result.stdout == f"tiny/marian\t{snapshot}\tdownloaded again (weights incomplete)\n"
+    again = CliRunner().invoke(app, args)
+    assert again.stdout == f"tiny/marian\t{snapshot}\talready stored\n" and asked == ["weights incomplete"]
