@@ -498,8 +498,11 @@ class Summarizer:
         return self._runners[key]
 
     def signatures(self) -> dict[str, dict[str, Any]]:
-        """The signature of every model this run used, by role and model id."""
-        return {f"{role} {model}": r.signature() for (role, model), r in self._runners.items()}
+        """The signature of every model this run used, by role and model id, sorted by them:
+        runners are made in the order articles need them, which a cache hit changes."""
+        return {
+            f"{role} {model}": self._runners[role, model].signature() for role, model in sorted(self._runners)
+        }
 
     def process(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         """Yield one result per item, in order, working a window of articles at a time."""

@@ -569,6 +569,26 @@ def test_verbose_counts_and_cache_state(models: dict[str, Path], tmp_path: Path)
     assert "summarize: 1 article, 0 failed; cache: 0 hits, 1 misses" in result.stderr.splitlines()
 
 
+def test_the_verbose_signature_is_the_same_when_served_from_the_cache(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    # The signature lines came in the order the run made its runners: translation first when
+    # computed, summary first when the article came from the cache, so two runs of one setup
+    # could not be compared with diff.
+    args = ["run", "-", "-v", "--cache-dir", str(tmp_path / "c")]
+    computed = _invoke(args, stdin="Le ciel est bleu. La mer est calme.")
+    cached = _invoke(args, stdin="Le ciel est bleu. La mer est calme.")
+    assert computed.exit_code == cached.exit_code == 0, computed.stderr
+
+    def signatures(result: object) -> list[str]:
+        return [line for line in result.stderr.splitlines() if line.startswith("summarize: signature ")]
+
+    assert len(signatures(computed)) == 2 and signatures(computed) == sorted(signatures(computed))
+    assert signatures(cached) == signatures(computed)
+    assert "cache: 0 misses" not in computed.stderr and "hits, 0 misses" in cached.stderr
+    assert "signature" not in computed.stdout
+
+
 def test_a_chunk_budget_over_the_models_limit_is_said_once_per_model(
     models: dict[str, Path], tmp_path: Path
 ) -> None:
