@@ -52,9 +52,10 @@ Overrides live in ``config.toml`` in the user config directory
 (``platformdirs.user_config_path("summarize")``: ``~/.config/summarize/config.toml`` on Linux,
 ``~/Library/Application Support/summarize/config.toml`` on macOS,
 ``%LOCALAPPDATA%\\summarize\\config.toml`` on Windows). Every key is optional; a missing file means
-the defaults. Only the ``[models]`` table belongs to routing; other tables are left to other
-features. Model values are Hugging Face ids or local model folders (a relative folder, written
-``./name``, ``../name`` or with two or more slashes, is relative to the config file)::
+the defaults. The file holds the ``[models]`` table only: any other key or table is refused, as
+an unknown key inside it is (a ``[model]`` typo must not read as the defaults). Model values are
+Hugging Face ids or local model folders (a relative folder, written ``./name``, ``../name`` or
+with two or more slashes, is relative to the config file)::
 
     [models]
     summary = "moussaKam/barthez-orangesum-abstract"   # the French summariser
@@ -538,14 +539,21 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
         if not isinstance(value, dict):
             raise fail(key, "must be a table of language = model")
         result: dict[str, str] = {}
+        typed: dict[str, str] = {}
         for lang, model in value.items():
             try:
                 code = user_lang(lang)
             except LanguageCodeError:
                 raise fail(f"{key}.{lang}", "not an ISO 639-1 or 639-3 language code") from None
+            if code in typed:  # es and spa: one of the two would be dropped without a word
+                raise fail(f"{key}.{lang}", f"the same language as {typed[code]}; keep one of the two")
+            typed[code] = lang
             result[code] = model_value(f"{key}.{lang}", model, allow_pivot=allow_pivot)
         return MappingProxyType(result)
 
+    for key in data:
+        if key != "models":  # a misspelt table (``[model]``) would leave every default in place
+            raise fail(key, "unknown key (the file holds a [models] table only)")
     models = table("models", data.get("models", {}), {"summary", "translation", "to_french"})
     summary = model_value("models.summary", models["summary"]) if "summary" in models else None
 

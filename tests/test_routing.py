@@ -207,9 +207,6 @@ default = "me/en-fr"
 [models.to_french.by_lang]
 de = "me/de-fr"
 ja = "pivot"
-
-[cache]  # another feature's table: not routing's business
-size = "2GB"
 """
 
 
@@ -360,6 +357,15 @@ def test_shorthand_and_table_together_is_invalid_toml(tmp_path: Path) -> None:
         ('[models.to_french]\ndefault = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
         ('[models.translation]\nfallback = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
         ('[models]\nsummary = "pivot"\n', 2, "only valid under models.to_french.by_lang"),
+        # A misspelt table or a key outside [models] changed nothing, without a word.
+        ('# routing\n[model]\nsummary = "x"\n', 2, "model: unknown key (the file holds a [models] table"),
+        ('summary = "x"\n', 1, "summary: unknown key (the file holds a [models] table only)"),
+        # Two names of one language: one of the two models was dropped, without a word.
+        (
+            '[models.translation.by_lang]\nes = "a/b"\nspa = "c/d"\n',
+            3,
+            "models.translation.by_lang.spa: the same language as es; keep one of the two",
+        ),
     ],
 )
 def test_wrong_values_name_the_line(tmp_path: Path, text: str, line: int, message: str) -> None:
