@@ -41,7 +41,7 @@ class RunOptions:
     batch_tokens: int = 4096  # padded input tokens per model batch
     max_batch_size: int = 32
     window_articles: int = 16  # articles prepared together before their chunks are batched
-    cache_dir: Path | None = None  # None: no cache
+    cache_dir: Path | None = None  # where outputs.sqlite3 is (Summarizer opens it); None: no cache
     refresh: bool = False
     keep_boilerplate: bool = False
     debug: bool = False  # let an unexpected error end the run with its traceback

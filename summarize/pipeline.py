@@ -459,15 +459,29 @@ class _Raised:
     exc: BaseException
 
 
-class Summarizer:
-    """Runs the whole pipeline over articles; owns its runners and detector, nothing global."""
+# ``Summarizer(options)``: the cache ``options.cache_dir`` names (none when it is None).
+_FROM_OPTIONS: Any = object()
 
-    def __init__(self, options: RunOptions, cache: Any = None) -> None:
+
+class Summarizer:
+    """Runs the whole pipeline over articles; owns its runners and detector, nothing global.
+
+    The output cache is ``options.cache_dir``'s ``outputs.sqlite3``, opened here and closed by
+    :meth:`close` (or ``with``), unless a :class:`~summarize.cache.Cache` (or None) is passed.
+    """
+
+    def __init__(self, options: RunOptions, cache: Any = _FROM_OPTIONS) -> None:
         if options.engine.backend in ("auto", "ctranslate2"):
             from .engines.ct2 import check_isa_variable
 
             check_isa_variable()  # before any record: a bad setting must not cost a half-written run
         self.options = options
+        # Opened here, it is closed here: a cache passed in belongs to its caller (the CLI).
+        self._owns_cache = cache is _FROM_OPTIONS and options.cache_dir is not None
+        if cache is _FROM_OPTIONS:
+            from .cache import Cache
+
+            cache = Cache.open(Path(options.cache_dir) / "outputs.sqlite3") if self._owns_cache else None
         self.cache = cache
         self.stats = RunStats()
         # Run-wide notes for the user (an option a model cannot honour), in the order made.
@@ -478,6 +492,19 @@ class Summarizer:
         self._unusable: dict[tuple[str, str], ModelError] = {}
         self._detector: Any = None
         self._detected_now: set[str] = set()  # detections made by this run (see --refresh)
+
+    def close(self) -> None:
+        """Close the cache this summarizer opened (its run's counts kept for ``cache stats``)."""
+        if self._owns_cache and self.cache is not None:
+            self.cache.record_run(self.stats.hits, self.stats.misses)
+            self.cache.close()
+            self._owns_cache = False
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def runner(self, role: str, model_id: str) -> TaskRunner:
         """The runner of ``model_id`` for a role: "summary" or "translation" (either direction)."""

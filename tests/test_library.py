@@ -1,0 +1,39 @@
+"""The library without the CLI: what a program that imports summarize gets."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from summarize.options import RunOptions
+from summarize.pipeline import Summarizer
+from summarize.read import Article
+
+TEXT = "Le conseil municipal a voté le budget mardi soir. Les travaux commenceront en juin."
+
+
+def test_the_cache_dir_of_the_options_is_the_cache(tiny_options: RunOptions, tmp_path: Path) -> None:
+    # RunOptions.cache_dir was read by the CLI alone: a program that set it got no cache at all.
+    options = dataclasses.replace(tiny_options, cache_dir=tmp_path / "c", source_lang="fr")
+    with Summarizer(options) as summarizer:
+        (first,) = summarizer.process([Article("a", "a.txt", TEXT)])
+    assert first.status == "ok" and first.cached == {"translation": False, "summary": False}
+    assert (tmp_path / "c" / "outputs.sqlite3").is_file()
+    with Summarizer(options) as summarizer:
+        (second,) = summarizer.process([Article("a", "a.txt", TEXT)])
+    assert second.cached == {"translation": True, "summary": True}
+    assert (second.translation_en, second.summary_fr) == (first.translation_en, first.summary_fr)
+    assert summarizer.stats.misses == 0 and summarizer.stats.hits > 0
+    # Closed, with the run's counts kept for `summarize cache stats`.
+    from summarize.cache import Cache
+
+    with Cache.open(tmp_path / "c" / "outputs.sqlite3", readonly=True) as cache:
+        stats = cache.stats()
+    assert (stats.last_run_hits, stats.last_run_misses) == (summarizer.stats.hits, 0)
+
+
+def test_no_cache_dir_and_an_explicit_none_mean_no_cache(tiny_options: RunOptions, tmp_path: Path) -> None:
+    options = dataclasses.replace(tiny_options, cache_dir=None, source_lang="fr")
+    assert Summarizer(options).cache is None
+    assert Summarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"), None).cache is None
+    assert not (tmp_path / "c").exists()
