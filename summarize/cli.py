@@ -944,7 +944,7 @@ def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
 
 
 def _open_for_command(
-    cache_dir: Path | None, models_dir: Path | None, *, readonly: bool = False
+    ctx: typer.Context, cache_dir: Path | None, models_dir: Path | None, *, readonly: bool = False
 ) -> tuple[Cache, int]:
     """The cache a `cache` command works on, and how many of its warnings are shown.
 
@@ -956,7 +956,12 @@ def _open_for_command(
 
     path = _cache_path(cache_dir, _models_dir(models_dir))
     if (cache_dir is not None or models_dir is not None) and not path.parent.exists():
-        option = "--cache-dir" if cache_dir is not None else "--models-dir"
+        param, option = (
+            ("cache_dir", "--cache-dir") if cache_dir is not None else ("models_dir", "--models-dir")
+        )
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name == "ENVIRONMENT":  # set long ago, in a profile
+            option = "SUMMARIZE_" + param.upper()
         raise CacheError(f"no cache at {path.parent}: no such folder", f"check {option}")
     cache = Cache.open(path, readonly=readonly)
     if not cache.enabled:
@@ -979,11 +984,11 @@ def _close_for_command(cache: Cache, shown: int) -> None:
 
 
 @cache_app.command("stats")
-def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
+def cache_stats(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Entries, size on disk, and hits/misses of the last run."""
     with _edge():
         # Read-only: looking must not change anything, not even move a damaged file aside.
-        cache, shown = _open_for_command(cache_dir, models_dir, readonly=True)
+        cache, shown = _open_for_command(ctx, cache_dir, models_dir, readonly=True)
         stats = cache.stats()
         _close_for_command(cache, shown)
         typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")
@@ -995,10 +1000,10 @@ def cache_stats(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
 
 
 @cache_app.command("clear")
-def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
+def cache_clear(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Remove every cached output."""
     with _edge():
-        cache, shown = _open_for_command(cache_dir, models_dir)
+        cache, shown = _open_for_command(ctx, cache_dir, models_dir)
         removed = cache.clear()
         _close_for_command(cache, shown)
         typer.echo(f"removed {removed} entries")
@@ -1006,6 +1011,7 @@ def cache_clear(cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) 
 
 @cache_app.command("prune")
 def cache_prune(
+    ctx: typer.Context,
     max_size: Annotated[
         str | None, typer.Option(help="Keep the cache under this size (e.g. 500MB, 2G).")
     ] = None,
@@ -1019,7 +1025,7 @@ def cache_prune(
 
         if max_size is None and older_than is None:
             raise UsageError("nothing to prune by", "pass --max-size SIZE and/or --older-than DAYS")
-        cache, shown = _open_for_command(cache_dir, models_dir)
+        cache, shown = _open_for_command(ctx, cache_dir, models_dir)
         removed = cache.prune(
             max_size_bytes=parse_size(max_size) if max_size else None, older_than_days=older_than
         )

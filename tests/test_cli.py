@@ -628,6 +628,14 @@ def test_cache_commands_on_a_folder_that_does_not_exist_fail(
         assert result.exit_code == 1 and result.stdout == ""
         assert result.stderr == f"summarize: error: no cache at {typo}: no such folder; check --cache-dir\n"
     assert not typo.exists()
+    # Set by a variable, the variable is what to check: the command line names no --cache-dir.
+    for variable in ("SUMMARIZE_CACHE_DIR", "SUMMARIZE_MODELS_DIR"):
+        monkeypatch.setenv(variable, str(typo))
+        if variable == "SUMMARIZE_MODELS_DIR":
+            monkeypatch.delenv("SUMMARIZE_CACHE_DIR")
+        result = _invoke(["cache", "stats"])
+        assert result.stderr == f"summarize: error: no cache at {typo}: no such folder; check {variable}\n"
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path))
     # The default place may be missing: nothing has run yet.
     monkeypatch.delenv("SUMMARIZE_CACHE_DIR")
     monkeypatch.delenv("SUMMARIZE_MODELS_DIR")
