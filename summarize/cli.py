@@ -329,6 +329,7 @@ def run(
         str | None,
         typer.Option(
             envvar="SUMMARIZE_SUMMARY_MODEL",
+            metavar="<id|dir>",
             help="French summariser: Hugging Face id or local folder "
             "[default: moussaKam/barthez-orangesum-abstract].",
         ),
@@ -337,13 +338,17 @@ def run(
         str | None,
         typer.Option(
             envvar="SUMMARIZE_TRANSLATION_MODEL",
+            metavar="<id|dir>",
             help="French-to-English translator: Hugging Face id or local folder "
             "[default: Helsinki-NLP/opus-mt-fr-en]. Other languages follow the routing table.",
         ),
     ] = None,
     source_lang: Annotated[
         str | None,
-        typer.Option(help="The articles' language (ISO 639-1 or 639-3) [default: detected per article]."),
+        typer.Option(
+            metavar="<code>",
+            help="The articles' language (ISO 639-1 or 639-3) [default: detected per article].",
+        ),
     ] = None,
     config: ConfigOpt = None,
     models_dir: ModelsDirOpt = None,
@@ -354,15 +359,24 @@ def run(
     max_chunk_tokens: Annotated[
         int | None,
         # Below 16 the task prefix and special tokens leave no room for text.
-        typer.Option(min=16, help="Largest chunk in model tokens [default: the model's input limit]."),
+        typer.Option(
+            min=16, metavar="<n>", help="Largest chunk in model tokens [default: the model's input limit]."
+        ),
     ] = None,
-    beams: Annotated[int | None, typer.Option(min=1, help="Beam size [default: each model's own].")] = None,
+    beams: Annotated[
+        int | None, typer.Option(min=1, metavar="<n>", help="Beam size [default: each model's own].")
+    ] = None,
     max_summary_tokens: Annotated[
-        int | None, typer.Option(min=1, help="Cap on tokens per summary [default: the model's own].")
+        int | None,
+        typer.Option(min=1, metavar="<n>", help="Cap on tokens per summary [default: the model's own]."),
     ] = None,
     max_translation_tokens: Annotated[
         int | None,
-        typer.Option(min=1, help="Cap on tokens per translated chunk [default: room for the whole chunk]."),
+        typer.Option(
+            min=1,
+            metavar="<n>",
+            help="Cap on tokens per translated chunk [default: room for the whole chunk].",
+        ),
     ] = None,
     backend: Annotated[
         Backend,
@@ -376,12 +390,16 @@ def run(
     ] = DType.auto,
     device: Annotated[Device, typer.Option(help="Where models run.")] = Device.cpu,
     threads: Annotated[
-        int | None, typer.Option(min=1, help="CPU threads [default: the cores this process may use].")
+        int | None,
+        typer.Option(min=1, metavar="<n>", help="CPU threads [default: the cores this process may use]."),
     ] = None,
     batch_tokens: Annotated[
-        int, typer.Option(min=16, help="Padded input tokens per model batch (chunks are sorted by length).")
+        int,
+        typer.Option(
+            min=16, metavar="<n>", help="Padded input tokens per model batch (chunks are sorted by length)."
+        ),
     ] = 4096,
-    batch_size: Annotated[int, typer.Option(min=1, help="Most chunks per model batch.")] = 32,
+    batch_size: Annotated[int, typer.Option(min=1, metavar="<n>", help="Most chunks per model batch.")] = 32,
     cache_dir: CacheDirOpt = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")] = False,
     refresh: Annotated[
@@ -399,13 +417,17 @@ def run(
     encoding: Annotated[
         str | None,
         typer.Option(
+            metavar="<name>",
             help="Encoding of the files, stdin and JSON lines that are not valid UTF-8: valid UTF-8 stays "
             "UTF-8, so inputs can mix both (utf-16/utf-32 apply to all). A BOM always decides; a URL's "
-            "encoding comes from the server [default: UTF-8, or an HTML file's <meta> charset]."
+            "encoding comes from the server [default: UTF-8, or an HTML file's <meta> charset].",
         ),
     ] = None,
     max_bytes: Annotated[
-        int, typer.Option(min=1, help="Refuse inputs larger than this (JSON Lines: each line).")
+        int,
+        typer.Option(
+            min=1, metavar="<bytes>", help="Refuse inputs larger than this (JSON Lines: each line)."
+        ),
     ] = 50_000_000,
     verbose: Annotated[
         bool,
@@ -782,7 +804,9 @@ def _size(n: float) -> str:
 
 LangsOpt = Annotated[
     str | None,
-    typer.Option("--lang", help="Comma-separated source languages, e.g. es,de [default: fr]."),
+    typer.Option(
+        "--lang", metavar="<codes>", help="Comma-separated source languages, e.g. es,de [default: fr]."
+    ),
 ]
 
 
@@ -795,11 +819,17 @@ def _langs(value: str | None) -> list[str]:
 
 SummaryModelOpt = Annotated[
     str | None,
-    typer.Option(envvar="SUMMARIZE_SUMMARY_MODEL", help="French summariser, as for `run`."),
+    typer.Option(
+        envvar="SUMMARIZE_SUMMARY_MODEL", metavar="<id|dir>", help="French summariser, as for `run`."
+    ),
 ]
 TranslationModelOpt = Annotated[
     str | None,
-    typer.Option(envvar="SUMMARIZE_TRANSLATION_MODEL", help="French-to-English translator, as for `run`."),
+    typer.Option(
+        envvar="SUMMARIZE_TRANSLATION_MODEL",
+        metavar="<id|dir>",
+        help="French-to-English translator, as for `run`.",
+    ),
 ]
 
 
@@ -1013,9 +1043,11 @@ def cache_clear(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: M
 def cache_prune(
     ctx: typer.Context,
     max_size: Annotated[
-        str | None, typer.Option(help="Keep the cache under this size (e.g. 500MB, 2G).")
+        str | None, typer.Option(metavar="<size>", help="Keep the cache under this size (e.g. 500MB, 2G).")
     ] = None,
-    older_than: Annotated[float | None, typer.Option(min=0, help="Remove entries unused for DAYS.")] = None,
+    older_than: Annotated[
+        float | None, typer.Option(min=0, metavar="<days>", help="Remove entries unused for DAYS.")
+    ] = None,
     cache_dir: CacheDirOpt = None,
     models_dir: ModelsDirOpt = None,
 ) -> None:

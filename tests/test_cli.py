@@ -386,6 +386,19 @@ def test_a_bare_group_still_prints_its_help() -> None:
     assert result.exit_code == 2 and "prune" in result.stderr + result.stdout and "error" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "command", [["run"], ["models", "list"], ["models", "pull"], ["cache", "stats"], ["cache", "prune"]]
+)
+def test_help_names_what_each_option_takes(command: list[str]) -> None:
+    # Click's type names said nothing a user could act on: '--older-than <float range>'.
+    result = _invoke([*command, "--help"])
+    assert result.exit_code == 0
+    for vague in ("<str>", "<int range>", "<float range>", "<integer>", "<float>"):
+        assert vague not in result.stdout
+    if command == ["cache", "prune"]:
+        assert "--older-than <days>" in result.stdout and "--max-size <size>" in result.stdout
+
+
 def test_help_imports_neither_torch_nor_transformers() -> None:
     code = (
         "import sys; from summarize.cli import app; from typer.testing import CliRunner; "
