@@ -124,11 +124,6 @@ def check_weights(model: ResolvedModel) -> None:
     raise ModelError(f"the weights{whose} in {folder} {what}", f"verify the files or {again}")
 
 
-def has_weights(folder: Path) -> bool:
-    """Whether ``folder`` holds a weights file: safetensors, or PyTorch's (whole or sharded)."""
-    return weights_problem(folder) != "no weights"
-
-
 def weights_problem(folder: Path) -> str | None:
     """Why the weights in ``folder`` cannot be loaded, told from file sizes and headers only:
     "no weights", "weights incomplete" (a file cut short, or a link to a file that is gone: an
@@ -139,15 +134,14 @@ def weights_problem(folder: Path) -> str | None:
     safetensors = [n for n in names if n.endswith(".safetensors")]
     wanted = safetensors or [n for n in names if n.endswith(".bin")]
     present = [n for n in wanted if (folder / n).is_file()]  # a link to nothing is no file
+    absent = [n for n in wanted if n not in present]
+    # A name without its file (a dangling link) is a damaged model, not a bare folder.
+    if any((folder / n).is_symlink() for n in absent):
+        return "weights incomplete"
     if not present:
-        # A name without its file (a dangling link) is a damaged model, not a bare folder.
-        return "weights incomplete" if any((folder / n).is_symlink() for n in wanted) else "no weights"
-    if len(present) < len(wanted):
-        return (
-            "weights incomplete"
-            if any((folder / n).is_symlink() for n in wanted if n not in present)
-            else "weights missing a shard"
-        )
+        return "no weights"
+    if absent:
+        return "weights missing a shard"
     if not all(_whole(folder / n) for n in present):
         return "weights incomplete"
     return None

@@ -487,6 +487,19 @@ def _finished_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.json") if not p.name.startswith("."))
 
 
+def _start_as_from_a_terminal(cmd: list[str]) -> subprocess.Popen[str]:
+    """``cmd`` with its output piped back, taking Ctrl-C as a user's run does: a job started in
+    the background (`cmd &`) inherits SIGINT ignored, and Python keeps it so."""
+    return subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
 @pytest.mark.parametrize(
     ("signum", "exit_code", "to_dir"),
     [(signal.SIGINT, 130, False), (signal.SIGTERM, 143, True)],
@@ -499,16 +512,7 @@ def test_a_signal_keeps_the_finished_articles(
     src = write_jsonl(tmp_path / "in.jsonl", items)
     out_dir = tmp_path / "out"
     args = ["run", str(src), *fast_args(marian), "--format", "jsonl"]
-    proc = subprocess.Popen(
-        cli(*args, *(["--output-dir", str(out_dir)] if to_dir else [])),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-        # As from a terminal: a job started in the background (`cmd &`) inherits SIGINT ignored,
-        # and Python keeps it so; the child must see Ctrl-C the way a user's run does.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = _start_as_from_a_terminal(cli(*args, *(["--output-dir", str(out_dir)] if to_dir else [])))
     assert proc.stdout is not None and proc.stderr is not None
     k = 3
     done: list[dict[str, Any]] = []
@@ -554,14 +558,7 @@ def test_an_interrupted_run_without_a_usable_cache_does_not_say_it_kept_its_resu
     parent.chmod(0o555)  # the cache cannot be made: the run goes on without it, with a warning
     src = write_jsonl(tmp_path / "in.jsonl", texts(1000, "nocache"))
     cmd = cli("run", str(src), *fast_args(marian), "--format", "jsonl", "--cache-dir", str(parent / "cache"))
-    proc = subprocess.Popen(
-        without_file_override(cmd),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = _start_as_from_a_terminal(without_file_override(cmd))
     assert proc.stdout is not None and proc.stderr is not None
     json.loads(proc.stdout.readline())  # a first record: the run is under way
     proc.send_signal(signal.SIGINT)
