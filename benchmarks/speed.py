@@ -530,6 +530,8 @@ def child(spec: str) -> None:
         "peaks": job_peaks,
     }
     job = json.loads(spec)
+    # Settings read once when a library loads (OMP_WAIT_POLICY), before the job imports it.
+    os.environ.update(job.get("environ", {}))
     print(RESULT + json.dumps(jobs[job["job"]](job)), flush=True)
 
 

@@ -168,6 +168,9 @@ def _convert(model: ResolvedModel, out: Path, quantization: str | None) -> None:
     """Run the (fixed-up) converter on ``model.path``, writing the result to ``out``."""
     import warnings
 
+    from .engines.hf import import_torch
+
+    import_torch()  # first, so that its threads sleep when idle (see import_torch)
     import transformers
 
     transformers.utils.logging.set_verbosity_error()

@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -27,6 +28,22 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def import_torch() -> Any:
+    """Import torch with its OpenMP threads set to sleep, not spin, while they wait for work.
+
+    GNU OpenMP (torch's on Linux) spins its idle threads by default, which costs nothing on an
+    idle machine and everything on a shared one: two runs at once on 2 cores took 10x as long
+    as one, not 2x, as each spun on the cores the other needed (``benchmarks/contention.py``).
+    libgomp reads the setting once, when torch loads it, so it is set here, before the first
+    import; a value the user set is kept.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    return torch
 
 
 def usable_threads(requested: int | None) -> int:
@@ -72,7 +89,7 @@ class TransformersEngine:
     """Runs a Hugging Face seq2seq checkpoint with PyTorch."""
 
     def __init__(self, model: ResolvedModel, options: EngineOptions) -> None:
-        import torch
+        torch = import_torch()
         import transformers
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
