@@ -578,11 +578,23 @@ def _jsonl_lines(
 
 
 def _line_failure(
-    name: str, source: str, number: int, error: type[InputError], what: str, hint: str
+    name: str,
+    source: str,
+    number: int,
+    error: type[InputError],
+    what: str,
+    hint: str,
+    ident: object = None,
 ) -> ReadFailure:
-    """Line ``number``'s failure, a record of its own, named as its article would have been."""
+    """Line ``number``'s failure, a record of its own, named as its article would have been:
+    by the line's ``id`` when it has one, so that the results still join with the inputs."""
     where = f"{source}:{number}"
-    return ReadFailure(f"{name}-{number}", where, error(f"{where}: {what}", hint))
+    return ReadFailure(_line_id(name, number, ident), where, error(f"{where}: {what}", hint))
+
+
+def _line_id(name: str, number: int, ident: object) -> str:
+    """A JSON Lines article's id: the line's own, else ``FILE-LINE``."""
+    return _id_text(ident) if ident not in (None, "") else f"{name}-{number}"
 
 
 def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str, utf8: bool) -> Item | None:
@@ -935,10 +947,10 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
             if isinstance(obj, dict)
             else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
         )
-        return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}')
-    ident = obj.get("id")
+        ident = obj.get("id") if isinstance(obj, dict) else None
+        return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}', ident)
     return Article(
-        _id_text(ident) if ident not in (None, "") else f"{name}-{number}",
+        _line_id(name, number, obj.get("id")),
         where,
         body,
         title=_opt_str(obj.get("title")),

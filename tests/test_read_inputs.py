@@ -1029,3 +1029,13 @@ def test_cli_reads_a_process_substitution() -> None:
         ("a", "Il pleut."),
         ("b", "Il neige."),
     ]
+
+
+def test_a_jsonl_line_without_text_keeps_its_id(tmp_path: Path) -> None:
+    """A failed line's record carries the line's own id, as its article would have: results
+    are joined with the inputs by id (`jq`), and `in-2` matches nothing in the input."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "Bonjour."}\n{"id": "b", "body": "x"}\n{"body": "y"}\n')
+    _, named, unnamed = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(named, ReadFailure) and named.id == "b"
+    assert isinstance(unnamed, ReadFailure) and unnamed.id == "in-3"
