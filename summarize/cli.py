@@ -315,11 +315,12 @@ def run(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, folders (their .txt .md .jsonl .html .htm files), http(s) URLs, or - for stdin.",
+            help="Files, folders (their .txt .md .jsonl .html .htm files), http(s) or file:// URLs, "
+            "or - for stdin.",
             show_default=False,
         ),
     ] = None,
-    only: Annotated[Only | None, typer.Option("--only", help="Run one half only.")] = None,
+    only: Annotated[Only | None, typer.Option("--only", help="Run one half only [default: both].")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output_dir: Annotated[
         Path | None,
@@ -388,7 +389,9 @@ def run(
     dtype: Annotated[
         DType, typer.Option(help="Precision. auto: int8 on the CPU, bfloat16/float16 on a GPU.")
     ] = DType.auto,
-    device: Annotated[Device, typer.Option(help="Where models run.")] = Device.cpu,
+    device: Annotated[
+        Device, typer.Option(help="Where models run. auto: a CUDA GPU when one is visible, else the CPU.")
+    ] = Device.cpu,
     threads: Annotated[
         int | None,
         typer.Option(min=1, metavar="<n>", help="CPU threads [default: the cores this process may use]."),
