@@ -995,7 +995,7 @@ class Summarizer:
 
     # -- summary ---------------------------------------------------------------------------
     def _summarize(self, live: list[_Prepared], french: dict[int, str]) -> None:
-        from .routing import summary_route
+        from .routing import local_model_way, summary_route
 
         live = [p for p in live if id(p) in french]
         if not live:
@@ -1004,6 +1004,8 @@ class Summarizer:
         try:
             runner = self.runner("summary", model)
         except ModelError as exc:
+            if isinstance(exc, ModelNotFoundError):
+                exc = exc.instead(local_model_way("fr", "summary"))
             for prep in live:
                 prep.failures["summary"] = error_dict(exc)
             return

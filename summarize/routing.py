@@ -386,9 +386,12 @@ def summary_route(lang: str | None, overrides: RoutingConfig | None = None) -> S
 def local_model_way(lang: str, step: str) -> str:
     """How to run a local model folder at ``step`` of ``lang``'s routes, for a missing model's hint.
 
-    ``step`` is ``translation`` (into English) or ``to_french``. Only French's translation has an
-    option of its own (``--translation-model``); other routes are set in the config file.
+    ``step`` is ``translation`` (into English), ``to_french`` or ``summary``. The summariser and
+    French's translation have options of their own (``--summary-model``, ``--translation-model``);
+    other routes are set in the config file.
     """
+    if step == "summary":  # one summariser, whatever the language
+        return "pass a local model folder with --summary-model"
     code = normalize_lang(lang)
     if step == "translation" and code == "fr":
         return "pass a local model folder with --translation-model"

@@ -289,3 +289,16 @@ def test_models_list_shows_routing_and_what_is_missing(tmp_path: Path) -> None:
     assert ["es", "to_french", "Helsinki-NLP/opus-mt-es-fr", "missing"] in rows
     assert ["en", "translation", "-", "no model (passthrough)"] in rows
     assert "summarize models pull" in result.stderr
+
+
+def test_a_missing_summariser_hint_names_summary_model(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # Its own option is the way to a local folder, as --translation-model is for French.
+    src = tmp_path / "fr.txt"
+    src.write_text(ARTICLES["fr"], encoding="utf-8")
+    args = ["run", str(src), "-f", "jsonl", "--only", "summary", "--offline"]
+    args += ["--models-dir", str(tmp_path / "m"), "--translation-model", str(tiny["marian"])]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    hint = json.loads(result.stdout)["error"]["hint"]
+    assert "summarize models pull moussaKam/barthez-orangesum-abstract" in hint
+    assert hint.endswith("pass a local model folder with --summary-model")
