@@ -152,7 +152,7 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
         # Any bytes are latin-1: an image or an archive must not reach the models as text.
         # (UTF-16 and UTF-32 text is full of NUL bytes.)
         if not wide and _looks_binary(data):
-            raise _binary_error()
+            raise _binary_error(data)
         # Valid UTF-8 stays UTF-8, so that one folder (or feed) can mix UTF-8 and Latin-1 files:
         # valid UTF-8 is hardly ever Latin-1 text.  ASCII text in UTF-16 is valid UTF-8 too, so an
         # encoding that does not read ASCII as ASCII is taken at its word.
@@ -166,7 +166,7 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
                 f"not valid {encoding} (byte {exc.start})", "pass the right --encoding"
             ) from exc
     if _looks_binary(data):
-        raise _binary_error()
+        raise _binary_error(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -210,8 +210,32 @@ def _declared_charset(data: bytes) -> str | None:
     return name
 
 
-def _binary_error() -> BinaryInputError:
+def _binary_error(data: bytes = b"") -> InputError:
+    wide = _wide_text(data)
+    if wide is not None:
+        # Its NUL bytes are those of UTF-16/32 without a byte-order mark: text, not an image.
+        return EncodingInputError(
+            f"not UTF-8: it reads as {wide} text without a byte-order mark", f"pass --encoding {wide}"
+        )
     return BinaryInputError("binary data, not text", "give a text, HTML or JSONL file")
+
+
+def _wide_text(data: bytes) -> str | None:
+    """The UTF-16/32 codec that reads ``data`` as mostly Latin-script text, if one does."""
+    head = data[:_BINARY_PROBE]
+    for name in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        width = 4 if name.startswith("utf-32") else 2
+        try:
+            text = head[: len(head) // width * width].decode(name)
+        except UnicodeDecodeError:
+            continue
+        if len(text) < 4:
+            continue
+        printable = sum(c.isprintable() or c in "\t\n\r" for c in text)
+        latin = sum(c < "\u0250" for c in text)
+        if printable > 0.95 * len(text) and latin > 0.5 * len(text):
+            return name
+    return None
 
 
 # Control bytes that text in any 8-bit encoding hardly ever holds (tabs, line and page breaks
@@ -445,7 +469,7 @@ def _jsonl_stream(
         return
     # decode's binary test, on the first line only: a stream cannot be looked at ahead.
     if _looks_binary(first) and not first.startswith(codecs.BOM_UTF8):
-        yield ReadFailure(name, source, _binary_error())
+        yield ReadFailure(name, source, _binary_error(first))
         return
     lines = _jsonl_lines(name, source, stream.readline, 1, first, encoding, limit)
     yield from _none_is_empty(name, source, lines)
@@ -771,7 +795,7 @@ def _from_jsonl_file(
         return
     if binary and not first.startswith(codecs.BOM_UTF8):  # a BOM decides, as in decode
         # One failure, not one per "line" of an image or an archive.
-        yield ReadFailure(name, str(path), _binary_error())
+        yield ReadFailure(name, str(path), _binary_error(head))
         return
 
     def readline(most: int) -> bytes:

@@ -1039,3 +1039,22 @@ def test_a_jsonl_line_without_text_keeps_its_id(tmp_path: Path) -> None:
     _, named, unnamed = list(iter_articles([str(src)], ReadOptions()))
     assert isinstance(named, ReadFailure) and named.id == "b"
     assert isinstance(unnamed, ReadFailure) and unnamed.id == "in-3"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
+def test_wide_text_without_a_bom_names_the_encoding_to_pass(tmp_path: Path, codec: str, suffix: str) -> None:
+    """UTF-16/32 without a byte-order mark is text, not an image: its failure says which
+    --encoding reads it, and that encoding does (binary data keeps its own failure)."""
+    src = tmp_path / f"a{suffix}"
+    text = '{"id": "a", "text": "Le café coûte 2 €."}\n' if suffix == ".jsonl" else "Le café coûte 2 €.\n"
+    src.write_bytes(text.encode(codec))
+    (failure,) = list(iter_articles([str(src)], ReadOptions()))
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "encoding"
+    assert failure.error.hint == f"pass --encoding {codec}"
+    (article,) = list(iter_articles([str(src)], ReadOptions(encoding=codec)))
+    assert isinstance(article, Article) and "Le café coûte 2 €." in article.text
+    binary = tmp_path / f"b{suffix}"
+    binary.write_bytes(b"PK\x03\x04\x00\x00" + bytes(range(256)) * 8)
+    (failure,) = list(iter_articles([str(binary)], ReadOptions()))
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "binary"
