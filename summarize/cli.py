@@ -850,7 +850,7 @@ def models_list(
     """Show the stored models with their sizes, and the routing in effect with what is missing."""
     with _edge():
         from .convert import list_converted
-        from .models import list_stored, model_status
+        from .models import disk_size, list_stored, model_status
         from .routing import routes_for
 
         routing = _routing(config, summary_model, translation_model)  # errors before any output
@@ -868,6 +868,10 @@ def models_list(
             typer.echo("# converted for CTranslate2 (folder, size)")
         for folder, size in converted:
             typer.echo(f"{folder.name}\t{_size(size)}\t{folder}")
+        if stored or converted:
+            # Each file once: two revisions share blobs, a conversion may hard-link a model's files.
+            total = disk_size([m.path for m in stored] + [folder for folder, _ in converted])
+            typer.echo(f"# total on disk: {_size(total)} (a file shared by several counted once)")
         typer.echo("# routing (language, role, model, state)")
         missing: list[str] = []
         nowhere: list[str] = []

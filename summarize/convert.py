@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ModelError
-from .models import ResolvedModel, check_weights, read_json
+from .models import ResolvedModel, check_weights, disk_size, read_json
 
 # Bump when the conversion below changes what it writes: older conversions are then redone.
 CONVERSION_FORMAT = 1
@@ -72,7 +72,7 @@ def list_converted(models_dir: Path) -> list[tuple[Path, int]]:
     """Every finished conversion in ``models_dir`` with its size on disk, by folder name."""
     root = models_dir / "ctranslate2"
     folders = sorted(p for p in root.iterdir() if is_converted(p)) if root.is_dir() else []
-    return [(p, sum(f.stat().st_size for f in p.iterdir() if f.is_file())) for p in folders]
+    return [(p, disk_size([p])) for p in folders]
 
 
 def is_converted(folder: Path) -> bool:

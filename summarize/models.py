@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import socket
+import stat
 import time
 import urllib.parse
 from collections.abc import Iterable
@@ -498,8 +499,33 @@ class StoredModel:
     size_bytes: int
 
 
+def disk_size(folders: Iterable[Path]) -> int:
+    """The bytes held by the files of ``folders`` (not their subfolders), each underlying file
+    counted once: a file reached by two names, a symbolic link into the Hugging Face cache's
+    blobs (two snapshots, or ``source.spm`` and ``target.spm`` that are the same blob) or a hard
+    link between a model and a conversion, is told by its (device, inode)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for folder in folders:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat()  # follows a link: the blob it points to
+            except OSError:
+                continue  # a link to a deleted blob holds nothing
+            if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            total += info.st_size
+    return total
+
+
 def list_stored(models_dir: Path) -> list[StoredModel]:
-    """Every pulled revision in ``models_dir`` with its size on disk (blobs counted once)."""
+    """Every pulled revision in ``models_dir`` with its size on disk (a file it names twice,
+    counted once: see :func:`disk_size`)."""
     out: list[StoredModel] = []
     if not models_dir.is_dir():
         return out
@@ -515,7 +541,7 @@ def list_stored(models_dir: Path) -> list[StoredModel]:
             else {}
         )
         for snapshot in sorted((repo / "snapshots").glob("*")) if (repo / "snapshots").is_dir() else []:
-            size = sum(f.stat().st_size for f in snapshot.iterdir() if f.is_file())
+            size = disk_size([snapshot])
             out.append(
                 StoredModel(
                     model_id, refs.get(snapshot.name, snapshot.name[:12]), snapshot.name, snapshot, size

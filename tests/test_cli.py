@@ -433,7 +433,8 @@ def test_models_list_shows_the_conversions_and_says_none(tiny: dict[str, Path], 
     start = listed.index("# converted for CTranslate2 (folder, size)")
     name, size, folder = listed[start + 1].split("\t")
     assert Path(folder) == tmp_path / "ctranslate2" / name and (Path(folder) / "model.bin").is_file()
-    assert size.endswith("KB") and listed[start + 2].startswith("# routing")
+    assert size.endswith("KB") and listed[start + 2].startswith("# total on disk: ")
+    assert listed[start + 3].startswith("# routing")
 
 
 def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -232,3 +233,37 @@ def test_models_pull_fetches_a_damaged_stored_model_again(
     assert result.stdout == f"tiny/marian\t{snapshot}\tdownloaded again (weights incomplete)\n"
     again = CliRunner().invoke(app, args)
     assert again.stdout == f"tiny/marian\t{snapshot}\talready stored\n" and asked == ["weights incomplete"]
+
+
+def test_models_list_counts_a_shared_file_once(tmp_path: Path) -> None:
+    """A file reached by several names (a blob two snapshots link to, source.spm and target.spm
+    that are one blob, a conversion hard-linked to a model's file) takes its bytes once."""
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+    from summarize.convert import METADATA_FILE, list_converted
+
+    repo = tmp_path / "models--org--name"
+    (repo / "blobs").mkdir(parents=True)
+    (repo / "refs").mkdir()
+    (repo / "blobs" / "spm").write_bytes(b"s" * 1000)
+    (repo / "blobs" / "config").write_bytes(b"{}" + b" " * 98)
+    for commit, ref in (("a" * 40, "main"), ("b" * 40, "v1")):
+        (repo / "refs" / ref).write_text(commit)
+        snapshot = repo / "snapshots" / commit
+        snapshot.mkdir(parents=True)
+        for name, blob in (("source.spm", "spm"), ("target.spm", "spm"), ("config.json", "config")):
+            (snapshot / name).symlink_to(Path("../../blobs") / blob)
+    conversion = tmp_path / "ctranslate2" / "org--name-x"
+    conversion.mkdir(parents=True)
+    (conversion / "model.bin").write_bytes(b"m" * 500)
+    (conversion / METADATA_FILE).write_bytes(b"{}")
+    os.link(repo / "blobs" / "spm", conversion / "source_vocabulary.spm")
+
+    stored = list_stored(tmp_path)
+    assert [s.size_bytes for s in stored] == [1100, 1100]  # not 2100: the two .spm are one file
+    assert [size for _, size in list_converted(tmp_path)] == [1502]
+    result = CliRunner().invoke(app, ["models", "list", "--models-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    # 1000 + 100 + 500 + 2 bytes: not 1100 + 1100 + 1502.
+    assert "# total on disk: 1.6 KB (a file shared by several counted once)" in result.stdout.splitlines()
