@@ -312,6 +312,7 @@ CacheDirOpt = Annotated[
 
 @app.command()
 def run(
+    ctx: typer.Context,
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
@@ -498,7 +499,7 @@ def run(
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
             tasks=(only.value,) if only else ("summary", "translation"),
-            routing=_routing(config, summary_model, translation_model),
+            routing=_routing(config, summary_model, translation_model, ctx),
             source_lang=user_lang(source_lang) if source_lang else None,
             models_dir=mdir,
             offline=offline,
@@ -612,18 +613,52 @@ def _user_cache_dir() -> Path | None:
         return None
 
 
-def _routing(config: Path | None, summary_model: str | None, translation_model: str | None) -> object:
-    """The config file's routing, with the command line's model choices on top."""
+def _routing(
+    config: Path | None,
+    summary_model: str | None,
+    translation_model: str | None,
+    ctx: typer.Context | None = None,
+) -> object:
+    """The config file's routing, with the command line's model choices on top.
+
+    A choice that is neither a folder nor a valid Hugging Face id is refused here, before any
+    work (and any download attempt); ``ctx`` tells whether it came from the option or its variable.
+    """
     import dataclasses
 
     from .routing import load_config
 
     routing = load_config(config)
+    for param, value in (("summary_model", summary_model), ("translation_model", translation_model)):
+        if value is not None:
+            _check_model_choice(value, _named(ctx, param))
     if summary_model:
         routing = dataclasses.replace(routing, summary_model=summary_model)
     if translation_model:
         routing = dataclasses.replace(routing, translation_model=translation_model)
     return routing
+
+
+def _named(ctx: typer.Context | None, param: str) -> str:
+    """How the user set ``param``: its option (``--summary-model``) or its variable."""
+    source = ctx.get_parameter_source(param) if ctx is not None else None
+    if source is not None and source.name == "ENVIRONMENT":
+        return "SUMMARIZE_" + param.upper()
+    return "--" + param.replace("_", "-")
+
+
+def _check_model_choice(value: str, where: str) -> None:
+    """Refuse a model the user named that can be neither a folder nor a Hugging Face id."""
+    from .models import HUB_ID_RULE, hub_id_problem, looks_like_path
+
+    if value.strip() and (looks_like_path(value) or Path(value).expanduser().exists()):
+        return  # a folder (one that is not there is said where it is looked for)
+    problem = hub_id_problem(value)
+    if problem is not None:
+        raise UsageError(
+            f"{where} {value!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+            f"{HUB_ID_RULE}; or give a model folder's path",
+        )
 
 
 def _open_cache(options: RunOptions) -> Cache | None:
@@ -838,6 +873,7 @@ TranslationModelOpt = Annotated[
 
 @models_app.command("list")
 def models_list(
+    ctx: typer.Context,
     models_dir: ModelsDirOpt = None,
     lang: LangsOpt = None,
     config: ConfigOpt = None,
@@ -853,7 +889,7 @@ def models_list(
         from .models import disk_size, list_stored, model_status
         from .routing import routes_for
 
-        routing = _routing(config, summary_model, translation_model)  # errors before any output
+        routing = _routing(config, summary_model, translation_model, ctx)  # errors before any output
         langs = _langs(lang)
 
         mdir = _models_dir(models_dir)
@@ -909,6 +945,7 @@ def models_list(
 
 @models_app.command("pull")
 def models_pull(
+    ctx: typer.Context,
     ids: Annotated[
         list[str] | None,
         typer.Argument(help="Model ids [default: what the languages of --lang need, French by default]."),
@@ -934,7 +971,9 @@ def models_pull(
         from .routing import models_for_langs
 
         mdir = _models_dir(models_dir)
-        routing = _routing(config, summary_model, translation_model)
+        routing = _routing(config, summary_model, translation_model, ctx)
+        for model_id in ids or []:  # all of them, before anything is downloaded
+            _check_model_choice(model_id, "model")
         wanted = list(ids or []) + (models_for_langs(_langs(lang), routing) if lang or not ids else [])
         failed = 0
         for model_id in dict.fromkeys(wanted):

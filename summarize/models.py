@@ -183,8 +183,57 @@ def _repo_folder(models_dir: Path, model_id: str) -> Path:
     return models_dir / ("models--" + model_id.replace("/", "--"))
 
 
+#: The Hugging Face Hub's rules for a repository id, as huggingface_hub's validate_repo_id has them.
+HUB_ID_RULE = (
+    "a Hugging Face id is NAME or NAMESPACE/NAME, each of letters, digits, '-', '_' and '.', "
+    "at most 96 characters, not starting or ending with '-' or '.', without '--' or '..'"
+)
+_HUB_PART = re.compile(r"[A-Za-z0-9_.\-]{1,96}")
+
+
+def hub_id_problem(model_id: str) -> str | None:
+    """What breaks the Hub's rules (:data:`HUB_ID_RULE`) in ``model_id``; None for a valid id.
+
+    Checked before any download, so that a typo is refused at once instead of costing a round
+    trip to the Hub (or its timeouts, offline) and an error in the client's words.
+    """
+    if not model_id.strip():
+        return "it is empty"
+    parts = model_id.split("/")
+    if len(parts) > 2:
+        return f"{len(parts) - 1} '/' where at most one may be"
+    for part in parts:
+        if not part:
+            return "an empty namespace or name"
+        bad = sorted({c for c in part if not _HUB_PART.fullmatch(c)})
+        if bad:
+            return ", ".join(repr(c) for c in bad[:5]) + (" is" if len(bad) == 1 else " are") + " not allowed"
+        if len(part) > 96:
+            return f"{part[:12]}... is {len(part)} characters long"
+    for pair in ("--", ".."):
+        if pair in model_id:
+            return f"it holds {pair!r}"
+    for part in parts:
+        if part[0] in "-." or part[-1] in "-.":
+            return f"{part!r} starts or ends with '-' or '.'"
+    if model_id.endswith(".git"):
+        return "it ends with '.git'"
+    return None
+
+
 def _is_hub_id(model_id: str) -> bool:
-    return bool(re.fullmatch(r"[\w.\-]+(/[\w.\-]+)?", model_id)) and ".." not in model_id
+    return hub_id_problem(model_id) is None
+
+
+def check_hub_id(model_id: str) -> None:
+    """Raise ModelNotFoundError, naming the rule it breaks, when ``model_id`` (not a folder here)
+    cannot be a Hugging Face id: nothing could be downloaded under it."""
+    problem = hub_id_problem(model_id)
+    if problem is not None:
+        raise ModelNotFoundError(
+            f"{model_id!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+            f"{HUB_ID_RULE}; or pass a model folder's path",
+        )
 
 
 def find_local(ref: ModelRef, models_dir: Path) -> Path | None:
@@ -203,6 +252,8 @@ def find_local(ref: ModelRef, models_dir: Path) -> Path | None:
 
 def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = True) -> ResolvedModel:
     """Find ``ref`` locally or (online, ``download``) pull it; raise ModelNotFoundError otherwise."""
+    if not ref.id.strip():
+        check_hub_id(ref.id)  # Path("") is the working folder: an empty id names no folder
     folder = Path(ref.id).expanduser()
     if folder.is_dir():
         if not (folder / "config.json").is_file():
@@ -218,10 +269,13 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
             f"{folder} is a file, not a model folder",
             "pass the folder that holds config.json, or a Hugging Face model id",
         )
-    if looks_like_path(ref.id) or not _is_hub_id(ref.id):
+    if looks_like_path(ref.id):
         raise ModelNotFoundError(
-            f"model folder {ref.id} does not exist", "check the path, or pass a Hugging Face model id"
+            f"model folder {ref.id} does not exist",
+            "check the path, or pass a Hugging Face model id"
+            + ("" if ref.id.startswith((".", "/", "~")) else " (NAME or NAMESPACE/NAME: one '/' at most)"),
         )
+    check_hub_id(ref.id)
     snapshot = find_local(ref, models_dir)
     if snapshot is None and download and not offline:
         snapshot = pull(ref, models_dir)
@@ -406,6 +460,7 @@ def pull(ref: ModelRef, models_dir: Path, *, damaged: str | None = None) -> Path
     ``damaged`` (why the stored copy cannot be loaded) downloads every file again: the hub
     client keeps a file that is there, even cut short.
     """
+    check_hub_id(ref.id)  # before any connection: the Hub could only refuse it
     revision = ref.effective_revision
     fetch = _fetch(ref, models_dir)
     host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co").hostname or ""
@@ -454,7 +509,8 @@ def _short(exc: BaseException) -> str:
 
 
 def model_status(model_id: str, models_dir: Path) -> str:
-    """ "stored", "local folder", "no such folder", "missing", or why a model cannot be loaded
+    """ "stored", "local folder", "no such folder", "missing", "not a folder, nor a valid Hugging
+    Face id", or why a model cannot be loaded
     ("not a model folder", "unreadable config.json", "no weights", "weights incomplete",
     "weights missing a shard", "no tokenizer"; "stored, but ..." for a pulled one), without
     downloading or loading anything."""
@@ -463,8 +519,10 @@ def model_status(model_id: str, models_dir: Path) -> str:
         return folder_problem(folder) or "local folder"
     if folder.exists():
         return "not a model folder"  # a file
-    if looks_like_path(model_id) or not _is_hub_id(model_id):
+    if looks_like_path(model_id):
         return "no such folder"  # nothing to pull: a path that leads nowhere
+    if not _is_hub_id(model_id):
+        return "not a folder, nor a valid Hugging Face id"
     snapshot = find_local(ModelRef(model_id), models_dir)
     if snapshot is None:
         return "missing"

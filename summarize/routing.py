@@ -94,7 +94,13 @@ from types import MappingProxyType
 from typing import Any
 
 from summarize.errors import UsageError
-from summarize.models import DEFAULT_SUMMARY_MODEL, DEFAULT_TRANSLATION_MODEL, looks_like_path
+from summarize.models import (
+    DEFAULT_SUMMARY_MODEL,
+    DEFAULT_TRANSLATION_MODEL,
+    HUB_ID_RULE,
+    hub_id_problem,
+    looks_like_path,
+)
 
 __all__ = [
     "CONFIG_FILENAME",
@@ -528,6 +534,20 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
         # lies beside the file: a local folder wins, as it does for from_pretrained.
         if looks_like_path(value) or (beside / "config.json").is_file():
             value = os.path.normpath(beside)
+        elif (
+            value != PIVOT
+            and not beside.exists()
+            and not Path(value).expanduser().exists()
+            and (problem := hub_id_problem(value)) is not None
+        ):
+            # Neither a folder beside the file nor an id the Hub could have: said now, with its
+            # line, rather than as a failed download at the first article that needs it.
+            raise ConfigError(
+                file,
+                f"{key}: {value!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+                _line_of(text, key),
+                hint=f"{HUB_ID_RULE}; or give a model folder's path",
+            )
         return value
 
     def table(key: str, value: Any, allowed: set[str]) -> Mapping[str, Any]:

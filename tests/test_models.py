@@ -267,3 +267,112 @@ def test_models_list_counts_a_shared_file_once(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     # 1000 + 100 + 500 + 2 bytes: not 1100 + 1100 + 1502.
     assert "# total on disk: 1.6 KB (a file shared by several counted once)" in result.stdout.splitlines()
+
+
+BAD_IDS = ["bad id!", "org/bad name", "a--b", "org/x..y", "-lead", "trail.", "org/name.git", "", "n" * 97]
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every connection attempt recorded and refused; HF_ENDPOINT at a closed local port too."""
+    import socket
+
+    import summarize.models
+
+    attempts: list[object] = []
+
+    def refuse(address: object, *args: object, **kwargs: object) -> socket.socket:
+        attempts.append(address)
+        raise OSError("connection refused (test)")
+
+    monkeypatch.setattr(summarize.models.socket, "create_connection", refuse)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    return attempts
+
+
+@pytest.mark.parametrize("model_id", BAD_IDS)
+def test_models_pull_refuses_a_malformed_id_without_dialing(
+    model_id: str, tmp_path: Path, no_network: list[object]
+) -> None:
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    args = [
+        "models",
+        "pull",
+        "--models-dir",
+        str(tmp_path / "m"),
+        "--",
+        "Helsinki-NLP/opus-mt-fr-en",
+        model_id,
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.stderr
+    (line,) = result.stderr.splitlines()  # one line, and nothing pulled: not even the valid id
+    assert line.startswith(f"summarize: error: model {model_id!r} is neither a model folder nor a valid")
+    assert "a Hugging Face id is NAME or NAMESPACE/NAME" in line
+    assert no_network == [] and result.stdout == ""
+
+
+@pytest.mark.parametrize("model_id", BAD_IDS)
+def test_a_malformed_id_is_refused_by_the_library_without_dialing(
+    model_id: str, tmp_path: Path, no_network: list[object]
+) -> None:
+    from summarize.models import pull
+
+    for call in (
+        lambda: resolve(ModelRef(model_id), tmp_path, offline=False),
+        lambda: pull(ModelRef(model_id), tmp_path),
+    ):
+        with pytest.raises(ModelNotFoundError) as info:
+            call()
+        assert "nor a valid Hugging Face id" in info.value.message
+    assert no_network == []
+
+
+def test_a_malformed_model_choice_is_refused_before_any_work(
+    tmp_path: Path, no_network: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    (tmp_path / "a.txt").write_text("Le maire a inauguré la médiathèque.", encoding="utf-8")
+    run = CliRunner().invoke(app, ["run", "a.txt", "--summary-model", "org/bad name"])
+    assert run.exit_code == 2 and run.stdout == ""
+    assert run.stderr.startswith("summarize: error: --summary-model 'org/bad name' is neither")
+    monkeypatch.setenv("SUMMARIZE_TRANSLATION_MODEL", "a--b")
+    listed = CliRunner().invoke(app, ["models", "list"])
+    assert listed.exit_code == 2 and listed.stdout == ""
+    assert listed.stderr.startswith("summarize: error: SUMMARIZE_TRANSLATION_MODEL 'a--b' is neither")
+    monkeypatch.delenv("SUMMARIZE_TRANSLATION_MODEL")
+    config = tmp_path / "c.toml"
+    lines = [
+        'summary = "moussaKam/barthez-orangesum-abstract"',
+        "[models.translation.by_lang]",
+        'es = "bad id!"',
+    ]
+    config.write_text("[models]\n" + "\n".join(lines) + "\n")
+    listed = CliRunner().invoke(app, ["models", "list", "--config", str(config)])
+    assert listed.exit_code == 2
+    assert listed.stderr.startswith(f"summarize: error: {config}:4: models.translation.by_lang.es: 'bad id!'")
+    assert no_network == []
+
+
+def test_a_folder_whose_name_is_no_hub_id_is_still_a_model(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "copy_model", tmp_path / "my model!")
+    listed = CliRunner().invoke(app, ["models", "list", "--summary-model", "my model!"])
+    assert listed.exit_code == 0, listed.stderr
+    assert ["fr", "summary", "my model!", "local folder"] in [
+        line.split("\t") for line in listed.stdout.splitlines()
+    ]
+    config = tmp_path / "c.toml"
+    config.write_text('[models]\nsummary = "my model!"\n')
+    listed = CliRunner().invoke(app, ["models", "list", "--config", str(config)])
+    assert listed.exit_code == 0, listed.stderr
+    assert f"{tmp_path / 'my model!'}\tlocal folder" in listed.stdout
