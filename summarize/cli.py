@@ -316,8 +316,8 @@ def run(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, folders (their .txt .md .jsonl .html .htm files), http(s) or file:// URLs, "
-            "or - for stdin.",
+            help="Files, folders (their .txt .md .jsonl .html .htm files), patterns (news/*.md, expanded "
+            "when the shell did not), http(s) or file:// URLs, or - for stdin.",
             show_default=False,
         ),
     ] = None,
@@ -454,7 +454,7 @@ def run(
         from .engines import EngineOptions
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
-        from .read import ReadOptions, folder_notes, iter_articles, local_files
+        from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files
         from .routing import user_lang
 
         if encoding:
@@ -484,6 +484,9 @@ def run(
             raise UsageError("an input is an empty name", "check the variables that give the inputs")
         if inputs.count("-") > 1:  # stdin is read once: a second "-" could only be an empty article
             raise UsageError("- (standard input) is given more than once", "give - once")
+        # A quoted pattern ('news/*.md', or one from a script or a Windows shell) is expanded here,
+        # so that every check below, and the output folder's names, see the files it matches.
+        inputs, notes = expand_patterns(inputs, output_dir)
         if output_dir is None and sys.stdout is None:
             # Closed (`>&-`): refused before any work, not met at the first record as a bug.
             raise OutputError(
@@ -517,7 +520,7 @@ def run(
             debug=debug,
             detector_dir=_user_cache_dir(),
         )
-        for note in folder_notes(inputs):
+        for note in notes + folder_notes(inputs):
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,

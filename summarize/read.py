@@ -261,11 +261,14 @@ def iter_articles(
     ``read_stdin`` is called once, when ``-`` is met, and returns standard input's binary
     stream (or all of its bytes).
 
-    Every input yields at least one item: an ``Article`` or a ``ReadFailure``.  An unexpected
+    A pattern (``news/*.md``) is first expanded into the paths it matches (see
+    :func:`expand_patterns`).  Every input yields at least one item, an ``Article`` or a
+    ``ReadFailure`` (a pattern that matches nothing: a failure that says so), but for a pattern
+    whose only matches are this tool's results.  An unexpected
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
     and the others are still read (``options.debug``: it is raised instead).
     """
-    for raw in inputs:
+    for raw in expand_patterns(inputs)[0]:
         if raw == "-":
             yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
         elif raw.startswith(_URL_PREFIXES):
@@ -287,6 +290,59 @@ def iter_articles(
                 )
             )
             yield ReadFailure(raw, raw, error)
+
+
+# What makes an input a pattern: the wildcards of a shell's globbing (and of Python's glob).
+_WILDCARDS = re.compile(r"[*?[]")
+
+
+def is_pattern(raw: str) -> bool:
+    """Whether ``raw`` is a path pattern to expand: it has wildcards and names nothing as it is
+    (a file really called ``a*.md`` is that file)."""
+    return (
+        not raw.startswith(_URL_PREFIXES)
+        and raw[:7].lower() != "file://"
+        and not _SCHEME.match(raw)
+        and bool(_WILDCARDS.search(raw))
+        and not os.path.lexists(raw)
+    )
+
+
+def expand_patterns(inputs: list[str], output_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    """``inputs`` with each pattern (see :func:`is_pattern`) replaced by what it matches, as a
+    shell would have expanded it (`summarize run 'news/*.md'`, or a pattern from a script or a
+    Windows shell): sorted, hidden names matched only by a pattern that starts them with a dot,
+    ``**`` across subfolders.  What folder runs skip is skipped: this tool's own results (said in
+    the notes returned), and ``output_dir``.  Under ``**`` a folder that matches is dropped, since
+    its files match too.  A pattern that matches nothing stays as it is: reading it says so.
+    """
+    import glob
+
+    expanded: list[str] = []
+    notes: list[str] = []
+    target = output_dir.resolve() if output_dir is not None else None
+    for raw in inputs:
+        if not is_pattern(raw):
+            expanded.append(raw)
+            continue
+        recursive = "**" in raw
+        matches, results = [], []
+        for match in sorted(glob.glob(raw, recursive=recursive)):
+            path = Path(match)
+            if path.is_dir():
+                if recursive or (target is not None and path.resolve() == target):
+                    continue
+            elif is_own_output(path):
+                results.append(match)
+                continue
+            matches.append(match)
+        if results:
+            said = _some(results, "result of summarize", "results of summarize")
+            notes.append(f"{raw}: skipped {said}; results are not read as articles")
+        if not matches and not results:
+            expanded.append(raw)  # read, it is "no file matches"
+        expanded.extend(matches)
+    return expanded, notes
 
 
 def input_path(raw: str) -> Path | None:
@@ -659,6 +715,16 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
     try:
         info = path.stat()
     except FileNotFoundError:
+        if top_level and is_pattern(str(path)):
+            yield ReadFailure(
+                str(path),
+                str(path),
+                UnreadableError(
+                    f"{path}: no file matches this pattern",
+                    "check the pattern and its folder; * ? [...] match within a folder, ** across subfolders",
+                ),
+            )
+            return
         kind = "broken symbolic link" if path.is_symlink() else "no such file or folder"
         yield ReadFailure(name, str(path), UnreadableError(f"{path}: {kind}", "check the path"))
         return

@@ -729,3 +729,24 @@ def test_a_folder_read_skips_the_file_stdout_writes_to(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(line) for line in (news / "all.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == ["a"]
+
+
+def test_a_quoted_pattern_with_an_output_folder_skips_the_folder_and_its_results(tmp_path: Path) -> None:
+    # `summarize run 'news/*' -o news/out`: the pattern matches the output folder, which is not
+    # refused as an input folder; on a re-run, the results a pattern matches are not read.
+    copy_model = REPO / "tests" / "fixtures" / "copy_model"
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.md").write_text("Le conseil municipal a voté le budget.\n", encoding="utf-8")
+    options = ["-o", "news/out", "--only", "translation", "--source-lang", "fr", "-f", "json"]
+    options += ["--translation-model", str(copy_model)]
+    first = _invoke(["run", "news/*", *options])
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in (tmp_path / "news" / "out").iterdir()) == ["a.json"]
+    second = _invoke(["run", "news/*", "news/out/*", *options])
+    assert second.exit_code == 0, second.stderr
+    assert sorted(p.name for p in (tmp_path / "news" / "out").iterdir()) == ["a.json"]
+    assert second.stderr.splitlines() == [
+        "summarize: warning: news/out/*: skipped 1 result of summarize (news/out/a.json); "
+        "results are not read as articles",
+        "summarize: wrote 1 file to news/out",
+    ]

@@ -1058,3 +1058,71 @@ def test_wide_text_without_a_bom_names_the_encoding_to_pass(tmp_path: Path, code
     binary.write_bytes(b"PK\x03\x04\x00\x00" + bytes(range(256)) * 8)
     (failure,) = list(iter_articles([str(binary)], ReadOptions()))
     assert isinstance(failure, ReadFailure) and failure.error.kind == "binary"
+
+
+# -- A quoted pattern: expanded as a shell would ------------------------------------------
+
+
+def _patterned(tmp_path: Path) -> Path:
+    news = tmp_path / "news"
+    (news / "sub").mkdir(parents=True)
+    for name in ("b.md", "a.md", ".hidden.md", "sub/c.md", "notes.txt"):
+        (news / name).write_text(f"Le conseil municipal a voté ({name}).\n", encoding="utf-8")
+    (news / "a-2.md").write_text(RESULT_TEXT, encoding="utf-8")  # an earlier run's result
+    return news
+
+
+def _show_clean(*inputs: str) -> tuple[int, list[str], list[str]]:
+    result = CliRunner().invoke(app, ["run", *inputs, "--show-clean", "-f", "jsonl"])
+    return (
+        result.exit_code,
+        [json.loads(line)["id"] for line in result.stdout.splitlines()],
+        result.stderr.splitlines(),
+    )
+
+
+def test_a_quoted_pattern_is_expanded_sorted_without_hidden_files_or_results(tmp_path: Path) -> None:
+    news = _patterned(tmp_path)
+    code, ids, stderr = _show_clean("news/*.md")  # as `summarize run 'news/*.md'` gets it
+    assert (code, ids) == (0, ["a", "b"])
+    assert stderr == [
+        "summarize: warning: news/*.md: skipped 1 result of summarize (news/a-2.md); "
+        "results are not read as articles"
+    ]
+    assert _show_clean(f"{news}/?.md")[:2] == (0, ["a", "b"])
+    assert _show_clean("news/[ab].md", "news/*.txt")[:2] == (0, ["a", "b", "notes"])
+    # ** goes down into subfolders; the folders it matches are not read twice over.
+    assert _show_clean("news/**/*.md")[:2] == (0, ["a", "b", "c"])
+    assert _show_clean("news/**")[:2] == (0, ["a", "b", "notes", "c"])
+    # A folder a pattern matches is read as a folder, as the shell would pass it.
+    assert _show_clean("new?")[:2] == (0, ["a", "b", "notes"])
+    # The library reads patterns as the command does.
+    items = list(iter_articles(["news/*.md"], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [("Article", "a"), ("Article", "b")]
+
+
+def test_a_file_named_like_a_pattern_is_that_file(tmp_path: Path) -> None:
+    news = _patterned(tmp_path)
+    (news / "x*.md").write_text("Un fichier au nom étoilé.\n", encoding="utf-8")
+    assert _show_clean("news/x*.md")[:2] == (0, ["x*"])
+
+
+def test_a_pattern_that_matches_nothing_is_one_line_that_says_so(tmp_path: Path) -> None:
+    _patterned(tmp_path)
+    code, ids, stderr = _show_clean("news/*.html", "news/a.md")
+    assert (code, ids) == (1, ["news/*.html", "a"])
+    assert stderr == [
+        "summarize: news/*.html: no file matches this pattern (check the pattern and its folder; "
+        "* ? [...] match within a folder, ** across subfolders)"
+    ]
+
+
+def test_a_pattern_never_matches_the_output_folder(tmp_path: Path) -> None:
+    news = _patterned(tmp_path)
+    (tmp_path / "out").mkdir()
+    assert read.expand_patterns(["*"], tmp_path / "out") == (["news"], [])
+    assert read.expand_patterns(["*"]) == (["news", "out"], [])
+    assert read.expand_patterns([f"{news}/*.txt", "-", "https://example.org/*"]) == (
+        [str(news / "notes.txt"), "-", "https://example.org/*"],
+        [],
+    )
