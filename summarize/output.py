@@ -170,6 +170,9 @@ class DirectoryWriter:
         self.fmt = fmt
         self.inputs = inputs
         self.used: set[str] = set()
+        # Names (case-folded) that hold a result renamed away from its own name: its id, the
+        # name it would have had and the file it is in.
+        self.renamed: dict[str, tuple[str, str, str]] = {}
         # Said on stderr by the CLI: a result that could not take its own name, and why.
         self.notices: list[str] = []
 
@@ -188,39 +191,71 @@ class DirectoryWriter:
             ) from exc
 
     def path_for(self, ident: str) -> Path:
-        """Where the result for ``ident`` goes: its own name, or the next free one (``a-2.json``)."""
+        """Where the result for ``ident`` goes: its own name, or the next free one (``a-2.json``).
+
+        Every result that cannot take its own name is said in :attr:`notices`, with where it went.
+        The ids to come are not known in advance (a feed on stdin), so a renamed result may take
+        the own name of a later article (ids ``a``, ``a``, ``a-2``): that article still gets its
+        name, and the renamed result moves on to the next free one (``a-3.json``), said too.
+        """
         base = safe_name(ident)
-        name, n = base, 1
         # Compared case-folded: on a case-insensitive disk (macOS, Windows) "A" and "a" are one file.
         suffix = ".txt" if self.fmt == "text" else ".json"
         # Only the folder is resolved: resolving the file would follow a symlink planted under
         # that name (stepped around below; one planted later is replaced by os.replace, not followed).
         folder = self.folder.resolve()
+        squatter = self.renamed.pop(base.casefold(), None)
+        if squatter is not None:
+            # Our own name holds an earlier article's renamed result: that one moves on.
+            other_ident, other_base, held = squatter
+            moved, _ = self._free(folder, other_base, suffix)
+            self.renamed[moved.stem.casefold()] = (other_ident, other_base, moved.name)
+            try:
+                os.replace(folder / held, moved)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot move {self.folder / held} to {moved.name}: {exc.strerror or exc}",
+                    "pick another --output-dir; finished results are in the cache",
+                ) from exc
+            self.notices.append(
+                f"the result of the article '{other_ident}' is moved from {self.folder / held} to "
+                f"{self.folder / moved.name}, so that the article '{ident}' keeps its own name"
+            )
+            return folder / (base + suffix)
+        path, reason = self._free(folder, base, suffix)
+        if path.parent != folder:  # belt and braces: safe_name already prevents it
+            raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
+        if reason is not None:
+            self.renamed[path.stem.casefold()] = (ident, base, path.name)
+            self.notices.append(f"{reason}: this result is written to {self.folder / path.name}")
+        return path
+
+    def _free(self, folder: Path, base: str, suffix: str) -> tuple[Path, str | None]:
+        """The first name from ``base`` on that this run may write (taken for it), and why its
+        own name could not be used (None when it could)."""
+        name, n = base, 1
         # A folder already using the name cannot be replaced by a file: take the next name.
         # Nor may an input file (`summarize run news/a.txt -o news/`), whatever it holds, or any
         # other file the tool did not write; that one is said, as the user would look for the
         # result under its own name.
-        foreign: str | None = None
+        reason: str | None = None
         while True:
             candidate = folder / (name + suffix)
-            if name.casefold() not in self.used and not candidate.is_dir():
-                if candidate in self.inputs:
-                    foreign = foreign or f"{self.folder / candidate.name} is an input"
-                elif _foreign(candidate):
-                    foreign = foreign or f"{self.folder / candidate.name} was not written by summarize"
-                else:
-                    break
+            shown = self.folder / candidate.name
+            if name.casefold() in self.used:
+                reason = reason or f"{shown} is taken by an earlier article of this run"
+            elif candidate.is_dir():
+                reason = reason or f"{shown} is a folder"
+            elif candidate in self.inputs:
+                reason = reason or f"{shown} is an input, so it is left as it is"
+            elif _foreign(candidate):
+                reason = reason or f"{shown} was not written by summarize, so it is left as it is"
+            else:
+                break
             n += 1
             name = f"{base}-{n}"
         self.used.add(name.casefold())
-        path = folder / (name + suffix)
-        if path.parent != folder:  # belt and braces: safe_name already prevents it
-            raise ValueError(f"refusing to write outside {self.folder}: {ident!r}")
-        if foreign:
-            self.notices.append(
-                f"{foreign}, so it is left as it is: this result is written to {self.folder / path.name}"
-            )
-        return path
+        return folder / (name + suffix), reason
 
     def write(self, record: dict[str, Any]) -> Path:
         path = self.path_for(str(record["id"]))

@@ -750,3 +750,23 @@ def test_a_quoted_pattern_with_an_output_folder_skips_the_folder_and_its_results
         "results are not read as articles",
         "summarize: wrote 1 file to news/out",
     ]
+
+
+def test_duplicate_ids_each_get_a_file_and_stderr_says_where(tmp_path: Path) -> None:
+    copy_model = REPO / "tests" / "fixtures" / "copy_model"
+    feed = "".join(
+        json.dumps({"id": ident, "text": f"Le conseil municipal a voté le budget {n}."}) + "\n"
+        for n, ident in enumerate(["dup", "dup", "dup-2"])
+    )
+    args = ["run", "-", "-o", "out", "--only", "translation", "--source-lang", "fr", "-f", "json"]
+    result = _invoke([*args, "--translation-model", str(copy_model)], stdin=feed)
+    assert result.exit_code == 0, result.stderr
+    ids = {p.name: json.loads(p.read_text(encoding="utf-8"))["id"] for p in (tmp_path / "out").iterdir()}
+    assert ids == {"dup.json": "dup", "dup-2.json": "dup-2", "dup-3.json": "dup"}
+    assert result.stderr.splitlines() == [
+        "summarize: warning: out/dup.json is taken by an earlier article of this run: "
+        "this result is written to out/dup-2.json",
+        "summarize: warning: the result of the article 'dup' is moved from out/dup-2.json to out/dup-3.json, "
+        "so that the article 'dup-2' keeps its own name",
+        "summarize: wrote 3 files to out",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -254,7 +255,11 @@ def test_a_rerun_keeps_the_names_of_its_results(tmp_path) -> None:  # type: igno
         writer = DirectoryWriter(tmp_path / "out", "text")
         twins = [_record("a", translation_en="One."), _record("a", translation_en="Two.")]
         names = [writer.write(record).name for record in [*twins, *_records()[1:]]]
-        assert writer.notices == []
+        out = tmp_path / "out"
+        assert writer.notices == [
+            f"{out / 'a.txt'} is taken by an earlier article of this run: "
+            f"this result is written to {out / 'a-2.txt'}"
+        ]
         return names
 
     first = run()
@@ -295,3 +300,59 @@ def test_ctrl_c_in_the_middle_of_a_record_lets_it_finish(tmp_path, monkeypatch) 
     assert result.exit_code == 130, result.stderr
     assert [r["id"] for r in json.loads(result.stdout)] == ["a0"]
     assert result.stderr.strip().endswith("summarize: interrupted")
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_duplicate_never_takes_the_name_of_a_later_article(tmp_path, fmt) -> None:  # type: ignore[no-untyped-def]
+    """Ids dup, dup, dup-2: the second dup went to dup-2, and the article whose own id is dup-2
+    then had to take dup-2-2. Each article whose own name is free keeps it; the duplicate
+    moves on, and stderr says where each renamed result is."""
+    from summarize.output import DirectoryWriter
+
+    out = tmp_path / "out"
+    suffix = ".txt" if fmt == "text" else ".json"
+
+    def run() -> tuple[dict[str, str], list[str]]:
+        writer = DirectoryWriter(out, fmt)
+        writer.prepare()
+        for n, ident in enumerate(["dup", "dup", "dup-2"]):
+            writer.write(_record(ident, translation_en=f"Text {n}."))
+        files = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+        return {name: re.search(r"Text \d", text).group() for name, text in files.items()}, writer.notices
+
+    files, notices = run()
+    assert files == {f"dup{suffix}": "Text 0", f"dup-3{suffix}": "Text 1", f"dup-2{suffix}": "Text 2"}
+    assert notices == [
+        f"{out / ('dup' + suffix)} is taken by an earlier article of this run: "
+        f"this result is written to {out / ('dup-2' + suffix)}",
+        f"the result of the article 'dup' is moved from {out / ('dup-2' + suffix)} to "
+        f"{out / ('dup-3' + suffix)}, so that the article 'dup-2' keeps its own name",
+    ]
+    assert run() == (files, notices)  # a re-run writes the same files again
+
+
+def test_a_renamed_duplicate_moves_around_the_files_of_others(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The name a duplicate moves on to is free: never an input, a file of the user's or another
+    result of the run; a duplicate of a duplicate is said too."""
+    from summarize.output import DirectoryWriter
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a-3.json").write_text("my notes\n", encoding="utf-8")
+    writer = DirectoryWriter(out, "json", frozenset({(out / "a-4.json").resolve()}))
+    paths = [writer.write(_record(ident)).name for ident in ["a", "a", "a-2", "a-2", "a-5"]]
+    assert paths == ["a.json", "a-2.json", "a-2.json", "a-2-2.json", "a-5.json"]
+    by_id = {
+        p.name: json.loads(p.read_text(encoding="utf-8"))["id"] for p in out.iterdir() if p.name != "a-3.json"
+    }
+    assert by_id == {
+        "a.json": "a",
+        "a-2.json": "a-2",
+        "a-2-2.json": "a-2",
+        "a-5.json": "a-5",
+        "a-6.json": "a",
+    }
+    assert (out / "a-3.json").read_text(encoding="utf-8") == "my notes\n"
+    assert len(writer.notices) == 4 and writer.notices[-1].endswith(
+        f"to {out / 'a-6.json'}, so that the article 'a-5' keeps its own name"
+    )
