@@ -506,8 +506,8 @@ def _line_of(text: str, key: str) -> int | None:
     """Best-effort line of ``key`` (an assignment or a table header) for error messages."""
     last = re.escape(key.rsplit(".", 1)[-1])
     patterns = (
-        rf"^\s*\[\s*{re.escape(key)}\s*\]",  # [models.translation]
-        rf"^\s*(?:[\w.\"-]+\.)?\"?{last}\"?\s*=",  # translation = ... / models.translation = ...
+        rf"^[ \t]*\[\s*{re.escape(key)}\s*\]",  # [models.translation]
+        rf"^[ \t]*(?:[\w.\"-]+\.)?\"?{last}\"?\s*=",  # translation = ... / models.translation = ...
     )
     for pattern in patterns:
         match = re.search(pattern, text, flags=re.MULTILINE)

@@ -348,6 +348,13 @@ def test_shorthand_and_table_together_is_invalid_toml(tmp_path: Path) -> None:
     ("text", "line", "message"),
     [
         ("[models]\nsummary = 3\n", 2, "models.summary: must be a non-empty string"),
+        # A blank line above the key: the line was the blank one.
+        ("[models]\n\n  \nsummary = 3\n", 4, "models.summary: must be a non-empty string"),
+        (
+            '[models]\nsummary = "bad id!"\n',
+            2,
+            "models.summary: 'bad id!' is neither a model folder nor a valid",
+        ),
         ('\n[models]\nsumary = "x"\n', 3, "models.sumary: unknown key"),
         ('[models.translation]\ndefault = ""\n', 2, "models.translation.default: must be"),
         ('[models.translation.by_lang]\nfrench = "x"\n', 2, "not an ISO 639-1 or 639-3 language code"),
