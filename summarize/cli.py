@@ -486,7 +486,7 @@ def run(
             raise UsageError("- (standard input) is given more than once", "give - once")
         # A quoted pattern ('news/*.md', or one from a script or a Windows shell) is expanded here,
         # so that every check below, and the output folder's names, see the files it matches.
-        inputs, notes = expand_patterns(inputs, output_dir)
+        inputs, notes = expand_patterns(inputs, output_dir, _stdout_file())
         if output_dir is None and sys.stdout is None:
             # Closed (`>&-`): refused before any work, not met at the first record as a bug.
             raise OutputError(

@@ -268,7 +268,7 @@ def iter_articles(
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
     and the others are still read (``options.debug``: it is raised instead).
     """
-    for raw in expand_patterns(inputs)[0]:
+    for raw in expand_patterns(inputs, never_read=options.never_read)[0]:
         if raw == "-":
             yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
         elif raw.startswith(_URL_PREFIXES):
@@ -308,12 +308,17 @@ def is_pattern(raw: str) -> bool:
     )
 
 
-def expand_patterns(inputs: list[str], output_dir: Path | None = None) -> tuple[list[str], list[str]]:
+def expand_patterns(
+    inputs: list[str],
+    output_dir: Path | None = None,
+    never_read: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[list[str], list[str]]:
     """``inputs`` with each pattern (see :func:`is_pattern`) replaced by what it matches, as a
     shell would have expanded it (`summarize run 'news/*.md'`, or a pattern from a script or a
     Windows shell): sorted, hidden names matched only by a pattern that starts them with a dot,
     ``**`` across subfolders.  What folder runs skip is skipped: this tool's own results (said in
-    the notes returned), and ``output_dir``.  Under ``**`` a folder that matches is dropped, since
+    the notes returned), the files of ``never_read`` (the run's own stdout file, by device and
+    inode), and ``output_dir``.  Under ``**`` a folder that matches is dropped, since
     its files match too.  A pattern that matches nothing stays as it is: reading it says so.
     """
     import glob
@@ -329,7 +334,13 @@ def expand_patterns(inputs: list[str], output_dir: Path | None = None) -> tuple[
         matches, results = [], []
         for match in sorted(glob.glob(raw, recursive=recursive)):
             path = Path(match)
-            if path.is_dir():
+            try:
+                info = path.stat()
+            except OSError:
+                info = None  # a broken link: reading it says so
+            if info is not None and (info.st_dev, info.st_ino) in never_read:
+                continue
+            if info is not None and stat.S_ISDIR(info.st_mode):
                 if recursive or (target is not None and path.resolve() == target):
                     continue
             elif is_own_output(path):

@@ -711,14 +711,18 @@ def test_results_named_again_as_inputs_in_the_output_folder_are_skipped(
     assert f"skipped {folder / 'a-2.txt'}: a result of summarize in the output folder" in result.stderr
 
 
-def test_a_folder_read_skips_the_file_stdout_writes_to(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pattern", [False, True])
+def test_a_folder_read_skips_the_file_stdout_writes_to(tmp_path: Path, pattern: bool) -> None:
     # `summarize run news/ -f jsonl > news/all.jsonl`: the shell makes all.jsonl before the run.
+    # So with a quoted pattern, `summarize run 'news/*' ...`, which the shell would have expanded
+    # before it made the file.
     news = tmp_path / "news"
     news.mkdir()
     (news / "a.txt").write_text("Il pleut.\n", encoding="utf-8")
     with (news / "all.jsonl").open("w", encoding="utf-8") as out:
         proc = subprocess.run(
-            [sys.executable, "-m", "summarize", "run", str(news), "--show-clean", "-f", "jsonl"],
+            [sys.executable, "-m", "summarize", "run", f"{news}/*" if pattern else str(news), "--show-clean"]
+            + ["-f", "jsonl"],
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
