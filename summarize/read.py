@@ -264,7 +264,7 @@ def iter_articles(
     A pattern (``news/*.md``) is first expanded into the paths it matches (see
     :func:`expand_patterns`).  Every input yields at least one item, an ``Article`` or a
     ``ReadFailure`` (a pattern that matches nothing: a failure that says so), but for a pattern
-    whose only matches are this tool's results.  An unexpected
+    whose every match is skipped (this tool's results...).  An unexpected
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
     and the others are still read (``options.debug``: it is raised instead).
     """
@@ -332,7 +332,8 @@ def expand_patterns(
             continue
         recursive = "**" in raw
         matches, results = [], []
-        for match in sorted(glob.glob(raw, recursive=recursive)):
+        found = sorted(glob.glob(raw, recursive=recursive))
+        for match in found:
             path = Path(match)
             try:
                 info = path.stat()
@@ -350,7 +351,7 @@ def expand_patterns(
         if results:
             said = _some(results, "result of summarize", "results of summarize")
             notes.append(f"{raw}: skipped {said}; results are not read as articles")
-        if not matches and not results:
+        if not found:
             expanded.append(raw)  # read, it is "no file matches"
         expanded.extend(matches)
     return expanded, notes

@@ -1122,6 +1122,8 @@ def test_a_pattern_never_matches_the_output_folder(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     assert read.expand_patterns(["*"], tmp_path / "out") == (["news"], [])
     assert read.expand_patterns(["*"]) == (["news", "out"], [])
+    # Matched, though skipped: not a pattern that matches nothing.
+    assert read.expand_patterns(["o*"], tmp_path / "out") == ([], [])
     assert read.expand_patterns([f"{news}/*.txt", "-", "https://example.org/*"]) == (
         [str(news / "notes.txt"), "-", "https://example.org/*"],
         [],
