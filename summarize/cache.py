@@ -10,8 +10,11 @@ Robustness rules, in short:
 * WAL journal, a busy timeout, and every write in a ``BEGIN IMMEDIATE`` transaction retried
   with backoff, so several processes can share one cache without ever surfacing SQLITE_BUSY.
 * A corrupt or foreign file at the cache path is moved aside (timestamp suffix) and rebuilt.
-* A read-only location, a full disk or a cache written by a newer version turns the cache off
-  with one warning; the object then behaves as an always-miss cache and the run goes on.
+* A read-only file or folder (a shared cache, one baked into an image) is still read: the first
+  write that the file system refuses makes the cache read-only, with one warning; hits are
+  served, new results are dropped.
+* A full disk or a cache written by a newer version turns the cache off with one warning; the
+  object then behaves as an always-miss cache and the run goes on.
 
 This module imports only the standard library: a run served from the cache must start fast and
 never pull in torch or transformers.
@@ -234,6 +237,20 @@ def _is_corrupt(exc: BaseException) -> bool:
     return "malformed" in message or "not a database" in message or "file is encrypted" in message
 
 
+def _is_unwritable(exc: BaseException) -> bool:
+    """True when the file system refuses a write (read-only file, folder or mount; no
+    permission) while reading may still work."""
+    if isinstance(exc, sqlite3.OperationalError):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+            return True
+        message = str(exc).lower()
+        return "readonly database" in message or "unable to open database file" in message
+    if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
+        return exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM)
+    return False
+
+
 def _describe_error(exc: BaseException) -> str:
     """A short human description of why the cache cannot be written."""
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
@@ -311,6 +328,9 @@ class Cache:
         self._conn: sqlite3.Connection | None = None
         self._identity: tuple[int, int] | None = None  # (st_dev, st_ino) of the file we opened
         self._disabled_reason: str | None = None
+        #: why results cannot be stored, when a write was refused (the cache is then read-only)
+        self.unwritable_reason: str | None = None
+        self._unwritable_warning: str | None = None  # said once reading has worked after all
         self._file_version: int | None = None
         self._closed = False
         self._recovered = False
@@ -515,7 +535,11 @@ class Cache:
             corrupt_retried = False
             while self._disabled_reason is None:
                 try:
-                    return action()
+                    result = action()
+                    if self._unwritable_warning is not None:
+                        self._warn(self._unwritable_warning)
+                        self._unwritable_warning = None
+                    return result
                 except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
                     raise
                 except (sqlite3.Error, OSError) as exc:
@@ -529,10 +553,27 @@ class Cache:
                             corrupt_retried = True
                             continue
                         return fallback
+                    if disable and not self.readonly and _is_unwritable(exc):
+                        self._make_read_only(exc)  # keep serving hits: try the action again
+                        continue
                     if disable:
                         self._disable(exc)
                     return fallback
             return fallback
+
+    def _make_read_only(self, exc: BaseException) -> None:
+        """A write was refused (read-only file or folder): read on, store nothing, say so once."""
+        reason = _describe_error(exc)
+        self.unwritable_reason = reason
+        self.readonly = True
+        self._touches.clear()
+        self._drop_connection()
+        # Said once the cache has been read this way: should reading fail too, the warning of
+        # _disable is the one line the user sees.
+        self._unwritable_warning = (
+            f"cache: {self.path} is read-only ({reason}); cached results are used but new ones are "
+            "not stored (make it writable, or pass a writable --cache-dir)"
+        )
 
     def _disable(self, exc: BaseException | str) -> None:
         """Turn the cache off for the rest of this object's life, with one warning."""
@@ -551,6 +592,7 @@ class Cache:
                 "cached (check the disk space and permissions, or pass another --cache-dir)"
             )
         self._disabled_reason = reason
+        self._unwritable_warning = None
         self._touches.clear()
         self._warn(message)
         self._drop_connection()
@@ -594,14 +636,10 @@ class Cache:
             # Created lazily, on the first write: a cache-hit-free run leaves no trace.
             self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.readonly:
-            uri = self.path.resolve().as_uri() + "?mode=ro"
-            conn = sqlite3.connect(
-                uri, uri=True, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        else:
-            conn = sqlite3.connect(
-                str(self.path), timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            return self._connect_read_only()
+        conn = sqlite3.connect(
+            str(self.path), timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
         try:
             ready = self._prepare(conn)
         except BaseException:
@@ -612,6 +650,36 @@ class Cache:
             return None
         self._conn = conn
         return conn
+
+    def _connect_read_only(self) -> sqlite3.Connection | None:
+        uri = self.path.resolve().as_uri()
+        for query in ("?mode=ro", "?mode=ro&immutable=1"):
+            conn = sqlite3.connect(
+                uri + query,
+                uri=True,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                ready = self._prepare(conn)
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                # A WAL file in a folder we cannot write, without its -shm beside it: SQLite
+                # cannot share the WAL index, so read the file as it stands (nobody has it open
+                # for writing, or the -shm would be there).
+                if query == "?mode=ro" and _is_unwritable(exc):
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            if not ready:
+                conn.close()
+                return None
+            self._conn = conn
+            return conn
+        return None
 
     def _prepare(self, conn: sqlite3.Connection) -> bool:
         """Check (and create or migrate) the schema; False when the cache was turned off."""
@@ -764,6 +832,8 @@ class Cache:
         return result
 
     def _write(self, action: Callable[[sqlite3.Connection], _T], *, create: bool) -> _T | None:
+        if self.readonly:  # turned read-only by a refused write: drop it
+            return None
         conn = self._open_for(create=create)
         if conn is None:
             return None

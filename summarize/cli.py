@@ -230,9 +230,13 @@ class _Kept:
 
     def __str__(self) -> str:
         if self.cache is not None and not self.cache.enabled:
-            # Read-only, full, locked: the warning above said why; claiming otherwise would
-            # promise a re-run that costs nothing.
+            # Full, locked: the warning above said why; claiming otherwise would promise a
+            # re-run that costs nothing.
             return "the cache was off (see the warning above), so a re-run computes again what this one did"
+        if self.cache is not None and self.cache.unwritable_reason is not None:
+            return (
+                "the cache is read-only (see the warning above), so a re-run computes again what this one did"
+            )
         return "finished results are kept in the cache"
 
 
@@ -1055,10 +1059,11 @@ def _open_for_command(
 
 
 def _close_for_command(cache: Cache, shown: int) -> None:
-    """Close; a cache that had to turn itself off on the way (locked, full disk) is an error."""
+    """Close; a cache that had to turn itself off on the way (locked, full disk) or could not
+    be written (read-only: `clear` and `prune` removed nothing) is an error."""
     cache.close()
     _cache_warnings(cache, shown)
-    if not cache.enabled:
+    if not cache.enabled or cache.unwritable_reason is not None:
         raise typer.Exit(EXIT_FAILED)
 
 

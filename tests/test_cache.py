@@ -512,7 +512,7 @@ def test_older_schema_is_migrated_when_a_step_exists(db: Path, monkeypatch: pyte
 
 # --- unwritable locations -------------------------------------------------------------------
 
-SQLITE_FAILURES = ["attempt to write a readonly database", "disk I/O error", "database or disk is full"]
+SQLITE_FAILURES = ["disk I/O error", "database or disk is full"]
 
 
 def _failing_connection(message: str) -> type[sqlite3.Connection]:
@@ -560,7 +560,45 @@ def test_sqlite_write_failures_turn_the_cache_off_once(
     assert len(cache.warnings) == 1
 
 
-@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_a_refused_write_makes_the_cache_read_only_and_hits_are_still_served(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only file (a shared cache, one baked into an image): the first refused write
+    used to turn the cache off, so every later lookup of the run missed."""
+    with Cache.open(db) as cache:
+        cache.put_many([item(0), item(20)])
+    message = "attempt to write a readonly database"
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_failing_connection(message))
+    )
+    with Cache.open(db) as cache:
+        outputs = _simulated_run(cache)  # article 0 is written (refused) before article 2 is read
+        assert outputs == [item(a * 10 + n)[2] for a in range(3) for n in range(3)]
+        assert cache.enabled and cache.unwritable_reason == message
+        assert cache.hits == 2  # item(20), looked up after the refused write, came from the file
+        assert cache.get_many([item(0)[0]]) == {item(0)[0]: item(0)[2]}
+        assert len(cache.warnings) == 1 and "read-only" in cache.warnings[0] and message in cache.warnings[0]
+        assert cache.stats().entries == 2
+    assert len(cache.warnings) == 1
+    assert set(rows(db)) == {item(0)[0], item(20)[0]}
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
+def test_os_refusals_make_the_cache_read_only_once(
+    db: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with Cache.open(db) as cache:
+        outputs = _simulated_run(cache)
+        assert len(outputs) == 9 and cache.enabled and cache.unwritable_reason
+        assert cache.warnings == [cache.warnings[0]] and os.strerror(code) in cache.warnings[0]
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC])
 def test_os_errors_turn_the_cache_off_once(db: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
     def refuse(self: Path, *args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code), str(self))
@@ -602,8 +640,8 @@ def test_real_readonly_file(db: Path) -> None:
         with Cache.open(db) as cache:
             outputs = _simulated_run(cache)
             assert len(outputs) == 9
-            assert not cache.enabled and len(cache.warnings) == 1
-            assert "readonly" in cache.warnings[0] or "read-only" in cache.warnings[0]
+            assert cache.enabled and cache.hits == 1 and len(cache.warnings) == 1  # item(0) was served
+            assert "read-only" in cache.warnings[0]
     finally:
         _chattr("-i", db)
     assert set(rows(db)) == {item(0)[0]}
@@ -620,7 +658,7 @@ def test_real_readonly_directory(tmp_path: Path) -> None:
         with Cache.open(folder / "sub" / "outputs.sqlite") as cache, Cache.open(folder / "o.sqlite") as other:
             for each in (cache, other):
                 assert len(_simulated_run(each)) == 9
-                assert not each.enabled and len(each.warnings) == 1
+                assert each.unwritable_reason and len(each.warnings) == 1
     finally:
         _chattr("-i", folder)
 
@@ -638,7 +676,7 @@ def test_real_unwritable_system_path() -> None:
         pytest.skip("/sys is writable here")
     with Cache.open(target) as cache:
         assert len(_simulated_run(cache)) == 9
-        assert not cache.enabled and len(cache.warnings) == 1
+        assert (not cache.enabled or cache.unwritable_reason) and len(cache.warnings) == 1
 
 
 FULL_DISK_SCRIPT = textwrap.dedent(

@@ -555,7 +555,7 @@ def test_an_interrupted_run_without_a_usable_cache_does_not_say_it_kept_its_resu
 ) -> None:
     parent = tmp_path / "ro"
     parent.mkdir()
-    parent.chmod(0o555)  # the cache cannot be made: the run goes on without it, with a warning
+    parent.chmod(0o555)  # the cache cannot be made: the run goes on without storing, with a warning
     src = write_jsonl(tmp_path / "in.jsonl", texts(1000, "nocache"))
     cmd = cli("run", str(src), *fast_args(marian), "--format", "jsonl", "--cache-dir", str(parent / "cache"))
     proc = _start_as_from_a_terminal(without_file_override(cmd))
@@ -565,9 +565,9 @@ def test_an_interrupted_run_without_a_usable_cache_does_not_say_it_kept_its_resu
     proc.stdout.read()
     stderr = proc.stderr.read()
     assert proc.wait(timeout=300) == 130, stderr
-    assert "warning: cache disabled" in stderr
+    assert "is read-only" in stderr
     assert "kept in the cache" not in stderr
-    assert "summarize: interrupted; the cache was off (see the warning above)" in stderr
+    assert "summarize: interrupted; the cache is read-only (see the warning above)" in stderr
 
 
 @pytest.mark.slow
@@ -668,10 +668,56 @@ def test_an_unwritable_cache_warns_and_results_are_still_written(
         assert done.returncode == 0, done.stderr
         recs = records(done.stdout)
         assert len(recs) == 5 and all(r["status"] == "ok" and r["translation_en"] for r in recs)
-        assert "warning: cache disabled" in done.stderr and str(cache_dir) in done.stderr
+        said = "warning: cache disabled" if case == "disk-full" else "is read-only"
+        assert said in done.stderr and str(cache_dir) in done.stderr
+        assert len([line for line in done.stderr.splitlines() if "warning" in line]) == 1
         assert "Traceback" not in done.stderr
         # Whatever the failed writes left behind is still a sound database.
         assert check_cache(cache_dir / "outputs.sqlite3").ok
+
+
+def test_a_read_only_cache_still_serves_its_hits(marian: Path, tmp_path: Path) -> None:
+    """A shared cache, or one baked into an image, that this user cannot write: it used to be
+    turned off at the first write (or at once, for a folder without its -shm), so nothing came
+    from it. Hits are served, new results are computed and not stored, said once."""
+    cache_dir = tmp_path / "shared-cache"
+    known = write_jsonl(tmp_path / "known.jsonl", texts(3, "known"))
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [*texts(2, "new"), *texts(3, "known")])
+    args = [*fast_args(marian), "--format", "jsonl", "--cache-dir", str(cache_dir)]
+    first = _run(["run", str(known), *args])
+    assert first.returncode == 0, first.stderr
+    for path in (*cache_dir.iterdir(), cache_dir):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        # The new articles come first: their results are refused before the known ones are read.
+        done = subprocess.run(
+            without_file_override(cli("run", str(mixed), *args, "--verbose")),
+            capture_output=True, text=True, env=env(), timeout=600,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        recs = records(done.stdout)
+        assert [r["cached"] for r in recs] == [{"translation": False}] * 2 + [{"translation": True}] * 3
+        assert [r["translation_en"] for r in recs[2:]] == [r["translation_en"] for r in records(first.stdout)]
+        warnings = [line for line in done.stderr.splitlines() if "warning" in line]
+        assert len(warnings) == 1 and "is read-only" in warnings[0], done.stderr
+        assert "--cache-dir" in warnings[0]
+        assert "cache: 3 hits, 2 misses" in done.stderr
+        stats = subprocess.run(
+            without_file_override(cli("cache", "stats", "--cache-dir", str(cache_dir))),
+            capture_output=True, text=True, env=env(), timeout=120,
+        )  # fmt: skip
+        assert stats.returncode == 0 and stats.stderr == "", stats.stderr
+        assert "entries translation" in stats.stdout and "last run\t0 hits, 3 misses" in stats.stdout
+        cleared = subprocess.run(
+            without_file_override(cli("cache", "clear", "--cache-dir", str(cache_dir))),
+            capture_output=True, text=True, env=env(), timeout=120,
+        )  # fmt: skip
+        assert cleared.returncode == 1 and "is read-only" in cleared.stderr and cleared.stdout == ""
+    finally:
+        cache_dir.chmod(0o755)
+        for path in cache_dir.iterdir():
+            path.chmod(0o644)
+    assert check_cache(cache_dir / "outputs.sqlite3").ok
 
 
 # --- properties of the text path --------------------------------------------------------------
