@@ -271,6 +271,28 @@ def _edge(kept: str | _Kept = "") -> Iterator[None]:
         raise typer.Exit(EXIT_FAILED) from None
 
 
+def _refuse_contradictions(ctx: typer.Context, *, no_cache: bool, refresh: bool, show_clean: bool) -> None:
+    """Options that cannot both be meant are a usage error, said with both names.
+
+    A --cache-dir that comes from SUMMARIZE_CACHE_DIR (set long ago, in a profile) is a default:
+    --no-cache wins over it without a word. --no-cache with --show-clean is harmless (neither
+    touches the cache) and stays accepted.
+    """
+    source = ctx.get_parameter_source("cache_dir")
+    if no_cache and refresh:
+        raise UsageError(
+            "--no-cache and --refresh contradict each other (--refresh stores new outputs in the cache)",
+            "drop one of them",
+        )
+    if no_cache and source is not None and source.name == "COMMANDLINE":
+        raise UsageError("--no-cache and --cache-dir contradict each other", "drop one of them")
+    if show_clean and refresh:
+        raise UsageError(
+            "--show-clean and --refresh contradict each other (--show-clean computes no output)",
+            "drop one of them",
+        )
+
+
 def threading_main() -> bool:
     import threading
 
@@ -461,6 +483,7 @@ def run(
         from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files
         from .routing import user_lang
 
+        _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
         if encoding:
             import codecs
 

@@ -18,6 +18,7 @@ from summarize.cli import app
 from summarize.engines.ct2 import isa_choices
 
 REPO = Path(__file__).resolve().parent.parent
+COPY_MODEL = REPO / "tests" / "fixtures" / "copy_model"
 
 
 @pytest.fixture
@@ -774,3 +775,40 @@ def test_duplicate_ids_each_get_a_file_and_stderr_says_where(tmp_path: Path) -> 
         "so that the article 'dup-2' keeps its own name",
         "summarize: wrote 3 files to out",
     ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "names"),
+    [
+        (["--no-cache", "--refresh"], ("--no-cache", "--refresh")),
+        (["--refresh", "--no-cache"], ("--no-cache", "--refresh")),
+        (["--no-cache", "--cache-dir", "elsewhere"], ("--no-cache", "--cache-dir")),
+        (["--show-clean", "--refresh"], ("--show-clean", "--refresh")),
+    ],
+)
+def test_contradictory_options_are_a_usage_error(
+    tmp_path: Path, extra: list[str], names: tuple[str, str]
+) -> None:
+    """They were accepted without a word: --no-cache quietly beat --refresh and --cache-dir."""
+    result = _invoke(
+        ["run", "-", "--offline", "--models-dir", str(tmp_path / "m"), *extra], stdin="Le ciel est bleu."
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("summarize: error: ")
+    assert all(name in lines[0] for name in names)
+    assert not (tmp_path / "elsewhere").exists() and not (tmp_path / "m").exists()
+
+
+def test_no_cache_beats_a_cache_dir_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SUMMARIZE_CACHE_DIR is a default set long ago: --no-cache on the command line wins, silently."""
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "env-cache"))
+    args = ["run", "-", "--no-cache", "--translation-model", str(COPY_MODEL), "--only", "translation"]
+    result = _invoke([*args, "--source-lang", "fr", "-f", "jsonl"], stdin="Le ciel est bleu.")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["translation_en"] == "Le ciel est bleu."
+    assert result.stderr == ""
+    assert not (tmp_path / "env-cache").exists()
