@@ -634,6 +634,33 @@ def test_four_processes_share_one_cache(marian: Path, tmp_path: Path) -> None:
     assert together.values == reference.values  # one row per key, the same keys and values
 
 
+def test_two_runs_at_once_share_one_cache_and_both_store(tmp_path: Path) -> None:
+    """`xargs -P2`: two processes, each with its own articles and one in common, start together
+    on a new cache (and a new models folder, where both convert the model). Both succeed
+    without a word on stderr, and a third run over everything is served from the cache alone."""
+    copy_model = Path(__file__).resolve().parent / "fixtures" / "copy_model"
+    model_args = ["--summary-model", str(copy_model), "--translation-model", str(copy_model)]
+    args = [*model_args, "--source-lang", "fr", "--models-dir", str(tmp_path / "models"), "-f", "jsonl"]
+    args += ["--cache-dir", str(tmp_path / "shared")]
+    common = texts(1, "commun")
+    inputs = [write_jsonl(tmp_path / f"{n}.jsonl", [*texts(30, f"lot{n}"), *common]) for n in (1, 2)]
+    procs = [start_cli(cli("run", str(src), *args)) for src in inputs]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for proc, (stdout, stderr) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, stderr
+        assert stderr == ""
+        assert len(records(stdout)) == 31
+    third = _run(["run", *map(str, inputs), *args, "--verbose"])
+    assert third.returncode == 0, third.stderr
+    recs = records(third.stdout)
+    assert len(recs) == 62
+    assert all(r["cached"] == {"summary": True, "translation": True} for r in recs)
+    assert "0 misses" in third.stderr.splitlines()[-1]
+    alone = [_without_cached(records(out)) for out, _ in outs]
+    assert alone == [_without_cached(recs[:31]), _without_cached(recs[31:])]
+    assert check_cache(tmp_path / "shared" / "outputs.sqlite3").ok
+
+
 @pytest.mark.parametrize("case", ["read-only-folder", "read-only-cache", "disk-full"])
 def test_an_unwritable_cache_warns_and_results_are_still_written(
     marian: Path, tmp_path: Path, case: str
