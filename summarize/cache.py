@@ -330,7 +330,7 @@ class Cache:
         self._disabled_reason: str | None = None
         #: why results cannot be stored, when a write was refused (the cache is then read-only)
         self.unwritable_reason: str | None = None
-        self._unwritable_warning: str | None = None  # said once reading has worked after all
+        self._unwritable_warning: str | None = None  # said when a result could not be stored
         self._file_version: int | None = None
         self._closed = False
         self._recovered = False
@@ -352,8 +352,9 @@ class Cache:
         """Open the cache at ``path``; never raises for a bad or unwritable file.
 
         Nothing is created until the first write (a missing file simply misses). A corrupt or
-        foreign file is moved aside and rebuilt; an unwritable one or a newer schema turns the
-        cache off, with a message in :attr:`warnings`. ``readonly`` opens without ever writing
+        foreign file is moved aside and rebuilt; an unwritable one is only read (its hits are
+        served, :attr:`unwritable_reason` says why nothing is stored) and a newer schema turns
+        the cache off, each with a message in :attr:`warnings`. ``readonly`` opens without ever writing
         (no last-used updates, :meth:`put_many` and :meth:`record_run` are dropped).
         ``busy_timeout`` is SQLite's wait for a lock per attempt; ``max_wait`` bounds the
         retries with backoff before the cache gives up and turns itself off.
@@ -404,9 +405,12 @@ class Cache:
         one row. Dropped silently when the cache is off or read-only.
         """
         rows = [self._row(key, key_json, value) for key, key_json, value in items]
-        if self.readonly or (not rows and not self._touches):
-            return
-        self._guard(lambda: self._write(lambda conn: self._put(conn, rows), create=True), None)
+        if not self.readonly and (rows or self._touches):
+            self._guard(lambda: self._write(lambda conn: self._put(conn, rows), create=True), None)
+        if rows and self._unwritable_warning is not None and self.enabled:
+            # Only a result that is lost is worth a word: a run served wholly from a read-only
+            # cache (whose hit counts cannot be written either) says nothing.
+            self._warn(self._unwritable_warning)
 
     def record_run(self, hits: int, misses: int) -> None:
         """Remember the hit and miss counts of this run, for :meth:`stats`."""
@@ -525,7 +529,9 @@ class Cache:
         """Run ``action``; turn storage failures into a warning and ``fallback``.
 
         A corrupt file is moved aside and (for writes) the action retried once on a new file;
-        anything else that stops SQLite or the file system turns the cache off. Programming
+        a write that the file system refuses makes the cache read-only and runs ``action`` again
+        (reads go on; writes are dropped); anything else that stops SQLite or the file system
+        turns the cache off. Programming
         errors (bad SQL, wrong types) are not hidden.
         """
         with self._lock:
@@ -535,11 +541,7 @@ class Cache:
             corrupt_retried = False
             while self._disabled_reason is None:
                 try:
-                    result = action()
-                    if self._unwritable_warning is not None:
-                        self._warn(self._unwritable_warning)
-                        self._unwritable_warning = None
-                    return result
+                    return action()
                 except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
                     raise
                 except (sqlite3.Error, OSError) as exc:
@@ -568,7 +570,7 @@ class Cache:
         self.readonly = True
         self._touches.clear()
         self._drop_connection()
-        # Said once the cache has been read this way: should reading fail too, the warning of
+        # Said by put_many when a result is dropped; should reading fail too, the warning of
         # _disable is the one line the user sees.
         self._unwritable_warning = (
             f"cache: {self.path} is read-only ({reason}); cached results are used but new ones are "
@@ -613,6 +615,9 @@ class Cache:
 
     def _check_writable(self) -> None:
         self._check_open()
+        if self.unwritable_reason is not None:  # found read-only on the way: the user's to fix
+            reason = self.unwritable_reason
+            raise CacheError(f"cannot change the cache {self.path} ({reason})", hint="make it writable")
         if self.readonly:
             raise CacheError(f"cache {self.path} was opened read-only", hint="open it without readonly")
 

@@ -1086,6 +1086,8 @@ def _close_for_command(cache: Cache, shown: int) -> None:
     be written (read-only: `clear` and `prune` removed nothing) is an error."""
     cache.close()
     _cache_warnings(cache, shown)
+    if cache.enabled and cache.unwritable_reason is not None:
+        _err(f"error: cannot change the cache {cache.path} ({cache.unwritable_reason}); make it writable")
     if not cache.enabled or cache.unwritable_reason is not None:
         raise typer.Exit(EXIT_FAILED)
 
