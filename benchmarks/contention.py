@@ -6,16 +6,17 @@ Run from the repository root::
     .venv/bin/python benchmarks/contention.py --articles 2 # shorter
 
 A user's machine is rarely idle: a second batch, a build, a browser.  PyTorch's OpenMP threads
-spin while they wait for work (GNU OpenMP's default), so two processes that each use every core
-take turns spinning on the cores the other needs.  summarize imports torch with
-``OMP_WAIT_POLICY=PASSIVE`` (idle threads sleep) unless the user set it.
+spin 300,000 times while they wait for work before they sleep (GNU OpenMP's default), so two
+processes that each use every core take turns spinning on the cores the other needs.  summarize
+imports torch with ``GOMP_SPINCOUNT=10000`` unless the user set it or ``OMP_WAIT_POLICY``; the
+rows with ``OMP_WAIT_POLICY`` show the two ends (sleep at once, spin for ever).
 
 Each configuration runs on the same small corpus (generated French articles, both tasks, the
 random models of the default shapes from ``speed.py``, built once in ``--work``), first alone,
 then twice at once.  Printed: the time alone, the time for both when two run at once, and the
 slowdown (2.0x is the cores shared fairly: each run gets half).  Each process's time includes
 its imports and model loading.  The loop rows are ``speed.py``'s hand-written baseline, as a
-user writes it, and the same loop with the variable set.
+user writes it, and the same loop with summarize's setting or a wait policy.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from summarize.engines.hf import usable_threads
+    from summarize.engines.hf import SPIN_COUNT, usable_threads
 
     threads = usable_threads(args.threads)
     work = args.work.resolve()
@@ -76,17 +77,31 @@ def main() -> None:
         f"load average before {os.getloadavg()[0]:.2f}",
         flush=True,
     )
-    # The parent's own setting must not reach the children: each row says what it runs with.
-    os.environ.pop("OMP_WAIT_POLICY", None)
+    # The parent's own settings must not reach the children: each row says what it runs with.
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        os.environ.pop(name, None)
     configs: list[tuple[str, dict[str, Any]]] = [
-        ("hand-written loop, transformers float32 (OpenMP default: spin)", {"job": "loop"}),
+        ("hand-written loop, transformers float32 (OpenMP's default)", {"job": "loop"}),
+        (
+            f"hand-written loop, GOMP_SPINCOUNT={SPIN_COUNT}",
+            {"job": "loop", "environ": {"GOMP_SPINCOUNT": SPIN_COUNT}},
+        ),
         (
             "hand-written loop, OMP_WAIT_POLICY=PASSIVE",
             {"job": "loop", "environ": {"OMP_WAIT_POLICY": "PASSIVE"}},
         ),
         (
-            "summarize --backend transformers --dtype float32",
+            f"summarize --backend transformers --dtype float32 (GOMP_SPINCOUNT={SPIN_COUNT})",
             {"job": "ours", "backend": "transformers", "dtype": "float32"},
+        ),
+        (
+            "summarize --backend transformers --dtype float32, OMP_WAIT_POLICY=ACTIVE",
+            {
+                "job": "ours",
+                "backend": "transformers",
+                "dtype": "float32",
+                "environ": {"OMP_WAIT_POLICY": "ACTIVE"},
+            },
         ),
         (
             "summarize default (--backend auto --dtype auto)",

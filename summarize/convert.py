@@ -170,7 +170,7 @@ def _convert(model: ResolvedModel, out: Path, quantization: str | None) -> None:
 
     from .engines.hf import import_torch
 
-    import_torch()  # first, so that its threads sleep when idle (see import_torch)
+    import_torch()  # first, so that its idle threads soon sleep (see import_torch)
     import transformers
 
     transformers.utils.logging.set_verbosity_error()

@@ -1,8 +1,8 @@
-"""torch's OpenMP threads sleep while they wait, so that runs sharing the cores do not starve.
+"""torch's idle OpenMP threads soon sleep, so that runs sharing the cores do not starve.
 
-GNU OpenMP (torch's on Linux) reads ``OMP_WAIT_POLICY`` once, when torch loads it: what counts
-is the variable's value at torch's first import.  Each case runs the CLI in a fresh interpreter
-that records that value.
+GNU OpenMP (torch's on Linux) reads ``GOMP_SPINCOUNT`` and ``OMP_WAIT_POLICY`` once, when torch
+loads it: what counts is their values at torch's first import.  Each case runs the CLI in a
+fresh interpreter that records them.
 """
 
 from __future__ import annotations
@@ -15,20 +15,22 @@ from pathlib import Path
 import pytest
 from conftest import SEED
 
-# Runs the CLI as `python -m summarize` does, noting OMP_WAIT_POLICY when torch is first imported.
+from summarize.engines.hf import SPIN_COUNT
+
+# Runs the CLI as `python -m summarize` does, noting the OpenMP settings when torch is first imported.
 WATCH = """
 import os, runpy, sys
 seen = []
 def watch(event, args):
     # The import machinery's own event: raised by `import torch`, not by find_spec's lookups.
     if event == "import" and args[0] == "torch" and not seen:
-        seen.append(os.environ.get("OMP_WAIT_POLICY"))
+        seen.append((os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY")))
 sys.addaudithook(watch)
 sys.argv = ["summarize", *sys.argv[1:]]
 try:
     runpy.run_module("summarize", run_name="__main__")
 finally:
-    sys.stderr.write(f"torch imported with OMP_WAIT_POLICY={seen}\\n")
+    sys.stderr.write(f"torch imported with GOMP_SPINCOUNT, OMP_WAIT_POLICY = {seen}\\n")
 """
 
 
@@ -38,7 +40,7 @@ def _run(tiny: dict[str, Path], tmp_path: Path, backend: str, **env: str) -> sub
         "--translation-model", str(tiny["marian"]), "--summary-model", str(tiny["t5"]),
         "--models-dir", str(tmp_path / "models"),
     ]  # fmt: skip
-    environ = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    environ = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     return subprocess.run(
         [sys.executable, "-c", WATCH, *args],
         capture_output=True,
@@ -50,16 +52,26 @@ def _run(tiny: dict[str, Path], tmp_path: Path, backend: str, **env: str) -> sub
 
 
 @pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
-def test_a_run_that_loads_torch_lets_its_threads_sleep(
+def test_a_run_that_loads_torch_lets_its_idle_threads_sleep_soon(
     tiny: dict[str, Path], tmp_path: Path, backend: str
 ) -> None:
     # The transformers engine imports torch to run; the CTranslate2 backend only to convert.
     result = _run(tiny, tmp_path, backend)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "torch imported with OMP_WAIT_POLICY=['PASSIVE']" in result.stderr
+    assert f"torch imported with GOMP_SPINCOUNT, OMP_WAIT_POLICY = [('{SPIN_COUNT}', None)]" in result.stderr
 
 
-def test_the_users_own_wait_policy_is_kept(tiny: dict[str, Path], tmp_path: Path) -> None:
-    result = _run(tiny, tmp_path, "transformers", OMP_WAIT_POLICY="active")
+@pytest.mark.parametrize(
+    ("env", "seen"),
+    [
+        # A spin count would override the policy in libgomp: none is added to the user's policy.
+        ({"OMP_WAIT_POLICY": "active"}, "[(None, 'active')]"),
+        ({"GOMP_SPINCOUNT": "infinite"}, "[('infinite', None)]"),
+    ],
+)
+def test_the_users_own_openmp_settings_are_kept(
+    tiny: dict[str, Path], tmp_path: Path, env: dict[str, str], seen: str
+) -> None:
+    result = _run(tiny, tmp_path, "transformers", **env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "torch imported with OMP_WAIT_POLICY=['active']" in result.stderr
+    assert f"torch imported with GOMP_SPINCOUNT, OMP_WAIT_POLICY = {seen}" in result.stderr

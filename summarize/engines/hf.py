@@ -21,6 +21,9 @@ from ..generation import Settings
 from ..models import ResolvedModel, check_weights
 from . import EngineOptions, Generated, one_cap_groups
 
+# Spins of an idle OpenMP thread before it sleeps (see import_torch).
+SPIN_COUNT = "10000"
+
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
@@ -31,16 +34,18 @@ def _quiet() -> Iterator[None]:
 
 
 def import_torch() -> Any:
-    """Import torch with its OpenMP threads set to sleep, not spin, while they wait for work.
+    """Import torch with its OpenMP threads spinning only briefly before they sleep.
 
-    GNU OpenMP (torch's on Linux) spins its idle threads by default, which costs nothing on an
-    idle machine and everything on a shared one: two runs at once on 2 cores took 10x as long
-    as one, not 2x, as each spun on the cores the other needed (``benchmarks/contention.py``).
-    libgomp reads the setting once, when torch loads it, so it is set here, before the first
-    import; a value the user set is kept.
+    GNU OpenMP (torch's on Linux) lets an idle thread spin 300,000 times before it sleeps, which
+    costs nothing on an idle machine and everything on a shared one: two runs at once on 2 cores
+    took 5-10x as long as one, each spinning on the cores the other needed.  10,000 spins keep
+    the speed of a run alone and take most of that back; sleeping at once (``OMP_WAIT_POLICY=
+    PASSIVE``) shares best but makes a run alone 20-30 % slower (``benchmarks/contention.py``).
+    libgomp reads its settings once, when torch loads it, so this comes before the first import;
+    a wait policy or spin count the user set is kept.
     """
-    if "torch" not in sys.modules:
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "torch" not in sys.modules and not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & os.environ.keys():
+        os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
     import torch
 
     return torch
