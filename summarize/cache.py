@@ -645,6 +645,10 @@ class Cache:
         conn = sqlite3.connect(
             str(self.path), timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
         )
+        return self._adopt(conn)
+
+    def _adopt(self, conn: sqlite3.Connection) -> sqlite3.Connection | None:
+        """Prepare ``conn`` and keep it; None (closed) when the cache was turned off."""
         try:
             ready = self._prepare(conn)
         except BaseException:
@@ -667,23 +671,14 @@ class Cache:
                 check_same_thread=False,
             )
             try:
-                ready = self._prepare(conn)
+                return self._adopt(conn)
             except sqlite3.OperationalError as exc:
-                conn.close()
                 # A WAL file in a folder we cannot write, without its -shm beside it: SQLite
                 # cannot share the WAL index, so read the file as it stands (nobody has it open
                 # for writing, or the -shm would be there).
                 if query == "?mode=ro" and _is_unwritable(exc):
                     continue
                 raise
-            except BaseException:
-                conn.close()
-                raise
-            if not ready:
-                conn.close()
-                return None
-            self._conn = conn
-            return conn
         return None
 
     def _prepare(self, conn: sqlite3.Connection) -> bool:
