@@ -330,7 +330,6 @@ class Cache:
         self._disabled_reason: str | None = None
         #: why results cannot be stored, when a write was refused (the cache is then read-only)
         self.unwritable_reason: str | None = None
-        self._unwritable_warning: str | None = None  # said when a result could not be stored
         self._file_version: int | None = None
         self._closed = False
         self._recovered = False
@@ -407,10 +406,14 @@ class Cache:
         rows = [self._row(key, key_json, value) for key, key_json, value in items]
         if not self.readonly and (rows or self._touches):
             self._guard(lambda: self._write(lambda conn: self._put(conn, rows), create=True), None)
-        if rows and self._unwritable_warning is not None and self.enabled:
+        if rows and self.unwritable_reason is not None and self.enabled:
             # Only a result that is lost is worth a word: a run served wholly from a read-only
-            # cache (whose hit counts cannot be written either) says nothing.
-            self._warn(self._unwritable_warning)
+            # cache (whose hit counts cannot be written either) says nothing.  Should reading
+            # fail too, the cache is off and _disable's warning is the one line said.
+            self._warn(
+                f"cache: {self.path} is read-only ({self.unwritable_reason}); cached results are used "
+                "but new ones are not stored (make it writable, or pass a writable --cache-dir)"
+            )
 
     def record_run(self, hits: int, misses: int) -> None:
         """Remember the hit and miss counts of this run, for :meth:`stats`."""
@@ -564,18 +567,12 @@ class Cache:
             return fallback
 
     def _make_read_only(self, exc: BaseException) -> None:
-        """A write was refused (read-only file or folder): read on, store nothing, say so once."""
-        reason = _describe_error(exc)
-        self.unwritable_reason = reason
+        """A write was refused (read-only file or folder): read on, store nothing (said by
+        :meth:`put_many` when a result is dropped)."""
+        self.unwritable_reason = _describe_error(exc)
         self.readonly = True
         self._touches.clear()
         self._drop_connection()
-        # Said by put_many when a result is dropped; should reading fail too, the warning of
-        # _disable is the one line the user sees.
-        self._unwritable_warning = (
-            f"cache: {self.path} is read-only ({reason}); cached results are used but new ones are "
-            "not stored (make it writable, or pass a writable --cache-dir)"
-        )
 
     def _disable(self, exc: BaseException | str) -> None:
         """Turn the cache off for the rest of this object's life, with one warning."""
@@ -594,7 +591,6 @@ class Cache:
                 "cached (check the disk space and permissions, or pass another --cache-dir)"
             )
         self._disabled_reason = reason
-        self._unwritable_warning = None
         self._touches.clear()
         self._warn(message)
         self._drop_connection()

@@ -679,14 +679,14 @@ def _named(ctx: typer.Context | None, param: str) -> str:
 
 def _check_model_choice(value: str, where: str) -> None:
     """Refuse a model the user named that can be neither a folder nor a Hugging Face id."""
-    from .models import HUB_ID_RULE, hub_id_problem, looks_like_path
+    from .models import HUB_ID_RULE, hub_id_problem, looks_like_path, not_an_id
 
     if value.strip() and (looks_like_path(value) or Path(value).expanduser().exists()):
         return  # a folder (one that is not there is said where it is looked for)
     problem = hub_id_problem(value)
     if problem is not None:
         raise UsageError(
-            f"{where} {value!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+            f"{where} {not_an_id(value, problem)}",
             f"{HUB_ID_RULE}; or give a model folder's path",
         )
 

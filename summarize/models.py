@@ -188,7 +188,7 @@ HUB_ID_RULE = (
     "a Hugging Face id is NAME or NAMESPACE/NAME, each of letters, digits, '-', '_' and '.', "
     "at most 96 characters, not starting or ending with '-' or '.', without '--' or '..'"
 )
-_HUB_PART = re.compile(r"[A-Za-z0-9_.\-]{1,96}")
+_HUB_CHAR = re.compile(r"[A-Za-z0-9_.\-]")
 
 
 def hub_id_problem(model_id: str) -> str | None:
@@ -205,7 +205,7 @@ def hub_id_problem(model_id: str) -> str | None:
     for part in parts:
         if not part:
             return "an empty namespace or name"
-        bad = sorted({c for c in part if not _HUB_PART.fullmatch(c)})
+        bad = sorted({c for c in part if not _HUB_CHAR.fullmatch(c)})
         if bad:
             return ", ".join(repr(c) for c in bad[:5]) + (" is" if len(bad) == 1 else " are") + " not allowed"
         if len(part) > 96:
@@ -221,6 +221,11 @@ def hub_id_problem(model_id: str) -> str | None:
     return None
 
 
+def not_an_id(value: str, problem: str) -> str:
+    """The error for a model name that is neither a folder nor an id (hint: :data:`HUB_ID_RULE`)."""
+    return f"{value!r} is neither a model folder nor a valid Hugging Face id ({problem})"
+
+
 def _is_hub_id(model_id: str) -> bool:
     return hub_id_problem(model_id) is None
 
@@ -231,7 +236,7 @@ def check_hub_id(model_id: str) -> None:
     problem = hub_id_problem(model_id)
     if problem is not None:
         raise ModelNotFoundError(
-            f"{model_id!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+            not_an_id(model_id, problem),
             f"{HUB_ID_RULE}; or pass a model folder's path",
         )
 

@@ -210,7 +210,7 @@ def _declared_charset(data: bytes) -> str | None:
     return name
 
 
-def _binary_error(data: bytes = b"") -> InputError:
+def _binary_error(data: bytes) -> InputError:
     wide = _wide_text(data)
     if wide is not None:
         # Its NUL bytes are those of UTF-16/32 without a byte-order mark: text, not an image.

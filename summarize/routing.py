@@ -100,6 +100,7 @@ from summarize.models import (
     HUB_ID_RULE,
     hub_id_problem,
     looks_like_path,
+    not_an_id,
 )
 
 __all__ = [
@@ -544,7 +545,7 @@ def _parse(data: Mapping[str, Any], file: Path, text: str) -> RoutingConfig:
             # line, rather than as a failed download at the first article that needs it.
             raise ConfigError(
                 file,
-                f"{key}: {value!r} is neither a model folder nor a valid Hugging Face id ({problem})",
+                f"{key}: {not_an_id(value, problem)}",
                 _line_of(text, key),
                 hint=f"{HUB_ID_RULE}; or give a model folder's path",
             )
