@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
+from .engines import EngineOptions
 from .errors import CacheError, ModelError, OutputError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
@@ -188,6 +189,12 @@ class Device(StrEnum):
     cpu = "cpu"
     cuda = "cuda"
     auto = "auto"
+
+
+# The library's defaults, so that a program and the command line run the same way by default.
+_DEFAULT_BACKEND = Backend(EngineOptions.backend)
+_DEFAULT_DTYPE = DType(EngineOptions.dtype)
+_DEFAULT_DEVICE = Device(EngineOptions.device)
 
 
 def _err(message: str) -> None:
@@ -412,13 +419,13 @@ def run(
             help="Inference engine. auto: CTranslate2 on the CPU for the families it supports "
             "(converted once into the models dir), else transformers."
         ),
-    ] = Backend.auto,
+    ] = _DEFAULT_BACKEND,
     dtype: Annotated[
         DType, typer.Option(help="Precision. auto: int8 on the CPU, bfloat16/float16 on a GPU.")
-    ] = DType.auto,
+    ] = _DEFAULT_DTYPE,
     device: Annotated[
         Device, typer.Option(help="Where models run. auto: a CUDA GPU when one is visible, else the CPU.")
-    ] = Device.cpu,
+    ] = _DEFAULT_DEVICE,
     threads: Annotated[
         int | None,
         typer.Option(min=1, metavar="<n>", help="CPU threads [default: the cores this process may use]."),
@@ -477,7 +484,6 @@ def run(
     with _edge(kept="" if no_cache or show_clean else kept):
         if threading_main():
             _signals.install()
-        from .engines import EngineOptions
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
         from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files

@@ -54,12 +54,22 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def tiny_options(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
-    """Run options on the tiny T5 (summary) and Marian (translation); models and cache in tmp_path."""
+    """Run options on the tiny T5 (summary) and Marian (translation); models and cache in tmp_path.
+
+    transformers in float32, not the library's default (auto: CTranslate2 in int8): converting
+    the models would cost every test that uses these options; tests of auto say so.
+    """
+    from summarize.engines import EngineOptions
     from summarize.options import RunOptions
     from summarize.routing import RoutingConfig
 
     routing = RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"]))
-    return RunOptions(routing=routing, models_dir=tmp_path / "models", cache_dir=tmp_path)
+    return RunOptions(
+        routing=routing,
+        models_dir=tmp_path / "models",
+        cache_dir=tmp_path,
+        engine=EngineOptions(backend="transformers", dtype="float32"),
+    )
 
 
 @pytest.fixture(scope="session")

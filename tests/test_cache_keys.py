@@ -66,7 +66,9 @@ CHANGES = {
         o, translation_overrides=Overrides(num_beams=1), summary_overrides=Overrides(num_beams=1)
     ),
     "chunker settings": lambda o, t, p: dataclasses.replace(o, chunking=ChunkOptions(max_chunk_tokens=100)),
-    "dtype": lambda o, t, p: dataclasses.replace(o, engine=EngineOptions(dtype="int8")),
+    "dtype": lambda o, t, p: dataclasses.replace(
+        o, engine=EngineOptions(backend="transformers", dtype="int8")
+    ),
     "model": lambda o, t, p: dataclasses.replace(
         o,
         routing=RoutingConfig(

@@ -61,7 +61,7 @@ def test_engine_applies_the_carried_settings(tiny: dict[str, Path], tmp_path: Pa
 
     model = resolve(ModelRef(str(tiny["marian"])), tmp_path, offline=True)
     settings = effective_settings(model.path, "translation", Overrides())
-    engine = load_engine(model, EngineOptions(dtype="float32"))
+    engine = load_engine(model, EngineOptions(backend="transformers", dtype="float32"))
     texts = ["La Chine va étendre sa coopération.", "M. Ji a parlé."]
     ours = engine.generate(texts, settings, [12, 12])
     tok = AutoTokenizer.from_pretrained(tiny["marian"])

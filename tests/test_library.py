@@ -37,3 +37,27 @@ def test_no_cache_dir_and_an_explicit_none_mean_no_cache(tiny_options: RunOption
     assert Summarizer(options).cache is None
     assert Summarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"), None).cache is None
     assert not (tmp_path / "c").exists()
+
+
+def test_the_library_defaults_are_the_cli_defaults(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # They were transformers in float32 for a program, CTranslate2 in int8 for the command line.
+    import typer
+
+    from summarize.cli import app
+    from summarize.engines import EngineOptions
+    from summarize.models import ModelRef, resolve
+    from summarize.pipeline import resolve_engine_options
+
+    run = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
+    defaults = {param.name: param.default for param in run.params}
+    engine = RunOptions().engine
+    assert engine == EngineOptions()
+    assert {name: str(defaults[name]) for name in ("backend", "dtype", "device")} == {
+        "backend": engine.backend,
+        "dtype": engine.dtype,
+        "device": engine.device,
+    }
+    # What they mean on the CPU for a Marian model (nothing is converted to find out).
+    model = resolve(ModelRef(str(tiny["marian"])), tmp_path / "models", offline=True)
+    resolved = resolve_engine_options(RunOptions(models_dir=tmp_path / "models"), model)
+    assert (resolved.backend, resolved.dtype, resolved.device) == ("ctranslate2", "int8", "cpu")

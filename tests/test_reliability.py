@@ -247,6 +247,7 @@ def test_200k_characters_without_a_stop_or_a_space_fit_the_budget(
     from transformers import AutoTokenizer
 
     import summarize.pipeline as pipeline
+    from summarize.engines import EngineOptions
     from summarize.options import RunOptions
     from summarize.routing import RoutingConfig
 
@@ -263,6 +264,7 @@ def test_200k_characters_without_a_stop_or_a_space_fit_the_budget(
     options = RunOptions(
         routing=RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"])),
         source_lang="fr",
+        engine=EngineOptions(backend="transformers", dtype="float32"),  # no conversion: engines are fakes
     )
     summarizer = pipeline.Summarizer(options)
     [result] = summarizer.process([Article("long", "long", text)])
@@ -829,6 +831,7 @@ def echo_pipeline(tiny: dict[str, Path]) -> Any:
     so that any text goes all the way through without a model download.
     """
     import summarize.pipeline as pipeline
+    from summarize.engines import EngineOptions
     from summarize.models import ModelRef
     from summarize.options import RunOptions
     from summarize.routing import RoutingConfig
@@ -842,7 +845,11 @@ def echo_pipeline(tiny: dict[str, Path]) -> Any:
     patch = pytest.MonkeyPatch()
     patch.setattr(pipeline, "resolve", resolve)
     patch.setattr(pipeline, "load_engine", lambda model, options: _Recorder())
-    options = RunOptions(routing=RoutingConfig(summary_model=str(tiny["t5"])), offline=True)
+    options = RunOptions(
+        routing=RoutingConfig(summary_model=str(tiny["t5"])),
+        offline=True,
+        engine=EngineOptions(backend="transformers", dtype="float32"),  # no conversion: engines are fakes
+    )
     yield pipeline.Summarizer(options)  # one for all examples: its language detector loads once
     patch.undo()
 

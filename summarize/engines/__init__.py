@@ -12,11 +12,13 @@ import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import UsageError
-from ..generation import Settings
-from ..models import ResolvedModel
+
+if TYPE_CHECKING:  # types only: the CLI imports this module for EngineOptions' defaults
+    from ..generation import Settings
+    from ..models import ResolvedModel
 
 # name -> "module:Class", imported lazily.
 ENGINES = {
@@ -31,8 +33,10 @@ DEVICES = ("cpu", "cuda", "auto")
 class EngineOptions:
     """How to run a model; part of the reproducibility signature where it changes the output."""
 
-    backend: str = "transformers"
-    dtype: str = "float32"
+    # The CLI's defaults are these (it reads them from here): a program gets the same fast
+    # default as the command line, CTranslate2 in int8 on the CPU where the model allows.
+    backend: str = "auto"
+    dtype: str = "auto"
     device: str = "cpu"
     threads: int | None = None
     # CTranslate2 batches run side by side on this many workers (None: one per thread, at most
