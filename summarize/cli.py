@@ -300,6 +300,34 @@ def _refuse_contradictions(ctx: typer.Context, *, no_cache: bool, refresh: bool,
         )
 
 
+# Options that only one half of the work reads, and that half. --translation-model is the
+# French-to-English model, which a summary never runs: a French article is summarised as it is,
+# and another language's pivot through English starts with that language's own model
+# (routing.summary_route). --beams, --max-translation-tokens and --max-chunk-tokens serve both:
+# a summary of another language first runs translations into French.
+_ONE_HALF_OPTIONS = {
+    "summary_model": Only.summary,
+    "max_summary_tokens": Only.summary,
+    "translation_model": Only.translation,
+}
+
+
+def _ineffective_options(ctx: typer.Context, only: Only | None) -> list[str]:
+    """A note for each option given on the command line that ``--only`` leaves without effect.
+
+    Only the command line: a variable or the config file serves every run, whichever half it asks.
+    """
+    if only is None:
+        return []
+    notes = []
+    for param, half in _ONE_HALF_OPTIONS.items():
+        source = ctx.get_parameter_source(param)
+        if half is not only and source is not None and source.name == "COMMANDLINE":
+            option = "--" + param.replace("_", "-")
+            notes.append(f"{option} has no effect with --only {only.value}")
+    return notes
+
+
 def threading_main() -> bool:
     import threading
 
@@ -553,7 +581,7 @@ def run(
             debug=debug,
             detector_dir=_user_cache_dir(),
         )
-        for note in notes + folder_notes(inputs):
+        for note in _ineffective_options(ctx, only) + notes + folder_notes(inputs):
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,

@@ -812,3 +812,42 @@ def test_no_cache_beats_a_cache_dir_from_the_environment(
     assert json.loads(result.stdout)["translation_en"] == "Le ciel est bleu."
     assert result.stderr == ""
     assert not (tmp_path / "env-cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("only", "extra", "said"),
+    [
+        (
+            "translation",
+            ["--summary-model", "T5", "--max-summary-tokens", "5", "--max-translation-tokens", "40"],
+            ["--summary-model", "--max-summary-tokens"],
+        ),
+        # A summary of another language runs translations into French: those options serve it.
+        (
+            "summary",
+            ["--translation-model", "MARIAN", "--max-translation-tokens", "40", "--beams", "2"],
+            ["--translation-model"],
+        ),
+        # The variables (set by the fixture) and the config file serve every run: never a word.
+        ("translation", ["--config", "CONFIG"], []),
+        ("summary", ["--config", "CONFIG"], []),
+    ],
+)
+def test_an_option_that_only_leaves_without_effect_is_said_once(
+    models: dict[str, Path], tmp_path: Path, only: str, extra: list[str], said: list[str]
+) -> None:
+    """`--only translation --max-summary-tokens 5` was accepted without a word."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[models]\nsummary = "{models["t5"]}"\ntranslation = "{models["marian"]}"\n')
+    values = {"T5": str(models["t5"]), "MARIAN": str(models["marian"]), "CONFIG": str(config)}
+    args = ["run", "-", "--only", only, "--source-lang", "fr", "-f", "jsonl", "--no-cache"]
+    args += ["--backend", "transformers", "--dtype", "float32", *(values.get(a, a) for a in extra)]
+    result = _invoke(args, stdin="Le conseil municipal a voté le budget mardi soir.")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"summarize: warning: {option} has no effect with --only {only}" for option in said
+    ]
+    record = json.loads(result.stdout)  # the run goes on: its record, alone on stdout
+    assert record["status"] == "ok"
+    assert (record["summary_fr"] is None) == (only == "translation")
+    assert (record["translation_en"] is None) == (only == "summary")
