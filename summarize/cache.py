@@ -330,6 +330,9 @@ class Cache:
         self._disabled_reason: str | None = None
         #: why results cannot be stored, when a write was refused (the cache is then read-only)
         self.unwritable_reason: str | None = None
+        #: True when the cache is off because its file is corrupt or not a summarize cache, read
+        #: ``readonly``: opened for writing (clear, prune, a run), it is moved aside for a new one
+        self.damaged = False
         self._file_version: int | None = None
         self._closed = False
         self._recovered = False
@@ -367,6 +370,11 @@ class Cache:
     def enabled(self) -> bool:
         """False once the cache has been turned off; it then always misses."""
         return self._disabled_reason is None
+
+    @property
+    def disabled_reason(self) -> str | None:
+        """Why the cache was turned off (None while it is on); readable after :meth:`close`."""
+        return self._disabled_reason
 
     def get_many(self, keys: Sequence[str]) -> dict[str, str]:
         """Return ``{key: value}`` for the keys found; missing keys are simply absent.
@@ -462,6 +470,7 @@ class Cache:
 
         removed = self._guard(lambda: self._write(apply, create=False), 0)
         self._guard(self._compact, None)
+        self._check_writable()  # a write refused on the way: nothing was removed, say so
         return int(removed or 0)
 
     def prune(self, *, max_size_bytes: int | None = None, older_than_days: float | None = None) -> int:
@@ -492,6 +501,7 @@ class Cache:
         self._guard(self._compact, None)
         if max_size_bytes is not None:
             removed += int(self._guard(lambda: self._prune_to_size(max_size_bytes), 0) or 0)
+        self._check_writable()  # a write refused on the way: say so, not "removed 0"
         return removed
 
     def close(self) -> None:
@@ -693,6 +703,7 @@ class Cache:
                 return True
             if state == _FRESH:  # an empty file: nothing to read yet, look again next time
                 return False
+            self.damaged = state == _FOREIGN  # an older schema is no damage: a run migrates it
             self._disable(f"{self.path} is not a usable summarize cache ({state} file); not reading it")
             return False
         if state == _FOREIGN:
@@ -785,6 +796,7 @@ class Cache:
         """Move a corrupt file aside once; False when that is not possible (cache turned off)."""
         self._drop_connection()
         if self.readonly or self._recovered:
+            self.damaged = self.readonly  # left as it is: a writable open would move it aside
             self._disable(exc)
             return False
         self._recovered = True
@@ -939,6 +951,8 @@ class Cache:
 
     def _compact(self) -> None:
         """Give free pages back to the file system and empty the WAL."""
+        if self.readonly:  # turned read-only by a refused write: nothing to give back
+            return
         conn = self._open_for(create=False)
         if conn is None:
             return
@@ -953,6 +967,8 @@ class Cache:
 
     def _prune_to_size(self, limit: int) -> int:
         """Delete least recently used entries until the size on disk is at most ``limit``."""
+        if self.readonly:  # turned read-only by a refused write (``_guard`` tries again)
+            return 0
         conn = self._open_for(create=False)
         if conn is None:
             return 0

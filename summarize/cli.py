@@ -1083,14 +1083,17 @@ def _pull_one(model_id: str, mdir: Path, convert: bool, offline: bool) -> None:
         typer.echo(f"{model_id}\t{converted_for(model, mdir)}")
 
 
-def _open_for_command(
+@contextlib.contextmanager
+def _command_cache(
     ctx: typer.Context, cache_dir: Path | None, models_dir: Path | None, *, readonly: bool = False
-) -> tuple[Cache, int]:
-    """The cache a `cache` command works on, and how many of its warnings are shown.
+) -> Iterator[Cache]:
+    """The cache a `cache` command works on, closed (and its warnings said) however it ends.
 
-    A cache that cannot be used is an error (exit 1), never an empty answer.  So is a folder
-    named by --cache-dir or --models-dir (or their variables) that does not exist: a typo must
-    not read as an empty cache.  The default folder may be missing: nothing has run yet.
+    A cache that cannot be used, or that turned itself off on the way (locked, full disk), is an
+    error (exit 1), never an empty answer.  So is a folder named by --cache-dir or --models-dir
+    (or their variables) that does not exist: a typo must not read as an empty cache.  The
+    default folder may be missing: nothing has run yet.  A write the file system refuses
+    (`clear` and `prune` on a read-only cache) is the library's CacheError, said by ``_edge``.
     """
     from .cache import Cache
 
@@ -1103,27 +1106,45 @@ def _open_for_command(
         if source is not None and source.name == "ENVIRONMENT":  # set long ago, in a profile
             option = "SUMMARIZE_" + param.upper()
         raise CacheError(f"no cache at {path.parent}: no such folder", f"check {option}")
+    # The command that moves a damaged file aside, with the folder when it is not the default.
+    where = "" if cache_dir is None and models_dir is None else f" --cache-dir {_quoted(path.parent)}"
+    fix = f"summarize cache clear{where}"
     cache = Cache.open(path, readonly=readonly)
-    if not cache.enabled:
-        # What `run` words as a warning (its outputs still come out) is this command's error.
-        for warning in cache.warnings:  # a damaged file moved aside...
-            if not warning.startswith("cache disabled:"):  # said below, in this command's words
-                _err(f"warning: {warning}")
-        reason = cache.stats().disabled_reason
-        _err(f"error: cannot use the cache {cache.path} ({reason}); pass another --cache-dir")
-        raise typer.Exit(EXIT_FAILED)
-    return cache, _cache_warnings(cache, 0)
-
-
-def _close_for_command(cache: Cache, shown: int) -> None:
-    """Close; a cache that had to turn itself off on the way (locked, full disk) or could not
-    be written (read-only: `clear` and `prune` removed nothing) is an error."""
+    shown = _unusable_or_warnings(cache, 0, fix)
+    try:
+        yield cache
+    except BaseException:
+        cache.close()
+        _cache_warnings(cache, shown)
+        raise
     cache.close()
-    _cache_warnings(cache, shown)
-    if cache.enabled and cache.unwritable_reason is not None:
-        _err(f"error: cannot change the cache {cache.path} ({cache.unwritable_reason}); make it writable")
-    if not cache.enabled or cache.unwritable_reason is not None:
-        raise typer.Exit(EXIT_FAILED)
+    _unusable_or_warnings(cache, shown, fix)  # turned off on the way (locked, full disk)
+
+
+def _unusable_or_warnings(cache: Cache, shown: int, fix: str) -> int:
+    """Print the cache's warnings from number ``shown`` on (how many there are now); a cache
+    turned off is this command's error, where `run` words it as a warning (its outputs still
+    come out)."""
+    if cache.enabled:
+        return _cache_warnings(cache, shown)
+    for warning in cache.warnings[shown:]:  # a damaged file moved aside...
+        if not warning.startswith("cache disabled:"):  # said below, in this command's words
+            _err(f"warning: {warning}")
+    if cache.damaged:  # left where it is by a command that only looks
+        hint = f"run `{fix}` to move it aside and start a new cache"
+    else:
+        hint = "pass another --cache-dir"
+    reason = str(cache.disabled_reason)
+    # A reason that names the file already (a foreign file) is not wrapped in a second naming.
+    said = reason if reason.startswith(str(cache.path)) else f"cannot use the cache {cache.path} ({reason})"
+    _err(f"error: {said}; {hint}")
+    raise typer.Exit(EXIT_FAILED)
+
+
+def _quoted(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 @cache_app.command("stats")
@@ -1131,9 +1152,8 @@ def cache_stats(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: M
     """Entries, size on disk, and hits/misses of the last run."""
     with _edge():
         # Read-only: looking must not change anything, not even move a damaged file aside.
-        cache, shown = _open_for_command(ctx, cache_dir, models_dir, readonly=True)
-        stats = cache.stats()
-        _close_for_command(cache, shown)
+        with _command_cache(ctx, cache_dir, models_dir, readonly=True) as cache:
+            stats = cache.stats()
         typer.echo(f"path\t{stats.path}\nentries\t{stats.entries}\nsize\t{_size(stats.size_bytes)}")
         if stats.last_run_hits is not None:
             typer.echo(f"last run\t{stats.last_run_hits} hits, {stats.last_run_misses} misses")
@@ -1146,9 +1166,8 @@ def cache_stats(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: M
 def cache_clear(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: ModelsDirOpt = None) -> None:
     """Remove every cached output."""
     with _edge():
-        cache, shown = _open_for_command(ctx, cache_dir, models_dir)
-        removed = cache.clear()
-        _close_for_command(cache, shown)
+        with _command_cache(ctx, cache_dir, models_dir) as cache:
+            removed = cache.clear()
         typer.echo(f"removed {removed} entries")
 
 
@@ -1170,11 +1189,10 @@ def cache_prune(
 
         if max_size is None and older_than is None:
             raise UsageError("nothing to prune by", "pass --max-size SIZE and/or --older-than DAYS")
-        cache, shown = _open_for_command(ctx, cache_dir, models_dir)
-        removed = cache.prune(
-            max_size_bytes=parse_size(max_size) if max_size else None, older_than_days=older_than
-        )
-        _close_for_command(cache, shown)
+        with _command_cache(ctx, cache_dir, models_dir) as cache:
+            removed = cache.prune(
+                max_size_bytes=parse_size(max_size) if max_size else None, older_than_days=older_than
+            )
         typer.echo(f"removed {removed} entries")
 
 

@@ -584,6 +584,35 @@ def test_a_refused_write_makes_the_cache_read_only_and_hits_are_still_served(
     assert set(rows(db)) == {item(0)[0], item(20)[0]}
 
 
+@pytest.mark.parametrize("operation", ["clear", "prune by age", "prune by size"])
+def test_clear_and_prune_refused_by_the_file_system_raise(
+    db: Path, monkeypatch: pytest.MonkeyPatch, operation: str
+) -> None:
+    """They returned 0 removed, as if there had been nothing to remove: the CLI kept a second
+    copy of the error's wording to say otherwise."""
+    with Cache.open(db) as cache:
+        cache.put_many([item(0), item(1)])
+    message = "attempt to write a readonly database"
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_failing_connection(message))
+    )
+    calls = {
+        "clear": lambda c: c.clear(),
+        "prune by age": lambda c: c.prune(older_than_days=0),
+        "prune by size": lambda c: c.prune(max_size_bytes=0),
+    }
+    with Cache.open(db) as cache:
+        with pytest.raises(CacheError) as raised:
+            calls[operation](cache)
+        assert (raised.value.message, raised.value.hint) == (
+            f"cannot change the cache {db} ({message})",
+            "make it writable",
+        )
+        assert cache.enabled and cache.warnings == []  # read-only, not off: hits are still served
+    assert len(rows(db)) == 2
+
+
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
 def test_os_refusals_make_the_cache_read_only_once(
     db: Path, monkeypatch: pytest.MonkeyPatch, code: int

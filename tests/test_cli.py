@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -851,3 +852,73 @@ def test_an_option_that_only_leaves_without_effect_is_said_once(
     assert record["status"] == "ok"
     assert (record["summary_fr"] is None) == (only == "translation")
     assert (record["translation_en"] is None) == (only == "summary")
+
+
+@pytest.mark.parametrize("where", ["default", "--cache-dir", "--models-dir", "SUMMARIZE_CACHE_DIR"])
+@pytest.mark.parametrize("damage", ["not sqlite", "foreign sqlite"])
+def test_cache_stats_on_a_damaged_file_names_the_command_that_fixes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, damage: str
+) -> None:
+    """Its hint was "pass another --cache-dir": `cache clear` moves the file aside instead."""
+    import shlex
+
+    folder = tmp_path / ("models_cache" if where == "default" else "my cache")
+    folder.mkdir()
+    db = folder / "outputs.sqlite3"
+    if damage == "not sqlite":
+        db.write_bytes(b"garbage" * 300)
+    else:
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute("CREATE TABLE users (name TEXT)")
+            conn.commit()
+    options = {"--cache-dir": ["--cache-dir", str(folder)], "--models-dir": ["--models-dir", str(folder)]}
+    monkeypatch.delenv("SUMMARIZE_MODELS_DIR")
+    monkeypatch.delenv("SUMMARIZE_CACHE_DIR")
+    if where == "SUMMARIZE_CACHE_DIR":
+        monkeypatch.setenv(where, str(folder))
+    result = _invoke(["cache", "stats", *options.get(where, [])])
+    assert result.exit_code == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    shown = Path("models_cache", db.name) if where == "default" else db  # as the user named it
+    assert line.startswith("summarize: error: ") and str(shown) in line
+    fix = line.split("; run `")[1].removesuffix("` to move it aside and start a new cache")
+    named = "" if where == "default" else f" --cache-dir {shlex.quote(str(folder))}"  # 'my cache'
+    assert fix == "summarize cache clear" + named
+    assert [p.name for p in folder.iterdir()] == ["outputs.sqlite3"]  # looking changed nothing
+    monkeypatch.delenv("SUMMARIZE_CACHE_DIR", raising=False)  # the command alone must do it
+    cleared = _invoke(shlex.split(fix)[1:])
+    assert cleared.exit_code == 0 and cleared.stdout == "removed 0 entries\n", cleared.stderr
+    again = _invoke(["cache", "stats", "--cache-dir", str(folder)])
+    assert again.exit_code == 0 and "entries\t0" in again.stdout, again.stderr
+
+
+@pytest.mark.parametrize("command", [["clear"], ["prune", "--older-than", "0"], ["prune", "--max-size", "0"]])
+def test_cache_clear_on_a_read_only_cache_says_the_libraries_error_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    import sqlite3
+
+    from summarize.cache import Cache
+    from summarize.errors import CacheError
+
+    db = tmp_path / "outputs.sqlite3"
+    with Cache.open(db) as cache:
+        cache.put_many([("k", '{"k": 1}', "v")])
+    message = "attempt to write a readonly database"
+
+    class ReadOnly(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if sql.lstrip().upper().startswith(("BEGIN IMMEDIATE", "DELETE")):
+                raise sqlite3.OperationalError(message)
+            return super().execute(sql, *args)
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=ReadOnly))
+    with Cache.open(db) as cache, pytest.raises(CacheError) as raised:
+        cache.clear()
+    result = _invoke(["cache", *command, "--cache-dir", str(tmp_path)])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == f"summarize: error: {raised.value.message}; {raised.value.hint}\n"
+    assert raised.value.message == f"cannot change the cache {db} ({message})"
