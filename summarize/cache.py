@@ -294,6 +294,9 @@ def _inspect(conn: sqlite3.Connection) -> tuple[str, int]:
     return (_OURS if names >= _OUR_TABLES else _FOREIGN), version
 
 
+_WAL_HEADER_BYTES = 32  # https://sqlite.org/fileformat.html#the_write_ahead_log
+
+
 def _side_files(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
@@ -511,6 +514,13 @@ class Cache:
                 return
             if self._touches and not self.readonly:
                 self._guard(lambda: self._write(self._flush_touches, create=False), None)
+            if self._conn is not None and not self.readonly:
+                # Our commits go into the file itself, not only the WAL: SQLite does it at the
+                # last close, but another process may hold the cache open and then be killed,
+                # and a WAL left without its -shm cannot be read in a read-only folder.
+                # PASSIVE never waits for the other processes.
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             self._drop_connection()
             self._closed = True
 
@@ -677,7 +687,7 @@ class Cache:
                 check_same_thread=False,
             )
             try:
-                return self._adopt(conn)
+                adopted = self._adopt(conn)
             except sqlite3.OperationalError as exc:
                 # A WAL file in a folder we cannot write, without its -shm beside it: SQLite
                 # cannot share the WAL index, so read the file as it stands (nobody has it open
@@ -685,7 +695,26 @@ class Cache:
                 if query == "?mode=ro" and _is_unwritable(exc):
                     continue
                 raise
+            if "immutable" in query:
+                self._warn_unread_wal()
+            return adopted
         return None
+
+    def _warn_unread_wal(self) -> None:
+        """Opened immutable: SQLite reads the file alone, so results committed to the WAL
+        but not yet copied into the file (a writer killed while another held the cache open)
+        are misses. Said, since only a writable folder lets SQLite read them."""
+        wal = _side_files(self.path)[0]
+        try:
+            frames = wal.stat().st_size > _WAL_HEADER_BYTES  # a header alone holds no result
+        except OSError:
+            return
+        if frames:
+            self._warn(
+                f"cache: {wal} may hold cached results that cannot be read while {self.path.parent} "
+                "is read-only (SQLite needs to create its -shm file there); make the folder and "
+                "its files writable for one run, which folds them into the cache file"
+            )
 
     def _prepare(self, conn: sqlite3.Connection) -> bool:
         """Check (and create or migrate) the schema; False when the cache was turned off."""

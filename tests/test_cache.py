@@ -692,6 +692,66 @@ def test_real_readonly_directory(tmp_path: Path) -> None:
         _chattr("-i", folder)
 
 
+def test_closing_puts_our_results_into_the_file_while_another_process_holds_it(db: Path) -> None:
+    """SQLite folds the WAL into the file only at the last close: with another process holding
+    the cache, our results stayed in the WAL alone, lost to any reader that cannot use it (a
+    read-only folder without the -shm)."""
+    with Cache.open(db) as cache:
+        cache.put_many([item(0)])
+    other = sqlite3.connect(db)  # another run, still going
+    try:
+        other.execute("SELECT count(*) FROM entries").fetchone()
+        with Cache.open(db) as cache:
+            cache.put_many([item(1)])
+        alone = db.parent / "alone.sqlite"
+        alone.write_bytes(db.read_bytes())  # the file without its WAL
+    finally:
+        other.close()
+    assert set(rows(alone)) == {item(0)[0], item(1)[0]}
+
+
+def _make_read_only(folder: Path) -> None:
+    for path in (*folder.iterdir(), folder):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+@POSIX_ONLY
+def test_a_wal_without_its_shm_in_a_read_only_folder_is_said(tmp_path: Path) -> None:
+    """A read-only folder holding a WAL but no -shm (a writer killed while another run held
+    the cache, then the folder copied without its -shm, or chmod -R a-w): SQLite can only open
+    the file immutable, which ignores the WAL, so the results in it were silently missed."""
+    from fault_tools import env, without_file_override
+
+    live = tmp_path / "live" / "outputs.sqlite3"
+    shared = tmp_path / "shared"
+    with Cache.open(live) as cache:
+        cache.put_many([item(0)])
+        sqlite3.connect(live).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        cache.put_many([item(1)])  # in the WAL only, until the last close
+        shared.mkdir()
+        for name in (live.name, live.name + "-wal"):  # no -shm
+            (shared / name).write_bytes((live.parent / name).read_bytes())
+    _make_read_only(shared)
+    try:
+        cmd = [sys.executable, "-m", "summarize", "cache", "stats", "--cache-dir", str(shared)]
+        done = subprocess.run(
+            without_file_override(cmd), capture_output=True, text=True, env=env(), timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        said = done.stderr.splitlines()
+        assert len(said) == 1 and said[0].startswith("summarize: warning: cache:"), done.stderr
+        assert "outputs.sqlite3-wal" in said[0] and "writable for one run" in said[0]
+        assert "entries\t1" in done.stdout  # item(0), in the file itself
+    finally:
+        shared.chmod(0o755)
+        for path in shared.iterdir():
+            path.chmod(0o644)
+    # What the warning advises: one writable open folds the WAL in.
+    with Cache.open(shared / live.name) as cache:
+        assert set(cache.get_many([item(0)[0], item(1)[0]])) == {item(0)[0], item(1)[0]}
+    assert not (shared / (live.name + "-wal")).exists()
+
+
 @LINUX_ONLY
 def test_real_unwritable_system_path() -> None:
     """/sys refuses new entries even to root (where it is mounted as sysfs)."""
