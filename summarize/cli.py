@@ -832,6 +832,14 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
 
     writer = StreamWriter(sys.stdout, fmt if fmt != "text" else "jsonl")
     failed = 0
+
+    def put(record: dict[str, object] | str) -> None:
+        with _signals.held():  # never half a record on stdout, as in a run
+            if isinstance(record, str):
+                writer.write_block(record)
+            else:
+                writer.write(record)
+
     try:
         for item in items:
             if isinstance(item, ReadFailure):
@@ -841,16 +849,16 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     _err(_failure_line(item.source, item.error.message, item.error.hint))
                 if fmt != "text":
                     # A record too, as run writes one: the output still joins with the inputs by id.
-                    writer.write({"id": item.id, "source": item.source, "error": error_dict(item.error)})
+                    put({"id": item.id, "source": item.source, "error": error_dict(item.error)})
                 elif item.error.kind == "empty":
-                    writer.write_block(printable(f"== {item.id}\n\n"))  # as an empty article shows
+                    put(printable(f"== {item.id}\n\n"))  # as an empty article shows
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
             if fmt == "text":
                 head = f"== {item.id}" + (f" — {cleaned.title}" if cleaned.title else "")
-                writer.write_block(printable(head + "\n" + cleaned.body.rstrip("\n") + "\n"))
+                put(printable(head + "\n" + cleaned.body.rstrip("\n") + "\n"))
                 continue
-            writer.write(
+            put(
                 {
                     "id": item.id,
                     "source": item.source,
@@ -861,7 +869,8 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                 }
             )
     finally:
-        writer.close()
+        with _signals.held():  # the closing `]` of a JSON array
+            writer.close()
     return failed
 
 

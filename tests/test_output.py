@@ -302,6 +302,48 @@ def test_ctrl_c_in_the_middle_of_a_record_lets_it_finish(tmp_path, monkeypatch) 
     assert result.stderr.strip().endswith("summarize: interrupted")
 
 
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_show_clean_lets_a_record_finish_before_a_signal(tmp_path, monkeypatch, fmt, signum) -> None:  # type: ignore[no-untyped-def]
+    # --show-clean wrote its records outside the signal guard of a run: Ctrl-C inside a write
+    # left half a record on stdout, which a JSON reader rejects whole.
+    import os
+    import signal
+
+    from typer.testing import CliRunner
+
+    from summarize import output
+    from summarize.cli import app
+
+    src = tmp_path / "in.jsonl"
+    lines = [json.dumps({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."}) for i in range(3)]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    put = output.StreamWriter._put
+    calls = []
+
+    def halves(self: StreamWriter, data: str) -> None:
+        calls.append(data)
+        if len(calls) > 1:  # only the first record is cut in two
+            put(self, data)
+            return
+        put(self, data[: len(data) // 2])
+        os.kill(os.getpid(), getattr(signal, signum))  # the signal between the two halves
+        put(self, data[len(data) // 2 :])
+
+    monkeypatch.setattr(output.StreamWriter, "_put", halves)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = CliRunner().invoke(app, ["run", str(src), "--format", fmt, "--show-clean", "--no-cache"])
+    finally:
+        for each, handler in handlers.items():
+            signal.signal(each, handler)
+    assert result.exit_code == (130 if signum == "SIGINT" else 143), result.stderr
+    if fmt == "json":
+        assert [r["id"] for r in json.loads(result.stdout)] == ["a0"]
+    else:
+        assert result.stdout == "== a0\nLe conseil a voté le budget 0.\n"
+
+
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_a_duplicate_never_takes_the_name_of_a_later_article(tmp_path, fmt) -> None:  # type: ignore[no-untyped-def]
     """Ids dup, dup, dup-2: the second dup went to dup-2, and the article whose own id is dup-2
