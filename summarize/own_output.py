@@ -1,4 +1,5 @@
-"""Recognising the tool's own output files by their content, from a small head of the file.
+"""Recognising the tool's own output files by their content, from the head of the file (long values
+skipped, so that memory stays bounded however long a title is).
 
 Used by the output folder writer (a file that is ours may be written over on a re-run, any
 other file never is) and by the folder reader (an earlier run's results are not articles).
@@ -7,10 +8,12 @@ Kept free of heavy imports: reading a folder must not load torch.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 # The text format's section labels, shared with the writer so that the two cannot drift apart.
@@ -27,8 +30,14 @@ RECORD_KEYS = (
 # and "date" alone also begin many a user's own JSON Lines feed.
 _DISTINCT = RECORD_KEYS.index("translation_en") + 1
 
-# Enough for a header line, or for a record's keys up to "translation_en" (a summary is short).
+# How much of a file is judged, once long values are left out (see _condensed): enough for a
+# text result's first lines, or for a record's keys up to "translation_en".
 HEAD_BYTES = 16384
+# A JSON string or a text line longer than this is judged by its ends only: an id, a title or a
+# summary can be as long as the article, far past any fixed head.
+_KEEP = 256
+_CHUNK = 65536
+_STRING_STOP = re.compile(rb'["\\]')
 
 _STATUS_LINE = re.compile(r"\[(?:ok|partial|skipped|error): .*\]")
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
@@ -53,18 +62,136 @@ def is_own_output(path: Path) -> bool:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
-        head = os.read(fd, HEAD_BYTES)
+        return recognise(lambda size: os.read(fd, size))
     except OSError:
         return False
     finally:
         os.close(fd)
-    return looks_like_own_output(head)
 
 
-def looks_like_own_output(head: bytes) -> bool:
-    """Whether ``head`` (the start of a file) is a result in the text format or a JSON record."""
-    text = head.decode("utf-8", "replace")
+def looks_like_own_output(data: bytes) -> bool:
+    """Whether ``data`` (a file's content, or its start) is a result in the text format or a
+    JSON record."""
+    return recognise(io.BytesIO(data).read)
+
+
+def recognise(read: Callable[[int], bytes]) -> bool:
+    """Whether the bytes that ``read(size)`` gives, from the start, are a result of ours."""
+    text = _condensed(_Bytes(read)).decode("utf-8", "replace")
     return _is_text_result(text) or _is_json_record(text)
+
+
+class _Bytes:
+    """A file read forward in chunks, holding one chunk at a time."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self.buf = b""
+        self.pos = 0
+
+    def more(self) -> bool:
+        """Drop what was consumed and read the next chunk; False at the end of the file."""
+        chunk = self._read(_CHUNK)
+        self.buf, self.pos = self.buf[self.pos :] + chunk, 0
+        return bool(chunk)
+
+    def take(self, end: int) -> bytes:
+        data, self.pos = self.buf[self.pos : end], end
+        return data
+
+
+def _condensed(data: _Bytes) -> bytes:
+    """At most about HEAD_BYTES that judge as the file does, in bounded memory: long JSON
+    strings become "" (only the keys and the object's shape matter) and the text format's long
+    first lines keep their ends. A huge file is read past its head only as far as a long value
+    of a result-like start goes."""
+    data.more()
+    start = data.buf.lstrip(b" \t\n\r")
+    if data.buf.startswith(b"== "):
+        return _condensed_text(data)
+    if start.startswith(b"{"):
+        return _condensed_json(data)
+    return data.buf[:HEAD_BYTES]
+
+
+def _condensed_text(data: _Bytes) -> bytes:
+    # "== ID — TITLE" and the status line "[error: MESSAGE]": each judged by its two ends.
+    out = bytearray()
+    for _ in range(2):
+        kept, last, length = b"", b"", 0
+        while True:
+            end = data.buf.find(b"\n", data.pos)
+            piece = data.take(end if end >= 0 else len(data.buf))
+            kept += piece[: max(0, _KEEP - len(kept))]
+            last, length = (last + piece)[-1:], length + len(piece)
+            line = kept + (last if length > len(kept) else b"")
+            if end >= 0:
+                data.take(end + 1)
+                break
+            if not data.more():
+                return bytes(out + line)
+        out += line + b"\n"
+    while len(data.buf) - data.pos < HEAD_BYTES and data.more():
+        pass
+    return bytes(out + data.take(min(len(data.buf), data.pos + HEAD_BYTES)))
+
+
+def _condensed_json(data: _Bytes) -> bytes:
+    """The first JSON value (an object), long strings emptied; b"" (not ours) as soon as a key
+    of the object is not the record's next one."""
+    out = bytearray()
+    depth, expect_key, keys = 0, False, 0
+    while len(out) < HEAD_BYTES:
+        quote = data.buf.find(b'"', data.pos)
+        between = data.take(quote if quote >= 0 else len(data.buf))
+        for at, byte in enumerate(between):  # outside strings: only the structure (copied, so bounded)
+            if byte in b"{[":
+                depth += 1
+                expect_key = depth == 1 and byte == ord("{")
+            elif byte in b"}]":
+                depth -= 1
+                if depth <= 0:  # the first object is whole: nothing after it is judged
+                    return bytes(out + between[: at + 1])
+            elif byte == ord(",") and depth == 1:
+                expect_key = True
+        out += between
+        if quote < 0:
+            if not data.more():
+                break
+            continue
+        data.take(quote + 1)
+        value = _string(data)
+        if value is None:  # the file ends inside it: the parser sees an unfinished string
+            out += b'"'
+            break
+        out += b'"' + value + b'"'
+        if depth == 1 and expect_key:
+            expect_key = False
+            if keys >= len(RECORD_KEYS) or value != RECORD_KEYS[keys].encode():
+                return b""  # a key no record has there: the rest need not be read
+            keys += 1
+    return bytes(out)
+
+
+def _string(data: _Bytes) -> bytes | None:
+    """The rest of a JSON string (its opening quote taken), without its closing quote: b""
+    when longer than _KEEP; None when the file ends first."""
+    kept = bytearray()
+    while True:
+        stop = _STRING_STOP.search(data.buf, data.pos)
+        at = stop.start() if stop is not None else len(data.buf)
+        closed = stop is not None and data.buf[at] == ord('"')
+        if stop is not None and not closed and at + 1 < len(data.buf):
+            at += 2  # a backslash and the character it escapes (no UTF-8 byte is a quote)
+        piece = data.take(at)
+        if len(kept) <= _KEEP:
+            kept += piece
+        if closed:
+            data.take(at + 1)
+            return b"" if len(kept) > _KEEP else bytes(kept)
+        # Read on when the chunk ends inside the string (or just after a backslash: kept).
+        if at >= len(data.buf) - (0 if stop is None else 1) and not data.more():
+            return None
 
 
 def _is_text_result(text: str) -> bool:

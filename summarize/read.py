@@ -22,7 +22,7 @@ from typing import BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
 from .errors import InputError
-from .own_output import HEAD_BYTES, is_own_output, looks_like_own_output
+from .own_output import is_own_output, looks_like_own_output, recognise
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
@@ -843,7 +843,7 @@ def _from_whole_file(
         yield ReadFailure(name, str(path), _file_error(path, exc))
         return
     fh.close()  # its article may wait in the read-ahead queue: the file need not stay open
-    if skip_results and looks_like_own_output(data[:HEAD_BYTES]):
+    if skip_results and looks_like_own_output(data):
         return
     yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
 
@@ -860,11 +860,13 @@ def _from_jsonl_file(
         fh.seek(max(0, size - _BINARY_PROBE))
         binary = _looks_binary(head + fh.read(_BINARY_PROBE))
         fh.seek(0)
+        ours = skip_results and recognise(fh.read)  # reads on only through a result's long values
+        fh.seek(0)
         first = fh.readline(limit + 1)
     except OSError as exc:
         yield ReadFailure(name, str(path), _file_error(path, exc))
         return
-    if skip_results and looks_like_own_output(head[:HEAD_BYTES]):
+    if ours:
         return
     encoding = _stream_encoding(first, options.encoding)
     if encoding is None:  # UTF-16/32: b"\n" bytes are not all line ends, so it is read whole

@@ -175,6 +175,90 @@ def test_every_result_file_is_recognised_as_ours(fmt: str, tmp_path) -> None:  #
     assert paths[0].stat().st_size > 16384  # recognised from its head alone
 
 
+FEED_LINE = {"id": "a", "source": "lemonde", "title": "T", "url": "https://x", "date": "2024", "text": "Un."}
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+@pytest.mark.parametrize("field", ["id", "title", "summary_fr", "error"])
+def test_a_result_with_a_long_header_is_written_over(fmt: str, field: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A title (or id, summary, error message) over the 16 KiB head hid what the file was: a
+    re-run wrote NAME-2 beside the result instead of replacing it."""
+    from summarize.output import DirectoryWriter
+    from summarize.own_output import is_own_output
+
+    long = "Très long 😀 \\ \" " * 2_000  # escaped in JSON: over 16 KiB either way
+    fields: dict[str, object] = {"title": "T", "summary_fr": "R.", "translation_en": "E."}
+    ident = "a"
+    if field == "id":
+        ident = long
+    elif field == "error":
+        fields.update(status="partial", error={"kind": "x", "message": long, "hint": "h"})
+    else:
+        fields[field] = long
+    record = _record(ident, **fields)
+    first = DirectoryWriter(tmp_path / "out", fmt).write(record)
+    assert first.stat().st_size > 16384 and is_own_output(first)
+    again = DirectoryWriter(tmp_path / "out", fmt)
+    assert again.write(record) == first and again.notices == []
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [first.name]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "== " + "x" * 40_000 + "\n[ok: the user's line\n",  # the status line does not end in "]"
+        "== " + "x" * 40_000 + "\nRésumé (fr):\n",
+        "== a\n[ok: " + "x" * 40_000,  # the file ends before the line does
+        json.dumps({**FEED_LINE, "title": "x" * 40_000}) + "\n",
+        json.dumps({**_record("a", title="x" * 40_000), "note": "mine"}),
+        json.dumps({"id": "a", "source": "s", "title": "x" * 40_000})[:-20],  # cut short
+    ],
+)
+def test_long_files_that_only_look_alike_are_not_ours(data: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from summarize.own_output import is_own_output
+
+    path = tmp_path / "a.txt"
+    path.write_text(data, encoding="utf-8")
+    assert not is_own_output(path)
+
+
+@pytest.mark.parametrize("ours", [True, False])
+def test_a_huge_value_is_never_held_to_tell_whose_a_file_is(ours: bool) -> None:
+    """Judged in bounded memory: 200 MB in a title is streamed past, not read whole."""
+    import tracemalloc
+
+    from summarize.own_output import recognise
+
+    record = _record("a", title="@", translation_en="E.")
+    start, end = json.dumps(record).encode().split(b"@")
+    if not ours:
+        start = start.replace(b'"source"', b'"text"')
+    size = 200_000_000
+    sent = 0
+
+    def read(n: int) -> bytes:
+        nonlocal sent
+        if sent == 0:
+            sent += len(start)
+            return start
+        if sent - len(start) < size:
+            chunk = b"x" * min(n, size - (sent - len(start)))
+            sent += len(chunk)
+            return chunk
+        sent += len(end)
+        return end if sent - len(end) - len(start) == size else b""
+
+    tracemalloc.start()
+    try:
+        assert recognise(read) is ours
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
+    if not ours:  # a key no record has: nothing past it is read
+        assert sent < 1_000_000
+
+
 def test_a_jsonl_stream_of_results_is_recognised_as_ours(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from summarize.own_output import is_own_output
 
@@ -184,9 +268,6 @@ def test_a_jsonl_stream_of_results_is_recognised_as_ours(tmp_path) -> None:  # t
         for record in _records():
             writer.write(record)
     assert is_own_output(path)
-
-
-FEED_LINE = {"id": "a", "source": "lemonde", "title": "T", "url": "https://x", "date": "2024", "text": "Un."}
 
 
 @pytest.mark.parametrize(

@@ -445,6 +445,20 @@ def test_a_folder_skips_an_earlier_runs_results_and_says_so(tmp_path: Path) -> N
     assert len(items) == 1 and isinstance(items[0], Article) and items[0].text == RESULT_TEXT
 
 
+def test_a_folder_skips_results_with_a_long_title(tmp_path: Path) -> None:
+    """Past the 16 KiB head, a result's title hid what the file was: it was read as an article."""
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Le conseil municipal a voté.\n", encoding="utf-8")
+    title = "Titre " * 5_000
+    (news / "a-2.txt").write_text(RESULT_TEXT.replace("Titre", title), encoding="utf-8")
+    record = {**json.loads(_result_line("a")), "title": title}
+    (news / "all.jsonl").write_text(json.dumps(record) + "\n" + _result_line("b") + "\n", encoding="utf-8")
+    (news / "one.json").write_text(json.dumps(record), encoding="utf-8")
+    items = list(iter_articles([str(news)], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
+
+
 def test_cli_says_which_results_a_folder_run_skips(tmp_path: Path) -> None:
     news = tmp_path / "news"
     news.mkdir()
