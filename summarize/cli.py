@@ -944,6 +944,26 @@ TranslationModelOpt = Annotated[
 ]
 
 
+CONVERTED_RUNS = "a run loads its CTranslate2 conversion"
+
+
+def _runs_converted(model_id: str, models_dir: Path) -> bool:
+    """Whether a run with the default backend, dtype and device loads ``model_id`` from a
+    CTranslate2 conversion already made (and so never reads its checkpoint's weights)."""
+    from .engines import EngineOptions
+    from .errors import SummarizeError
+    from .models import ModelRef, resolve
+    from .options import RunOptions
+    from .pipeline import loaded_conversion
+
+    engine = EngineOptions(backend=Backend.auto.value, dtype=DType.auto.value, device=Device.cpu.value)
+    try:
+        model = resolve(ModelRef(model_id), models_dir, offline=True)
+        return loaded_conversion(model, RunOptions(models_dir=models_dir, engine=engine)) is not None
+    except SummarizeError:  # what cannot be resolved is said by the state already
+        return False
+
+
 @models_app.command("list")
 def models_list(
     ctx: typer.Context,
@@ -986,13 +1006,19 @@ def models_list(
         nowhere: list[str] = []
         unusable: list[str] = []
         damaged: list[str] = []
+        converted_only: list[str] = []
         for source, role, model_id in routes_for(langs, routing):
             state = model_status(model_id, mdir) if model_id else "no model (passthrough)"
+            runs_converted = state.startswith("stored, but ") and _runs_converted(model_id, mdir)
+            if runs_converted:
+                state += f"; {CONVERTED_RUNS}"
             typer.echo(f"{source}\t{role}\t{model_id or '-'}\t{state}")
             if state == "missing":
                 missing.append(model_id)
             elif state == "no such folder":
                 nowhere.append(model_id)
+            elif runs_converted:  # a run loads the conversion alone: it works, --check passes
+                converted_only.append(model_id)
             elif state.startswith("stored, but "):  # pulled, then cut short or partly deleted
                 damaged.append(model_id)
             elif state not in ("stored", "local folder", "no model (passthrough)"):
@@ -1003,6 +1029,13 @@ def models_list(
         if damaged:
             names = " ".join(dict.fromkeys(damaged))
             _err(f"{_count(len(set(damaged)), 'stored model')} damaged: summarize models pull {names}")
+        if converted_only:
+            names = " ".join(dict.fromkeys(converted_only))
+            _err(
+                f"warning: {_count(len(set(converted_only)), 'stored model')} damaged, but a run "
+                f"loads only its CTranslate2 conversion (`--backend transformers` would fail): "
+                f"summarize models pull {names}"
+            )
         if nowhere:
             names = " ".join(dict.fromkeys(nowhere))
             _err(f"{_count(len(set(nowhere)), 'model folder')} not found: {names}; check the paths given")

@@ -291,6 +291,25 @@ def resolve_engine_options(options: RunOptions, model: ResolvedModel) -> EngineO
     return dataclasses.replace(engine, backend=backend, dtype=dtype, models_dir=options.models_dir)
 
 
+def loaded_conversion(model: ResolvedModel, options: RunOptions) -> Path | None:
+    """The finished CTranslate2 conversion that a run with ``options`` loads for ``model``;
+    None when the run would load the checkpoint itself, or convert it first.
+
+    Such a run never reads the checkpoint's weights: a damaged weights file beside its
+    conversion does not stop it.
+    """
+    from .convert import converted_path, is_converted
+
+    engine = resolve_engine_options(options, model)
+    if engine.backend != "ctranslate2":
+        return None
+    from .engines.ct2 import compute_type_for, storage_for
+
+    device = "cuda" if engine.device == "cuda" else "cpu"
+    path = converted_path(model, options.models_dir, storage_for(compute_type_for(engine.dtype, device)))
+    return path if is_converted(path) else None
+
+
 def _auto_dtype(engine: EngineOptions, backend: str) -> str:
     if engine.dtype != "auto":
         return engine.dtype

@@ -199,6 +199,47 @@ def test_models_list_check_fails_on_a_stored_model_that_cannot_load(
         check_weights(resolve(ModelRef("tiny/marian"), tmp_path, offline=True))
 
 
+def test_models_list_check_passes_a_damaged_model_that_runs_from_its_conversion(
+    tiny: dict[str, Path], tmp_path: Path
+) -> None:
+    # A run with the default backend loads the CTranslate2 conversion alone, and worked; but
+    # `models list --check` called the model damaged and exited 1, failing the pre-flight of
+    # `models list --check && run`. It passes now, and says which form is broken.
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    mdir = tmp_path / "models"
+    snapshot = _pull_as_the_hub_does(tiny["marian"], mdir, "tiny/marian", "f" * 40)
+    pull = ["models", "pull", "tiny/marian", "--offline", "--models-dir", str(mdir)]
+    pulled = CliRunner().invoke(app, pull)
+    assert pulled.exit_code == 0, pulled.stderr  # stored, and converted for the default dtype
+    blob = (snapshot / "model.safetensors").resolve()
+    blob.write_bytes(blob.read_bytes()[:-100])
+    model = ["--translation-model", "tiny/marian", "--summary-model", "tiny/marian"]
+    model += ["--models-dir", str(mdir)]
+    listed = CliRunner().invoke(app, ["models", "list", *model, "--check"])
+    assert listed.exit_code == 0, listed.stderr
+    state = "stored, but weights incomplete; a run loads its CTranslate2 conversion"
+    assert f"fr\ttranslation\ttiny/marian\t{state}" in listed.stdout.splitlines()
+    assert listed.stderr == (
+        "summarize: warning: 1 stored model damaged, but a run loads only its CTranslate2 conversion "
+        "(`--backend transformers` would fail): summarize models pull tiny/marian\n"
+    )
+    # What the check says is what runs do.
+    src = tmp_path / "a.txt"
+    src.write_text("Le conseil municipal a voté le budget.\n", encoding="utf-8")
+    run = ["run", str(src), *model, "--only", "translation", "--source-lang", "fr", "--offline", "--no-cache"]
+    assert CliRunner().invoke(app, [*run, "--max-translation-tokens", "2"]).exit_code == 0
+    fails = CliRunner().invoke(app, [*run, "--backend", "transformers"])
+    assert fails.exit_code == 1 and "are damaged or incomplete" in fails.stderr
+    # Without the conversion, the run would read the damaged weights: --check fails as before.
+    shutil.rmtree(mdir / "ctranslate2")
+    again = CliRunner().invoke(app, ["models", "list", *model, "--check"])
+    assert again.exit_code == 1
+    assert "fr\ttranslation\ttiny/marian\tstored, but weights incomplete" in again.stdout.splitlines()
+
+
 def test_models_pull_fetches_a_damaged_stored_model_again(
     tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
