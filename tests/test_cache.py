@@ -726,7 +726,9 @@ def test_a_wal_without_its_shm_in_a_read_only_folder_is_said(tmp_path: Path) -> 
     shared = tmp_path / "shared"
     with Cache.open(live) as cache:
         cache.put_many([item(0)])
-        sqlite3.connect(live).execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        folder = sqlite3.connect(live)
+        folder.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # item(0) into the file
+        folder.close()
         cache.put_many([item(1)])  # in the WAL only, until the last close
         shared.mkdir()
         for name in (live.name, live.name + "-wal"):  # no -shm
