@@ -271,7 +271,7 @@ def iter_articles(
     for raw in expand_patterns(inputs, never_read=options.never_read)[0]:
         if raw == "-":
             yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
-        elif raw.startswith(_URL_PREFIXES):
+        elif _is_web_url(raw):
             yield from _guarded(raw, raw, _from_url(raw, options), options)
         elif (path := input_path(raw)) is not None:
             yield from _guarded(
@@ -296,11 +296,17 @@ def iter_articles(
 _WILDCARDS = re.compile(r"[*?[]")
 
 
+def _is_web_url(raw: str) -> bool:
+    """Whether ``raw`` is an http(s) URL: a scheme is case-insensitive (``HTTPS://``, as a
+    phone or an old page may write it, is https)."""
+    return raw[:8].lower().startswith(_URL_PREFIXES)
+
+
 def is_pattern(raw: str) -> bool:
     """Whether ``raw`` is a path pattern to expand: it has wildcards and names nothing as it is
     (a file really called ``a*.md`` is that file)."""
     return (
-        not raw.startswith(_URL_PREFIXES)
+        not _is_web_url(raw)
         and raw[:7].lower() != "file://"
         and not _SCHEME.match(raw)
         and bool(_WILDCARDS.search(raw))
@@ -360,7 +366,7 @@ def expand_patterns(
 def input_path(raw: str) -> Path | None:
     """The file or folder an input names (a path, or a ``file://`` URL); None for ``-`` and
     other URLs."""
-    if raw == "-" or raw.startswith(_URL_PREFIXES):
+    if raw == "-" or _is_web_url(raw):
         return None
     if raw[:7].lower() == "file://":
         import urllib.parse

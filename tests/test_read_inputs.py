@@ -697,6 +697,17 @@ def test_url_content_type_then_content_decide_html(pages: str, path: str, html: 
 
 
 @pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize("scheme", ["HTTP", "Http"])
+def test_an_url_scheme_in_capitals_is_fetched(pages: str, scheme: str) -> None:
+    # A scheme is case-insensitive (RFC 3986): HTTP:// was refused as "unsupported URL scheme
+    # 'HTTP'", a hint that said only http(s) is fetched.
+    url = scheme + pages.removeprefix("http") + "/plain.txt"
+    article = _fetched(url)
+    assert article.id == url and "Le conseil municipal" in article.text
+    assert read.input_path(url) is None and not read.is_pattern(url + "?a=[1]")
+
+
+@pytest.mark.usefixtures("_no_proxy")
 def test_cli_show_clean_of_a_plain_text_url(pages: str) -> None:
     result = CliRunner().invoke(app, ["run", f"{pages}/plain.txt", "--show-clean", "--format", "jsonl"])
     assert result.exit_code == 0, result.stderr
