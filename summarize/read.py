@@ -851,7 +851,10 @@ def _from_whole_file(
     fh.close()  # its article may wait in the read-ahead queue: the file need not stay open
     if skip_results and looks_like_own_output(data):
         return
-    yield from _from_bytes(name, str(path), data, options, path.suffix.lower())
+    # A name that says nothing of its kind (feed.ndjson, notes, /dev/stdin fed from a file) is
+    # judged by its content, as stdin is: JSON Lines, a page or plain text.
+    suffix = path.suffix.lower()
+    yield from _from_bytes(name, str(path), data, options, suffix if suffix in ARTICLE_SUFFIXES else None)
 
 
 def _from_jsonl_file(

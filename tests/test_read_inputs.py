@@ -368,6 +368,31 @@ def test_hidden_file_named_explicitly_is_read(tmp_path: Path) -> None:
     assert items[0].text == "Bonjour.\n"
 
 
+@pytest.mark.parametrize("file_name", ["feed.ndjson", "feed", "stdin"])
+def test_a_file_of_no_article_kind_is_judged_by_its_content(tmp_path: Path, file_name: str) -> None:
+    # `summarize run /dev/stdin < feed.jsonl` (/dev/stdin is then the file itself), feed.ndjson,
+    # a name without a suffix: each was read whole, as one article made of JSON, where stdin
+    # (and a named pipe of the same name) reads the same bytes as JSON Lines.
+    src = tmp_path / file_name
+    src.write_text('{"id": "a", "text": "Il pleut."}\n{"id": "b", "text": "Il neige."}\n', encoding="utf-8")
+    items = list(iter_articles([str(src)], ReadOptions()))
+    assert [(type(item).__name__, item.id, item.text) for item in items] == [
+        ("Article", "a", "Il pleut."),
+        ("Article", "b", "Il neige."),
+    ]
+    page = tmp_path / "page"
+    page.write_text(SAVED_PAGE, encoding="utf-8")
+    (item,) = iter_articles([str(page)], ReadOptions())
+    assert isinstance(item, Article) and item.html
+
+
+def test_a_txt_file_holding_json_lines_stays_one_article(tmp_path: Path) -> None:
+    src = tmp_path / "notes.txt"
+    src.write_text('{"id": "a", "text": "Il pleut."}\n', encoding="utf-8")
+    (item,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(item, Article) and item.id == "notes"
+
+
 KINDS = ".txt, .md, .jsonl, .html, .htm"
 READ = f"only its files ending in {KINDS} are read"
 NOTHING = f"no article in it (files ending in {KINDS}); nothing to read"
