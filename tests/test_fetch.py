@@ -31,6 +31,9 @@ from summarize.fetch import (
 PAGE = Path(__file__).resolve().parent / "data" / "pages" / "fr_page.html"
 
 
+UTF16 = "Café crème".encode("utf-16-le")
+
+
 def _routes() -> dict[str, tuple[int, dict[str, str], bytes]]:
     html = PAGE.read_bytes()
     latin1 = "Café crème".encode("latin-1")
@@ -48,6 +51,13 @@ def _routes() -> dict[str, tuple[int, dict[str, str], bytes]]:
         "/broken": (500, {"Content-Type": "text/html"}, b"<h1>Oops</h1>"),
         "/image.png": (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
         "/binary": (200, {}, b"\x00\x01\x02binary" * 10),
+        # An archive or an image served as text: what a file is refused for.
+        "/archive.txt": (200, {"Content-Type": "text/plain"}, b"PK\x03\x04\x14\x00" + bytes(range(256)) * 4),
+        "/no-nul.txt": (200, {"Content-Type": "text/plain"}, bytes(range(1, 256)) * 4),
+        "/image.html": (200, {"Content-Type": "text/html"}, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 8),
+        # UTF-16 without a BOM has NUL bytes too, but is text.
+        "/utf16.txt": (200, {"Content-Type": "text/plain; charset=utf-16le"}, UTF16),
+        "/utf16-untold.txt": (200, {"Content-Type": "text/plain"}, "Café crème au lait".encode("utf-16-le")),
         "/big.txt": (200, {"Content-Type": "text/plain"}, b"a" * 5000),
         "/feed.xml": (200, {"Content-Type": "application/rss+xml"}, b"<rss><title>x</title></rss>"),
     }
@@ -162,10 +172,17 @@ def test_http_error_status(server: str, path: str, status: int) -> None:
     assert caught.value.hint
 
 
-@pytest.mark.parametrize("path", ["/image.png", "/binary"])
+@pytest.mark.parametrize("path", ["/image.png", "/binary", "/archive.txt", "/no-nul.txt", "/image.html"])
 def test_non_text_content(server: str, path: str) -> None:
+    # A binary body served as text/plain or text/html was decoded as windows-1252 and
+    # translated: a page of gibberish, where the same bytes in a file are refused.
     with pytest.raises(ContentTypeError):
         fetch_url(server + path, timeout=5)
+
+
+def test_utf16_text_is_not_binary(server: str) -> None:
+    assert fetch_url(f"{server}/utf16.txt", timeout=5).text == "Café crème"
+    assert "crème" in fetch_url(f"{server}/utf16-untold.txt", timeout=5).text.replace("\x00", "")
 
 
 @pytest.mark.parametrize("path", ["/big.txt", "/stream.txt"])
