@@ -1039,12 +1039,15 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
             "fix that line, or pass --encoding, for example --encoding latin-1",
         )
     try:
-        obj = json.loads(line)
+        # Without its line break: a line cut short inside a string is then "Unterminated string",
+        # not "Invalid control character" at the break that JSON strings may not hold raw.
+        obj = json.loads(line.rstrip("\r\n"))
     except (ValueError, RecursionError) as exc:
         # Not only JSONDecodeError: an over-long integer is a plain ValueError, and nesting
         # deeper than Python allows a RecursionError.
         why = (
-            f"{exc.msg} at column {exc.colno}"
+            # Some of json's messages end in "at" already ("Unterminated string starting at").
+            f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
             if isinstance(exc, json.JSONDecodeError)
             else "nested too deeply"
             if isinstance(exc, RecursionError)

@@ -197,6 +197,24 @@ def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, lin
 
 
 @pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('{"text": "tronqué', "Unterminated string starting at column 10"),
+        ('{"text": "a\tb"}', "Invalid control character at column 12"),
+        ("{'text': 'x'}", "Expecting property name enclosed in double quotes at column 2"),
+    ],
+)
+def test_a_jsonl_line_that_is_not_json_says_where_once(tmp_path: Path, line: str, said: str) -> None:
+    # A line cut short was "Invalid control character at column 18" (its line break), and
+    # json's "Unterminated string starting at" came out as "... starting at at column 10".
+    src = tmp_path / "in.jsonl"
+    src.write_text(line + "\n", encoding="utf-8")
+    (failure,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{src}:1: not valid JSON ({said})"
+
+
+@pytest.mark.parametrize(
     ("ident", "expected"),
     [
         ('"a1"', "a1"),
