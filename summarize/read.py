@@ -420,16 +420,23 @@ def folder_notes(inputs: list[str]) -> list[str]:
         others = [name for name in files if not _is_article_name(name)]
         results = [name for name in files if _is_article_name(name) and is_own_output(folder / name)]
         ours = _some(results, "result of summarize", "results of summarize")
+        subs = _some(subfolders, "subfolder")
+        # Subfolders are not read: say how to read them, as a folder of folders (news/2024/...)
+        # would otherwise be "nothing to read" and no more.
+        deeper = f"name them, or pass a pattern such as '{folder / '**' / '*.txt'}'" if subfolders else ""
         if len(others) + len(results) == len(files):
-            only = f", only {ours}" if results else ""
-            notes.append(f"{folder}: no article in it (files ending in {kinds}){only}; nothing to read")
+            only = " and ".join(x for x in (ours, subs) if x)
+            only = f", only {only}" if only else ""
+            end = f"subfolders are not read: {deeper}" if deeper else "nothing to read"
+            notes.append(f"{folder}: no article in it (files ending in {kinds}){only}; {end}")
             continue
-        skipped = [x for x in (ours, _some(others, "other file"), _some(subfolders, "subfolder")) if x]
+        skipped = [x for x in (ours, _some(others, "other file"), subs) if x]
         if skipped:
             said = " and ".join([", ".join(skipped[:-1]), skipped[-1]] if len(skipped) > 1 else skipped)
             why = [f"only its files ending in {kinds} are read"] if others or subfolders else []
             why += ["results are not read as articles"] if results else []
-            notes.append(f"{folder}: skipped {said}; {', and '.join(why)}")
+            to_read = f"; to read its subfolders, {deeper}" if deeper else ""
+            notes.append(f"{folder}: skipped {said}; {', and '.join(why)}{to_read}")
     return notes
 
 

@@ -421,11 +421,16 @@ NOTHING = f"no article in it (files ending in {KINDS}); nothing to read"
     [
         (["a.txt", "B.HTML", ".hidden"], None),  # everything read (hidden names never are)
         (["a.txt", "e.pdf", "noext", "d.text", "sub/"],
-         f"skipped 3 other files (d.text, e.pdf, noext) and 1 subfolder (sub); {READ}"),
+         f"skipped 3 other files (d.text, e.pdf, noext) and 1 subfolder (sub); {READ}; "
+         "to read its subfolders, name them, or pass a pattern such as '{folder}/**/*.txt'"),
         (["a.md", "f1.pdf", "f2.pdf", "f3.pdf", "f4.pdf"],
          f"skipped 4 other files (f1.pdf, f2.pdf, f3.pdf, ...); {READ}"),
         ([], NOTHING),
-        (["x.pdf", ".a.txt", "y.txt/"], NOTHING),
+        (["x.pdf", ".a.txt"], NOTHING),
+        # A folder of folders (news/2024/03/...) said "nothing to read", and no more.
+        (["x.pdf", ".a.txt", "y.txt/", "2024/"],
+         f"no article in it (files ending in {KINDS}), only 2 subfolders (2024, y.txt); subfolders are "
+         "not read: name them, or pass a pattern such as '{folder}/**/*.txt'"),
     ],
 )  # fmt: skip
 def test_a_folder_says_what_it_does_not_read(tmp_path: Path, files: list[str], note: str | None) -> None:
@@ -437,6 +442,7 @@ def test_a_folder_says_what_it_does_not_read(tmp_path: Path, files: list[str], n
         else:
             (folder / name).write_text("Bonjour.\n", encoding="utf-8")
     inputs = [str(folder), "-", "https://example.org/a", str(tmp_path / "missing")]
+    note = None if note is None else note.replace("{folder}", str(folder))
     assert read.folder_notes(inputs) == ([] if note is None else [f"{folder}: {note}"])
 
 
