@@ -292,6 +292,11 @@ def iter_articles(
             yield ReadFailure(raw, raw, error)
 
 
+# A web address typed without its scheme: www.host..., or a dotted host name then a path
+# (lemonde.fr/politique/...).  Said in the hint only when no such file exists.
+_WEB_ADDRESS = re.compile(r"www\.[\w-]+\.|[\w-]+(\.[\w-]+)*\.[a-z]{2,}/", re.IGNORECASE)
+
+
 # What makes an input a pattern: the wildcards of a shell's globbing (and of Python's glob).
 _WILDCARDS = re.compile(r"[*?[]")
 
@@ -751,7 +756,10 @@ def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator
             )
             return
         kind = "broken symbolic link" if path.is_symlink() else "no such file or folder"
-        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {kind}", "check the path"))
+        hint = "check the path"
+        if top_level and _WEB_ADDRESS.match(str(path)):
+            hint += f"; for a web page, give its whole address: https://{path}"
+        yield ReadFailure(name, str(path), UnreadableError(f"{path}: {kind}", hint))
         return
     except OSError as exc:
         yield ReadFailure(name, str(path), UnreadableError(f"{path}: {exc.strerror}", "check the path"))

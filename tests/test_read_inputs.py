@@ -147,6 +147,26 @@ def test_input_path(raw: str, expected: str | None) -> None:
     assert read.input_path(raw) == (None if expected is None else Path(expected))
 
 
+@pytest.mark.parametrize(
+    ("raw", "web"),
+    [
+        ("www.lemonde.fr/politique/reforme.html", True),
+        ("lemonde.fr/politique/reforme.html", True),
+        ("www.lemonde.fr", True),
+        ("lemonde.fr", False),  # as likely a file
+        ("notes.txt", False),
+        ("news/a.txt", False),
+    ],
+)
+def test_a_web_address_without_its_scheme_gets_a_hint(tmp_path: Path, raw: str, web: bool) -> None:
+    # A page's address typed without https:// was "no such file or folder (check the path)".
+    (failure,) = iter_articles([raw], ReadOptions())
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{raw}: no such file or folder"
+    said = f"check the path; for a web page, give its whole address: https://{raw}"
+    assert failure.error.hint == (said if web else "check the path")
+
+
 @pytest.mark.parametrize("raw", ["file://", "file://localhost", "file://./a.txt", "file://server/a.txt"])
 def test_a_file_url_that_names_no_local_file_is_refused(raw: str, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Bonjour.\n", encoding="utf-8")  # the working directory
