@@ -213,7 +213,7 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
             if not _is_text_type(media):
                 raise ContentTypeError(
                     f"{url} is not a text page (content type {media})",
-                    "pass the address of an article page (HTML or plain text)",
+                    "pass the address of an article page: HTML or plain text",
                 )
             length = response.headers.get("Content-Length")
             if length and length.strip().isdigit() and int(length) > max_bytes:
@@ -252,7 +252,7 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
         # bytes would be a page of gibberish.
         raise ContentTypeError(
             f"{url} is not a text page (binary content)",
-            "pass the address of an article page (HTML or plain text)",
+            "pass the address of an article page: HTML or plain text",
         )
     return Fetched(text=decode_body(data, charset), final_url=final_url, content_type=media)
 

@@ -583,7 +583,7 @@ class Summarizer:
             error = {
                 "kind": "internal",
                 "message": f"internal error: {type(exc).__name__}: {exc}",
-                "hint": "please report it with this article (SUMMARIZE_DEBUG=1 shows the traceback)",
+                "hint": "please report it with this article; SUMMARIZE_DEBUG=1 shows the traceback",
             }
         if len(items) > 1:
             return [result for item in items for result in self._isolated([item])]

@@ -465,7 +465,7 @@ def _guarded(name: str, source: str, items: Iterator[Item], options: ReadOptions
             source,
             InternalReadError(
                 f"{source}: internal error while reading: {type(exc).__name__}: {exc}",
-                "please report it (SUMMARIZE_DEBUG=1 shows the traceback)",
+                "please report it; SUMMARIZE_DEBUG=1 shows the traceback",
             ),
         )
 

@@ -180,6 +180,18 @@ def test_non_text_content(server: str, path: str) -> None:
         fetch_url(server + path, timeout=5)
 
 
+@pytest.mark.parametrize("path", ["/image.png", "/archive.txt"])
+def test_non_text_hint_has_no_brackets_inside_brackets(server: str, path: str) -> None:
+    # The stderr line put the hint in brackets around its own: "(pass ... page (HTML or plain text))".
+    from summarize.cli import _failure_line
+
+    with pytest.raises(ContentTypeError) as caught:
+        fetch_url(server + path, timeout=5)
+    line = _failure_line(server + path, caught.value.message, caught.value.hint)
+    assert line.endswith("(pass the address of an article page: HTML or plain text)")
+    assert line.count("(") == 2
+
+
 def test_utf16_text_is_not_binary(server: str) -> None:
     assert fetch_url(f"{server}/utf16.txt", timeout=5).text == "Café crème"
     assert "crème" in fetch_url(f"{server}/utf16-untold.txt", timeout=5).text.replace("\x00", "")

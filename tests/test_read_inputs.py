@@ -321,7 +321,7 @@ def test_unexpected_error_becomes_a_read_failure(
     assert isinstance(failure, ReadFailure)
     assert failure.error.kind == "internal"
     assert "RuntimeError: boom" in failure.error.message
-    assert failure.error.hint == "please report it (SUMMARIZE_DEBUG=1 shows the traceback)"
+    assert failure.error.hint == "please report it; SUMMARIZE_DEBUG=1 shows the traceback"
 
 
 def test_unexpected_error_in_one_folder_file_costs_only_that_file(
