@@ -26,6 +26,9 @@ _TEXT_TYPES = frozenset(
         "application/atom+xml",
         "application/json",
         "application/ld+json",
+        "application/x-ndjson",  # JSON Lines
+        "application/jsonl",
+        "application/jsonlines",
     }
 )
 # Declared types that are markup, extracted as HTML (XML too: read as plain text, its tags would

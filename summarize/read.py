@@ -736,6 +736,11 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
         return
     # The declared type decides, then the content, by the rule a file's text gets: a text/plain
     # article keeps its paragraphs and its furniture rules, a page served as text/plain is a page.
+    if not page.is_html and _looks_like_jsonl(page.text):
+        # A JSON Lines feed (served as text/plain, JSON or with no type), judged as stdin is:
+        # one article a line, not one article made of JSON.
+        yield from _none_is_empty(url, url, _from_jsonl(url, url, page.text))
+        return
     html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
     yield Article(url, url, page.text, url=page.final_url, html=html)
 

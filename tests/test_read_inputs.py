@@ -681,6 +681,10 @@ PLAIN_ARTICLE = (
     "Lire aussi : Les travaux du tramway prennent du retard\n\n"
     "L'opposition a voté contre, dénonçant une hausse des impôts locaux jugée trop forte par ses élus.\n"
 )
+# One line's text is a whole page: the feed is still JSON Lines, not a page.
+JSONL_FEED = (
+    '{"id": "a", "text": "Il pleut sur Paris."}\n{"text": "<html><body><p>Il neige.</p></body></html>"}\n'
+)
 FEED = "<rss><channel><title>Le Journal</title><item><title>Le plan vélo</title></item></channel></rss>"
 
 
@@ -698,6 +702,8 @@ def pages() -> Iterator[str]:
         "/page.html": ("text/html; charset=utf-8", SAVED_PAGE),
         "/untyped": ("", PLAIN_ARTICLE),
         "/feed.xml": ("application/rss+xml", FEED),
+        "/feed.txt": ("text/plain; charset=utf-8", JSONL_FEED),
+        "/feed.ndjson": ("application/x-ndjson", JSONL_FEED),
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -774,6 +780,20 @@ def test_an_url_scheme_in_capitals_is_fetched(pages: str, scheme: str) -> None:
     article = _fetched(url)
     assert article.id == url and "Le conseil municipal" in article.text
     assert read.input_path(url) is None and not read.is_pattern(url + "?a=[1]")
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize("path", ["/feed.txt", "/feed.ndjson"])
+def test_a_json_lines_feed_url_is_one_article_a_line(pages: str, path: str) -> None:
+    # Served as text/plain it was one article made of JSON (and a page, for the tags of a
+    # line); as application/x-ndjson it was refused as "not a text page".
+    url = pages + path
+    items = list(iter_articles([url], ReadOptions()))
+    assert [(type(item).__name__, item.id, item.source) for item in items] == [
+        ("Article", "a", f"{url}:1"),
+        ("Article", f"{url}-2", f"{url}:2"),
+    ]
+    assert items[0].text == "Il pleut sur Paris." and not items[0].html and items[1].html
 
 
 @pytest.mark.usefixtures("_no_proxy")
