@@ -515,7 +515,6 @@ def run(
         from .generation import Overrides
         from .options import ChunkOptions, RunOptions
         from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files
-        from .routing import user_lang
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
         if encoding:
@@ -564,7 +563,7 @@ def run(
         options = RunOptions(
             tasks=(only.value,) if only else ("summary", "translation"),
             routing=_routing(config, summary_model, translation_model, ctx),
-            source_lang=user_lang(source_lang) if source_lang else None,
+            source_lang=_source_lang(source_lang),
             models_dir=mdir,
             offline=offline,
             chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
@@ -876,6 +875,20 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _source_lang(value: str | None) -> str | None:
+    """--source-lang's code; a value that is none (`auto`, `detect`, a typo) is refused with the
+    way to have the language detected too, which is what `auto` asks for."""
+    from .routing import LanguageCodeError, user_lang
+
+    if not value:
+        return None
+    try:
+        return user_lang(value)
+    except LanguageCodeError as exc:
+        hint = f"{exc.hint}; leave --source-lang out to have each article's language detected"
+        raise LanguageCodeError(exc.message, hint) from None
 
 
 def _failure_line(source: str, message: str | None, hint: str | None) -> str:

@@ -447,13 +447,32 @@ def test_models_list(tiny: dict[str, Path], tmp_path: Path) -> None:
     assert "summarize models pull Helsinki-NLP/opus-mt-fr-en" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["models", "list", "--lang", "es,fe"], ["run", "-", "--source-lang", "fe"]])
-def test_a_mistyped_language_is_refused_before_any_output(args: list[str], tmp_path: Path) -> None:
+DETECTED = "; leave --source-lang out to have each article's language detected"
+
+
+@pytest.mark.parametrize(
+    ("args", "end"),
+    [(["models", "list", "--lang", "es,fe"], ""), (["run", "-", "--source-lang", "fe"], DETECTED)],
+)
+def test_a_mistyped_language_is_refused_before_any_output(args: list[str], end: str, tmp_path: Path) -> None:
     result = _invoke([*args, "--models-dir", str(tmp_path)], stdin="Bonjour.")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.strip() == (
         "summarize: error: 'fe' is not an ISO 639-1 language code; use codes such as fr, en, de, es, it, pt"
+        + end
+    )
+
+
+@pytest.mark.parametrize("value", ["auto", "detect"])
+def test_source_lang_auto_says_how_to_have_the_language_detected(value: str, tmp_path: Path) -> None:
+    # `--source-lang auto` was "not a language code; use ISO 639-1 codes such as fr, en, de", and
+    # no word of what auto asks for: detection, which is what leaving the option out does.
+    result = _invoke(["run", "-", "--source-lang", value, "--models-dir", str(tmp_path)], stdin="Bonjour.")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        f"summarize: error: {value!r} is not a language code; use ISO 639-1 codes such as fr, en, de"
+        + DETECTED
     )
 
 
