@@ -741,6 +741,9 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
         # one article a line, not one article made of JSON.
         yield from _none_is_empty(url, url, _from_jsonl(url, url, page.text))
         return
+    if not page.is_html and (array := _json_array_error(url, page.text)) is not None:
+        yield ReadFailure(url, url, array)
+        return
     html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
     yield Article(url, url, page.text, url=page.final_url, html=html)
 
@@ -945,6 +948,8 @@ def _from_bytes(
     if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
         text = _lines_utf8_or(data, text, options.encoding)
         yield from _none_is_empty(name, source, _from_jsonl(name, source, text))
+    elif suffix is None and (array := _json_array_error(source, text)) is not None:
+        yield ReadFailure(name, source, array)
     else:
         # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
         # a page, and translating its markup is no use. looks_like_html wants a document start
@@ -957,6 +962,25 @@ def _from_bytes(
         else:
             html = suffix in HTML_SUFFIXES or _looks_like_html(body)
         yield Article(name, source, text, html=html, markdown=not html and suffix in MARKDOWN_SUFFIXES)
+
+
+def _json_array_error(source: str, text: str) -> InputError | None:
+    """The error for a JSON array of objects (articles.json, an API's answer), which read as an
+    article would be its JSON translated: say how to make it JSON Lines.  None for other text."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if not body.startswith("["):
+        return None
+    try:
+        items = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
+        return None
+    where = "" if source == "stdin" else f" {source}"
+    return InputError(
+        f"{source}: a JSON array of {len(items)} object{'s' if len(items) > 1 else ''}, not JSON Lines",
+        f"give one object a line, for example: jq -c '.[]'{where} | summarize run -",
+    )
 
 
 def _utf8_or(data: bytes, encoding: str) -> str:

@@ -424,6 +424,29 @@ def test_a_file_of_no_article_kind_is_judged_by_its_content(tmp_path: Path, file
     assert isinstance(item, Article) and item.html
 
 
+@pytest.mark.parametrize("where", ["articles.json", "-"])
+def test_a_json_array_of_articles_is_refused_with_the_way_to_json_lines(tmp_path: Path, where: str) -> None:
+    # articles.json (or an array on stdin) was one article made of its JSON, translated.
+    data = '[\n  {"id": "a", "text": "Il pleut."},\n  {"id": "b", "text": "Il neige."}\n]\n'
+    if where == "-":
+        (failure,) = iter_articles(["-"], ReadOptions(), read_stdin=lambda: data.encode())
+        source, hint = "stdin", "jq -c '.[]' | summarize run -"
+    else:
+        src = tmp_path / where
+        src.write_text(data, encoding="utf-8")
+        (failure,) = iter_articles([str(src)], ReadOptions())
+        source, hint = str(src), f"jq -c '.[]' {src} | summarize run -"
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{source}: a JSON array of 2 objects, not JSON Lines"
+    assert failure.error.hint == f"give one object a line, for example: {hint}"
+
+
+@pytest.mark.parametrize("text", ["[1, 2]\n", "[]\n", "[Note] Il pleut.\n", '[{"a": 1}, 2]\n'])
+def test_text_that_is_no_array_of_objects_stays_an_article(text: str) -> None:
+    (item,) = _stdin(text)
+    assert isinstance(item, Article) and item.text == text
+
+
 def test_a_txt_file_holding_json_lines_stays_one_article(tmp_path: Path) -> None:
     src = tmp_path / "notes.txt"
     src.write_text('{"id": "a", "text": "Il pleut."}\n', encoding="utf-8")
@@ -704,6 +727,7 @@ def pages() -> Iterator[str]:
         "/feed.xml": ("application/rss+xml", FEED),
         "/feed.txt": ("text/plain; charset=utf-8", JSONL_FEED),
         "/feed.ndjson": ("application/x-ndjson", JSONL_FEED),
+        "/articles.json": ("application/json", '[{"text": "Il pleut."}, {"text": "Il neige."}]'),
     }
 
     class Handler(BaseHTTPRequestHandler):
@@ -794,6 +818,13 @@ def test_a_json_lines_feed_url_is_one_article_a_line(pages: str, path: str) -> N
         ("Article", f"{url}-2", f"{url}:2"),
     ]
     assert items[0].text == "Il pleut sur Paris." and not items[0].html and items[1].html
+
+
+@pytest.mark.usefixtures("_no_proxy")
+def test_a_json_array_url_is_refused_with_the_way_to_json_lines(pages: str) -> None:
+    (failure,) = iter_articles([f"{pages}/articles.json"], ReadOptions())
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{pages}/articles.json: a JSON array of 2 objects, not JSON Lines"
 
 
 @pytest.mark.usefixtures("_no_proxy")
