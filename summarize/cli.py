@@ -377,8 +377,8 @@ def run(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Files, folders (their .txt .md .jsonl .html .htm files), patterns (news/*.md, expanded "
-            "when the shell did not), http(s) or file:// URLs, or - for stdin.",
+            help="Files, folders (their .txt .md .markdown .jsonl .html .htm files), patterns (news/*.md, "
+            "expanded when the shell did not), http(s) or file:// URLs, or - for stdin.",
             show_default=False,
         ),
     ] = None,

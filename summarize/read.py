@@ -24,9 +24,9 @@ from .charset import decode_as_browsers, sniff_charset
 from .errors import InputError
 from .own_output import is_own_output, looks_like_own_output, recognise
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
-MARKDOWN_SUFFIXES = (".md",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 DEFAULT_MAX_BYTES = 50_000_000
 # Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's starts with UTF-16 LE's).
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)

@@ -454,7 +454,7 @@ def test_a_txt_file_holding_json_lines_stays_one_article(tmp_path: Path) -> None
     assert isinstance(item, Article) and item.id == "notes"
 
 
-KINDS = ".txt, .md, .jsonl, .html, .htm"
+KINDS = ".txt, .md, .markdown, .jsonl, .html, .htm"
 READ = f"only its files ending in {KINDS} are read"
 NOTHING = f"no article in it (files ending in {KINDS}); nothing to read"
 
@@ -462,7 +462,7 @@ NOTHING = f"no article in it (files ending in {KINDS}); nothing to read"
 @pytest.mark.parametrize(
     ("files", "note"),
     [
-        (["a.txt", "B.HTML", ".hidden"], None),  # everything read (hidden names never are)
+        (["a.txt", "B.HTML", "c.markdown", ".hidden"], None),  # everything read (hidden names never are)
         (["a.txt", "e.pdf", "noext", "d.text", "sub/"],
          f"skipped 3 other files (d.text, e.pdf, noext) and 1 subfolder (sub); {READ}; "
          "to read its subfolders, name them, or pass a pattern such as '{folder}/**/*.txt'"),
@@ -656,6 +656,8 @@ MARKDOWN_BODY = (
     [
         (".md", MARKDOWN_ARTICLE, False, True),
         (".MD", MARKDOWN_ARTICLE, False, True),
+        # Markdown's other common suffix was plain text: its asterisks and # were translated.
+        (".markdown", MARKDOWN_ARTICLE, False, True),
         (".txt", MARKDOWN_ARTICLE, False, False),  # a .txt is read as written, asterisks and all
         (".md", SAVED_PAGE, True, False),  # a page saved as .md is a page
     ],
