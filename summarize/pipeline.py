@@ -746,11 +746,14 @@ class Summarizer:
         if not article.text.strip():
             raise _Skip("empty", "the article is empty", "give it some text")
         if not has_text(cleaned.body):
-            raise _Skip(
-                "no_text",
-                "nothing to translate is left after cleaning",
-                "check the input, or pass --keep-boilerplate",
-            )
+            if not self.options.keep_boilerplate and (article.html or cleaned.removed):
+                raise _Skip(
+                    "no_text",
+                    "nothing to translate is left after cleaning",
+                    "check the input, or pass --keep-boilerplate",
+                )
+            # Nothing was cleaned away (or cleaning is off): --keep-boilerplate would not help.
+            raise _Skip("no_text", "nothing to translate: the article holds no words", "check the input")
         prep.body = cleaned.body
 
     def _detect(self, prep: _Prepared) -> None:

@@ -318,6 +318,34 @@ def test_nothing_left_after_cleaning_is_skipped_as_no_text(tmp_path: Path, conte
     assert result.exit_code == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["status"] == "skipped" and record["error"]["kind"] == "no_text"
+    # Nothing was removed as furniture: the hint must not send the user to --keep-boilerplate.
+    assert record["error"]["hint"] == "check the input"
+
+
+KEEP_HINT = "check the input, or pass --keep-boilerplate"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "keep", "hint"),
+    [
+        ("a.txt", "Partager sur Facebook\nLire aussi : le budget\n", False, KEEP_HINT),
+        # --keep-boilerplate given, or nothing but markup: the hint said "or pass --keep-boilerplate".
+        ("a.txt", "😀🎉👍\n", True, "check the input"),
+        ("a.md", "---\ntitle: x\n---\n![photo](a.png)\n<!-- note -->\n", False, "check the input"),
+        ("a.md", "---\ntitle: x\n---\n![photo](a.png)\n<!-- note -->\n", True, "check the input"),
+    ],
+)
+def test_no_text_hint_names_keep_boilerplate_only_where_it_helps(
+    tmp_path: Path, name: str, content: str, keep: bool, hint: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    args = ["run", str(path), "--format", "jsonl", *NO_MODEL, *(["--keep-boilerplate"] if keep else [])]
+    result = _invoke(args)
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["status"] == "skipped" and record["error"]["kind"] == "no_text"
+    assert record["error"]["hint"] == hint
 
 
 def test_every_bad_input_gets_its_own_record(marian: Path, tmp_path: Path) -> None:
