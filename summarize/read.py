@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,7 +375,6 @@ def input_path(raw: str) -> Path | None:
     if raw == "-" or _is_web_url(raw):
         return None
     if raw[:7].lower() == "file://":
-        import urllib.parse
         import urllib.request
 
         parts = urllib.parse.urlsplit(raw)
@@ -745,7 +745,15 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
         yield ReadFailure(url, url, array)
         return
     html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
-    yield Article(url, url, page.text, url=page.final_url, html=html)
+    # Markdown by its type, or by its name when served as plain text (a raw file of a forge).
+    markdown = not html and (
+        page.content_type in ("text/markdown", "text/x-markdown")
+        or (
+            page.content_type in ("text/plain", "")
+            and urllib.parse.urlsplit(page.final_url).path.lower().endswith(MARKDOWN_SUFFIXES)
+        )
+    )
+    yield Article(url, url, page.text, url=page.final_url, html=html, markdown=markdown)
 
 
 def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator[Item]:

@@ -706,6 +706,7 @@ PLAIN_ARTICLE = (
     "Lire aussi : Les travaux du tramway prennent du retard\n\n"
     "L'opposition a voté contre, dénonçant une hausse des impôts locaux jugée trop forte par ses élus.\n"
 )
+MARKDOWN_PAGE = "# Le plan vélo\n\nLa ville **double** ses pistes cyclables.\n"
 # One line's text is a whole page: the feed is still JSON Lines, not a page.
 JSONL_FEED = (
     '{"id": "a", "text": "Il pleut sur Paris."}\n{"text": "<html><body><p>Il neige.</p></body></html>"}\n'
@@ -729,6 +730,9 @@ def pages() -> Iterator[str]:
         "/feed.xml": ("application/rss+xml", FEED),
         "/feed.txt": ("text/plain; charset=utf-8", JSONL_FEED),
         "/feed.ndjson": ("application/x-ndjson", JSONL_FEED),
+        "/note.md": ("text/markdown; charset=utf-8", MARKDOWN_PAGE),
+        "/raw/note.md": ("text/plain; charset=utf-8", MARKDOWN_PAGE),
+        "/note.txt": ("text/plain; charset=utf-8", MARKDOWN_PAGE),
         "/articles.json": ("application/json", '[{"text": "Il pleut."}, {"text": "Il neige."}]'),
     }
 
@@ -820,6 +824,17 @@ def test_a_json_lines_feed_url_is_one_article_a_line(pages: str, path: str) -> N
         ("Article", f"{url}-2", f"{url}:2"),
     ]
     assert items[0].text == "Il pleut sur Paris." and not items[0].html and items[1].html
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize(
+    ("path", "markdown"), [("/note.md", True), ("/raw/note.md", True), ("/note.txt", False)]
+)
+def test_a_markdown_url_is_markdown(pages: str, path: str, markdown: bool) -> None:
+    # Served as text/markdown (or as text/plain under a .md name, as forges serve raw files), it
+    # was plain text: its # and ** went to the translator.
+    article = _fetched(pages + path)
+    assert (article.html, article.markdown) == (False, markdown)
 
 
 @pytest.mark.usefixtures("_no_proxy")
