@@ -1110,11 +1110,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         )
     body = obj.get("text") if isinstance(obj, dict) else None
     if not isinstance(body, str):
-        what = (
-            'no "text" string in the object'
-            if isinstance(obj, dict)
-            else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
-        )
+        what = _no_text(obj) if isinstance(obj, dict) else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
         ident = obj.get("id") if isinstance(obj, dict) else None
         return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}', ident)
     return Article(
@@ -1125,6 +1121,18 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         url=_opt_str(obj.get("url")),
         html=_looks_like_html(body),
     )
+
+
+def _no_text(obj: dict[str, object]) -> str:
+    """What a JSON object without a "text" string has instead, so that a feed whose articles are
+    under "body" or "content" says so at once."""
+    if "text" in obj:
+        return f'"text" is {_JSON_KINDS.get(type(obj["text"]), "an object")}, not a string'
+    if not obj:
+        return 'an empty object, no "text"'
+    keys = [json.dumps(key, ensure_ascii=False) for key in list(obj)[:6]]
+    more = ", ..." if len(obj) > 6 else ""
+    return f'no "text" field, only {", ".join(keys)}{more}'
 
 
 def _id_text(ident: object) -> str:

@@ -205,9 +205,18 @@ def test_other_url_schemes_are_refused_and_file_urls_read(tmp_path: Path) -> Non
         ("3.5", "a number, not a JSON object"),
         ("true", "true or false, not a JSON object"),
         ("null", "null, not a JSON object"),
-        ('{"id": "x"}', 'no "text" string in the object'),
+        # It said 'no "text" string in the object', whatever the object held instead.
+        ('{"id": "x"}', 'no "text" field, only "id"'),
+        ('{"id": "x", "body": "Il pleut."}', 'no "text" field, only "id", "body"'),
+        ('{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7}',
+         'no "text" field, only "a", "b", "c", "d", "e", "f", ...'),
+        ('{"text": 42}', '"text" is a number, not a string'),
+        ('{"text": null}', '"text" is null, not a string'),
+        ('{"text": ["a"]}', '"text" is an array, not a string'),
+        ('{"text": {"fr": "a"}}', '"text" is an object, not a string'),
+        ("{}", 'an empty object, no "text"'),
     ],
-)
+)  # fmt: skip
 def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, line: str, said: str) -> None:
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "Bonjour."}\n' + line + "\n", encoding="utf-8")

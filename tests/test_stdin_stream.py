@@ -105,7 +105,7 @@ def test_later_malformed_lines_are_per_line_errors() -> None:
     ]
     messages = [item.error.message for item in items if isinstance(item, ReadFailure)]
     assert messages[0].startswith("stdin:4: not valid JSON")
-    assert messages[1] == 'stdin:6: no "text" string in the object'
+    assert messages[1] == 'stdin:6: no "text" field, only "title"'
     assert messages[2] == "stdin:7: not valid UTF-8"
     assert messages[3].startswith("stdin:8: not valid JSON")
 
