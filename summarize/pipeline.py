@@ -753,6 +753,17 @@ class Summarizer:
                     "check the input, or pass --keep-boilerplate",
                 )
             # Nothing was cleaned away (or cleaning is off): --keep-boilerplate would not help.
+            words = article.text.split()
+            if words and all(word.lower().startswith(("http://", "https://")) for word in words):
+                # A list of pages to read (urls.txt), not an article.
+                import shlex
+
+                given = f" < {shlex.quote(article.source)}" if Path(article.source).is_file() else ""
+                raise _Skip(
+                    "no_text",
+                    "nothing to translate: the article is a list of web addresses",
+                    f"to read those pages, pass the addresses as inputs: xargs summarize run{given}",
+                )
             raise _Skip("no_text", "nothing to translate: the article holds no words", "check the input")
         prep.body = cleaned.body
 

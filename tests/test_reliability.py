@@ -325,6 +325,23 @@ def test_nothing_left_after_cleaning_is_skipped_as_no_text(tmp_path: Path, conte
 KEEP_HINT = "check the input, or pass --keep-boilerplate"
 
 
+def test_a_list_of_web_addresses_says_how_to_read_the_pages(tmp_path: Path) -> None:
+    # urls.txt, one address a line: skipped as "nothing to translate is left after cleaning"
+    # (pass --keep-boilerplate), where the user meant the pages.
+    path = tmp_path / "my urls.txt"
+    path.write_text("https://example.org/a\nHTTPS://example.org/b\n\n", encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"text": "https://example.org/a"}\n', encoding="utf-8")
+    result = _invoke(["run", str(path), str(feed), "--format", "jsonl", *NO_MODEL])
+    assert result.exit_code == 0, result.stderr
+    errors = [json.loads(line)["error"] for line in result.stdout.splitlines()]
+    assert [e["kind"] for e in errors] == ["no_text"] * 2
+    assert {e["message"] for e in errors} == {"nothing to translate: the article is a list of web addresses"}
+    way = "to read those pages, pass the addresses as inputs: xargs summarize run"
+    # The file's name quoted for the shell; a JSON Lines line ("feed.jsonl:1") is no file to name.
+    assert [e["hint"] for e in errors] == [f"{way} < '{path}'", way]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "keep", "hint"),
     [
