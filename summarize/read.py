@@ -984,10 +984,17 @@ def _json_array_error(source: str, text: str) -> InputError | None:
         return None
     if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
         return None
-    where = "" if source == "stdin" else f" {source}"
+    import shlex
+
+    if source == "stdin":
+        way = "jq -c '.[]' | summarize run -"
+    elif _is_web_url(source):  # jq reads no URL
+        way = f"curl -s {shlex.quote(source)} | jq -c '.[]' | summarize run -"
+    else:
+        way = f"jq -c '.[]' {shlex.quote(source)} | summarize run -"
     return InputError(
         f"{source}: a JSON array of {len(items)} object{'s' if len(items) > 1 else ''}, not JSON Lines",
-        f"give one object a line, for example: jq -c '.[]'{where} | summarize run -",
+        f"give one object a line, for example: {way}",
     )
 
 

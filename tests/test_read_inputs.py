@@ -433,7 +433,7 @@ def test_a_file_of_no_article_kind_is_judged_by_its_content(tmp_path: Path, file
     assert isinstance(item, Article) and item.html
 
 
-@pytest.mark.parametrize("where", ["articles.json", "-"])
+@pytest.mark.parametrize("where", ["articles.json", "my articles.json", "-"])
 def test_a_json_array_of_articles_is_refused_with_the_way_to_json_lines(tmp_path: Path, where: str) -> None:
     # articles.json (or an array on stdin) was one article made of its JSON, translated.
     data = '[\n  {"id": "a", "text": "Il pleut."},\n  {"id": "b", "text": "Il neige."}\n]\n'
@@ -444,7 +444,8 @@ def test_a_json_array_of_articles_is_refused_with_the_way_to_json_lines(tmp_path
         src = tmp_path / where
         src.write_text(data, encoding="utf-8")
         (failure,) = iter_articles([str(src)], ReadOptions())
-        source, hint = str(src), f"jq -c '.[]' {src} | summarize run -"
+        quoted = f"'{src}'" if " " in str(src) else str(src)  # quoted for the shell
+        source, hint = str(src), f"jq -c '.[]' {quoted} | summarize run -"
     assert isinstance(failure, ReadFailure)
     assert failure.error.message == f"{source}: a JSON array of 2 objects, not JSON Lines"
     assert failure.error.hint == f"give one object a line, for example: {hint}"
@@ -851,6 +852,9 @@ def test_a_json_array_url_is_refused_with_the_way_to_json_lines(pages: str) -> N
     (failure,) = iter_articles([f"{pages}/articles.json"], ReadOptions())
     assert isinstance(failure, ReadFailure)
     assert failure.error.message == f"{pages}/articles.json: a JSON array of 2 objects, not JSON Lines"
+    # jq reads no URL: the way starts with curl (it was "jq -c '.[]' http://...").
+    way = f"curl -s {pages}/articles.json | jq -c '.[]' | summarize run -"
+    assert failure.error.hint == f"give one object a line, for example: {way}"
 
 
 @pytest.mark.usefixtures("_no_proxy")
