@@ -339,12 +339,15 @@ def expand_patterns(
     notes: list[str] = []
     target = output_dir.resolve() if output_dir is not None else None
     for raw in inputs:
-        if not is_pattern(raw):
+        pattern = raw
+        if raw[:7].lower() == "file://" and (local := input_path(raw)) is not None:
+            pattern = str(local)  # file:///news/*.md: its path is the pattern
+        if not is_pattern(pattern):
             expanded.append(raw)
             continue
-        recursive = "**" in raw
+        recursive = "**" in pattern
         matches, results = [], []
-        found = sorted(glob.glob(raw, recursive=recursive))
+        found = sorted(glob.glob(pattern, recursive=recursive))
         for match in found:
             path = Path(match)
             try:

@@ -167,6 +167,17 @@ def test_a_web_address_without_its_scheme_gets_a_hint(tmp_path: Path, raw: str, 
     assert failure.error.hint == (said if web else "check the path")
 
 
+def test_a_file_url_holding_a_pattern_is_expanded(tmp_path: Path) -> None:
+    # file:///news/*.txt failed as "/news/*.txt: no file matches this pattern" while files matched.
+    for name in ("b.txt", "a.txt", "c.md"):
+        (tmp_path / name).write_text("Bonjour.\n", encoding="utf-8")
+    inputs = [(tmp_path / "*.txt").as_uri(), (tmp_path / "none" / "*.txt").as_uri()]
+    items = list(iter_articles(inputs, ReadOptions()))
+    assert [type(item).__name__ for item in items] == ["Article", "Article", "ReadFailure"]
+    assert [item.source for item in items[:2]] == [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+    assert items[2].error.message == f"{tmp_path / 'none' / '*.txt'}: no file matches this pattern"
+
+
 @pytest.mark.parametrize("raw", ["file://", "file://localhost", "file://./a.txt", "file://server/a.txt"])
 def test_a_file_url_that_names_no_local_file_is_refused(raw: str, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Bonjour.\n", encoding="utf-8")  # the working directory
