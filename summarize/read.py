@@ -971,7 +971,9 @@ def _from_bytes(
             # as .md is a page; otherwise its tags go with the rest of the markup.
             html = body.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
         else:
-            html = suffix in HTML_SUFFIXES or _looks_like_html(body)
+            # An .html file without a single tag is text saved under that name: as a page, its
+            # lines would run into one paragraph and its furniture would stay.
+            html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
         yield Article(name, source, text, html=html, markdown=not html and suffix in MARKDOWN_SUFFIXES)
 
 

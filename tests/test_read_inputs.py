@@ -630,6 +630,26 @@ def test_html_page_saved_as_text_is_extracted_as_html(tmp_path: Path, suffix: st
     assert "<" not in cleaned.body and "Accueil" not in cleaned.body
 
 
+@pytest.mark.parametrize("suffix", [".html", ".htm"])
+def test_text_saved_as_html_without_a_tag_is_text(tmp_path: Path, suffix: str) -> None:
+    # It went through the page extractor: its lines ran into one paragraph, its title and time
+    # stamp stayed in the body.
+    from summarize.pipeline import clean_article
+
+    src = tmp_path / f"article{suffix}"
+    text = "Le conseil adopte le budget\n\nPublié le 12 mars 2024\n\nLe conseil a voté.\n\nIl pleut.\n"
+    src.write_text(text, encoding="utf-8")
+    (item,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(item, Article) and not item.html
+    cleaned = clean_article(item, keep_boilerplate=False)
+    assert (cleaned.title, cleaned.date) == ("Le conseil adopte le budget", "2024-03-12")
+    assert cleaned.body == "Le conseil a voté.\n\nIl pleut."
+    page = tmp_path / f"page{suffix}"
+    page.write_text("<p>Le conseil a voté.</p>", encoding="utf-8")  # one tag is enough for a file named .html
+    (item,) = iter_articles([str(page)], ReadOptions())
+    assert isinstance(item, Article) and item.html
+
+
 @pytest.mark.parametrize("suffix", [".txt", ".md"])
 def test_prose_mentioning_a_tag_stays_text(tmp_path: Path, suffix: str) -> None:
     from summarize.pipeline import clean_article
