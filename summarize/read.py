@@ -978,29 +978,31 @@ def _from_bytes(
 
 
 def _json_array_error(source: str, text: str) -> InputError | None:
-    """The error for a JSON array of objects (articles.json, an API's answer), which read as an
-    article would be its JSON translated: say how to make it JSON Lines.  None for other text."""
+    """The error for a JSON array of objects (articles.json, an API's answer), or one object
+    written over several lines, which read as an article would be its JSON translated: say how
+    to make it JSON Lines.  None for other text."""
     body = text.lstrip("\ufeff \t\r\n")
-    if not body.startswith("["):
+    if not body.startswith(("[", "{")):
         return None
     try:
         items = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(items, list) or not items or not all(isinstance(x, dict) for x in items):
+    if isinstance(items, dict):
+        what, jq = "a JSON object over several lines", "."
+    elif isinstance(items, list) and items and all(isinstance(x, dict) for x in items):
+        what, jq = f"a JSON array of {len(items)} object{'s' if len(items) > 1 else ''}", ".[]"
+    else:
         return None
     import shlex
 
     if source == "stdin":
-        way = "jq -c '.[]' | summarize run -"
+        way = f"jq -c '{jq}' | summarize run -"
     elif _is_web_url(source):  # jq reads no URL
-        way = f"curl -s {shlex.quote(source)} | jq -c '.[]' | summarize run -"
+        way = f"curl -s {shlex.quote(source)} | jq -c '{jq}' | summarize run -"
     else:
-        way = f"jq -c '.[]' {shlex.quote(source)} | summarize run -"
-    return InputError(
-        f"{source}: a JSON array of {len(items)} object{'s' if len(items) > 1 else ''}, not JSON Lines",
-        f"give one object a line, for example: {way}",
-    )
+        way = f"jq -c '{jq}' {shlex.quote(source)} | summarize run -"
+    return InputError(f"{source}: {what}, not JSON Lines", f"give one object a line, for example: {way}")
 
 
 def _utf8_or(data: bytes, encoding: str) -> str:

@@ -462,7 +462,19 @@ def test_a_json_array_of_articles_is_refused_with_the_way_to_json_lines(tmp_path
     assert failure.error.hint == f"give one object a line, for example: {hint}"
 
 
-@pytest.mark.parametrize("text", ["[1, 2]\n", "[]\n", "[Note] Il pleut.\n", '[{"a": 1}, 2]\n'])
+def test_a_json_object_over_several_lines_is_refused_with_the_way_to_json_lines(tmp_path: Path) -> None:
+    # Pretty-printed, one object was one article made of its JSON, translated.
+    src = tmp_path / "article.json"
+    src.write_text('{\n  "id": "a",\n  "text": "Il pleut."\n}\n', encoding="utf-8")
+    (failure,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{src}: a JSON object over several lines, not JSON Lines"
+    assert failure.error.hint == f"give one object a line, for example: jq -c '.' {src} | summarize run -"
+
+
+@pytest.mark.parametrize(
+    "text", ["[1, 2]\n", "[]\n", "[Note] Il pleut.\n", '[{"a": 1}, 2]\n', "{Note} Il pleut.\n{x}\n"]
+)
 def test_text_that_is_no_array_of_objects_stays_an_article(text: str) -> None:
     (item,) = _stdin(text)
     assert isinstance(item, Article) and item.text == text
