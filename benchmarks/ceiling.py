@@ -200,16 +200,7 @@ def main() -> None:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     models_dir = work / "models_cache"
-    prepared = speed.run_child(
-        {
-            "job": "prepare",
-            "work": str(work),
-            "models_dir": str(models_dir),
-            "beams": 4,
-            "translation_tokens": 32,
-            "summary_tokens": 48,
-        }
-    )
+    prepared = speed.prepare_default(work)
     translation = Path(prepared["translation"])
     base = {
         "translation": str(translation),

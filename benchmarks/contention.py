@@ -51,16 +51,7 @@ def main() -> None:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     models_dir = work / "models_cache"
-    prepared = speed.run_child(
-        {
-            "job": "prepare",
-            "work": str(work),
-            "models_dir": str(models_dir),
-            "beams": 4,
-            "translation_tokens": 32,
-            "summary_tokens": 48,
-        }
-    )
+    prepared = speed.prepare_default(work)
     corpus = speed.make_corpus(args.articles, seeds=False, long=False)
     corpus_file = work / f"corpus-contention-{args.articles}.json"
     corpus_file.write_text(json.dumps(corpus, ensure_ascii=False), encoding="utf-8")

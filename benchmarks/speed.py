@@ -564,6 +564,20 @@ def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
     return result
 
 
+def prepare_default(work: Path) -> dict[str, Any]:
+    """The random models of the default shapes, built and converted once in ``work``."""
+    return run_child(
+        {
+            "job": "prepare",
+            "work": str(work),
+            "models_dir": str(work / "models_cache"),
+            "beams": 4,
+            "translation_tokens": 32,
+            "summary_tokens": 48,
+        }
+    )
+
+
 def _lines(stream: Any) -> Iterator[str]:
     yield from iter(stream.readline, "")
 

@@ -560,6 +560,14 @@ def test_sqlite_write_failures_turn_the_cache_off_once(
     assert len(cache.warnings) == 1
 
 
+def _refuse_writes(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
+    """Every connection opened from now on fails its writes with ``message``."""
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_failing_connection(message))
+    )
+
+
 def test_a_refused_write_makes_the_cache_read_only_and_hits_are_still_served(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -568,10 +576,7 @@ def test_a_refused_write_makes_the_cache_read_only_and_hits_are_still_served(
     with Cache.open(db) as cache:
         cache.put_many([item(0), item(20)])
     message = "attempt to write a readonly database"
-    real_connect = sqlite3.connect
-    monkeypatch.setattr(
-        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_failing_connection(message))
-    )
+    _refuse_writes(monkeypatch, message)
     with Cache.open(db) as cache:
         outputs = _simulated_run(cache)  # article 0 is written (refused) before article 2 is read
         assert outputs == [item(a * 10 + n)[2] for a in range(3) for n in range(3)]
@@ -593,10 +598,7 @@ def test_clear_and_prune_refused_by_the_file_system_raise(
     with Cache.open(db) as cache:
         cache.put_many([item(0), item(1)])
     message = "attempt to write a readonly database"
-    real_connect = sqlite3.connect
-    monkeypatch.setattr(
-        sqlite3, "connect", lambda *a, **k: real_connect(*a, **k, factory=_failing_connection(message))
-    )
+    _refuse_writes(monkeypatch, message)
     calls = {
         "clear": lambda c: c.clear(),
         "prune by age": lambda c: c.prune(older_than_days=0),
