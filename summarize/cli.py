@@ -963,16 +963,15 @@ CONVERTED_RUNS = "a run loads its CTranslate2 conversion"
 def _runs_converted(model_id: str, models_dir: Path) -> bool:
     """Whether a run with the default backend, dtype and device loads ``model_id`` from a
     CTranslate2 conversion already made (and so never reads its checkpoint's weights)."""
-    from .engines import EngineOptions
     from .errors import SummarizeError
     from .models import ModelRef, resolve
     from .options import RunOptions
     from .pipeline import loaded_conversion
 
-    engine = EngineOptions(backend=Backend.auto.value, dtype=DType.auto.value, device=Device.cpu.value)
     try:
         model = resolve(ModelRef(model_id), models_dir, offline=True)
-        return loaded_conversion(model, RunOptions(models_dir=models_dir, engine=engine)) is not None
+        # RunOptions' engine defaults are the run command's (EngineOptions).
+        return loaded_conversion(model, RunOptions(models_dir=models_dir)) is not None
     except SummarizeError:  # what cannot be resolved is said by the state already
         return False
 

@@ -250,7 +250,9 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
             f"{url}: cannot fetch it: {err}", "check the address and the network connection"
         ) from err
 
-    if _binary(data, charset):
+    from summarize.read import is_binary_content
+
+    if is_binary_content(data, charset):
         # An image or an archive served as text/plain (or with no type at all): translated, its
         # bytes would be a page of gibberish.
         raise ContentTypeError(
@@ -258,21 +260,6 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
             "pass the address of an article page: HTML or plain text",
         )
     return Fetched(text=decode_body(data, charset), final_url=final_url, content_type=media)
-
-
-def _binary(data: bytes, charset: str | None) -> bool:
-    """Whether a page's bytes are binary data rather than text, by the test a file gets (NUL
-    bytes, or more than 1 % control bytes), unless they are UTF-16/32 text: a BOM, a charset
-    that says so, or the bytes themselves."""
-    from summarize.read import _looks_binary, _wide_text
-
-    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    try:
-        wide = bool(charset) and codecs.lookup(charset).name.startswith(("utf-16", "utf-32"))
-    except LookupError:
-        wide = False
-    return not wide and _looks_binary(data) and _wide_text(data) is None
 
 
 def _timeout(url: str, timeout: float) -> FetchTimeoutError:

@@ -244,6 +244,19 @@ def _wide_text(data: bytes) -> str | None:
 _CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
+def is_binary_content(data: bytes, charset: str | None) -> bool:
+    """Whether bytes declared as text (a page's ``charset``) are binary data: the test a file
+    gets (NUL bytes, or more than 1 % control bytes), unless they are UTF-16/32 text, told by a
+    BOM, by a charset that says so, or by the bytes themselves."""
+    if data.startswith((codecs.BOM_UTF8, *_WIDE_BOMS)):
+        return False
+    try:
+        wide = bool(charset) and codecs.lookup(charset).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        wide = False
+    return not wide and _looks_binary(data) and _wide_text(data) is None
+
+
 def _looks_binary(data: bytes) -> bool:
     """NUL bytes near either end, or more than 1 % control bytes in the first 64 KiB (and at
     least 16 of them: a short text with a stray one is cleaned, not refused)."""
