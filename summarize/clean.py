@@ -1432,6 +1432,115 @@ def _md_inline_markup(text: str) -> str:
     return _MD_ESCAPED.sub(lambda m: chr(ord(m.group()) - _MD_ESCAPED_BASE), text)
 
 
+# --- Markdown recognised by its content ------------------------------------------------------------
+# For input whose name or type says nothing (stdin, a suffix-less file): what makes it Markdown.
+# Each kind of sign weighs by how seldom plain news text holds it, and counts once, whatever the
+# number of its instances (many "- " bullets are still one sign). Plain text shows the weak ones
+# (a "- " list, a "> " quote, "*this*", a "Title" then "=====" line) and, seldom, one "# " line;
+# Markdown is where they add up to _MD_ENOUGH, so several kinds of signs are always needed but
+# for a YAML front matter naming a title or date, which is three signs in one (its "---" opening,
+# its keys, its closing "---").
+_MD_ENOUGH = 2.5
+# Characters looked at, as looks_like_html does: a large input is judged on its start.
+_MD_SNIFF = 100_000
+# [text](https://...), [text](/path), [text](#anchor), with an optional "title": not "[1]" or "(voir [2])".
+_MD_SIGN_LINK = re.compile(
+    r"\[[^\[\]\n]{1,500}\]\(<?(?:https?://|mailto:|\.{0,2}/|#)[^\s()<>]{0,2000}>?(?:\s+\"[^\"\n]{0,200}\")?\)"
+)
+_MD_SIGN_IMAGE = re.compile(r"!\[[^\[\]\n]{0,500}\]\([^\s()]{1,2000}(?:\s+\"[^\"\n]{0,200}\")?\)")
+# "#1 en France", "#Paris2024", "C#" are none; nor is "#\t@(#)README": "#" and a tab is a comment.
+_MD_SIGN_HEADING = re.compile(r"#{1,6} +\S")
+_MD_SIGN_STRONG = re.compile(
+    r"(?<![\w*])\*\*(?![\s*])[^*\n]{1,500}(?<![\s*])\*\*(?![\w*])|"
+    r"(?<![\w_])__(?![\s_])[^_\n]{0,500} [^_\n]{0,500}(?<![\s_])__(?![\w_])"  # __init__ is a name
+)
+# "*conditions apply", "5 * 3", "2*3*4" are none: an opening "*" before a word, a closing one after.
+_MD_SIGN_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(?![\s*])[^*\n]{1,500}(?<![\s*])\*(?![\w*])|"
+    r"(?<![\w_])_(?![\s_])[^_\n]{1,500}(?<![\s_])_(?![\w_])"
+)
+_MD_SIGN_CODE = re.compile(r"(?<!`)`[^`\n]{1,500}`(?!`)")
+_MD_SIGN_BULLET = re.compile(r"[-*+][ \t]+\S")
+# [text][ref]; "[1][2]", two footnote calls, is none.
+_MD_SIGN_REFERENCE = re.compile(r"\[(?!\d+\])[^\[\]\n]{1,500}\]\[[^\[\]\n]{0,200}\]")
+_MD_SIGN_REF_TARGET = re.compile(r"\[[^\]^\n]{1,200}\]:[ \t]*<?(?:https?://|/)\S")
+_MD_SIGN_SETEXT = re.compile(r"(?:={3,}|-{3,})")
+_MD_SIGN_TABLE_RULE = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?")
+# What front matter names for a news article's own title and date.
+_MD_SIGN_FRONT_KEYS = re.compile(r"(?:title|date|publishdate|published)\s*:", re.IGNORECASE)
+
+
+def markdown_signs(text: str) -> dict[str, float]:
+    """The kinds of Markdown sign in ``text``'s first _MD_SNIFF characters, each with its weight."""
+    head = text[:_MD_SNIFF]
+    # Blank lines before a front matter are no text, as strip_markdown's normalize_text sees it.
+    lines = head.lstrip(" \t\r\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    signs: dict[str, float] = {}
+    start = _front_matter_end([line.rstrip() for line in lines])
+    if start:
+        keys = lines[1 : start - 1]
+        signs["front matter"] = 3.0 if any(_MD_SIGN_FRONT_KEYS.match(k) for k in keys) else 2.0
+    headings = bullets = 0
+    fence: str | None = None
+    previous = ""
+    for number in range(start, len(lines)):
+        raw = lines[number]
+        line = raw.strip()
+        if fence is not None:  # a code block's lines are code, not signs
+            if line == fence:
+                signs["fenced code"] = 2.0
+                fence = None
+            continue
+        if line.startswith("```") and "`" not in line[3:].lstrip("`"):
+            fence = line[: len(line) - len(line.lstrip("`"))]  # closed by the same run
+            continue
+        if _MD_SIGN_HEADING.match(line):
+            # Indented four spaces (or a tab), or in a run of "#" lines, it is code or a block
+            # of comments ("# make check", a script's notes), not a heading.
+            near = lines[max(0, number - 1) : number] + lines[number + 1 : number + 2]
+            if not raw.startswith(("    ", "\t")) and not any(n.lstrip().startswith("#") for n in near):
+                headings += 1
+        elif _MD_SIGN_BULLET.match(line):
+            bullets += 1
+        elif line.startswith(">"):
+            signs["quote"] = 0.5
+        elif previous and _MD_SIGN_SETEXT.fullmatch(line):
+            signs["setext heading"] = 0.5
+        if "|" in line and "-" in line and _MD_SIGN_TABLE_RULE.fullmatch(line) and "|" in previous:
+            signs["table"] = 2.0
+        if _MD_SIGN_REF_TARGET.match(line):
+            signs["reference target"] = 1.5
+        previous = line
+    if headings:
+        # However many: "# " lines are also comments, or hashtags typed with a space.
+        signs["heading"] = 1.5
+    if bullets >= 2:
+        signs["list"] = 0.5
+    for kind, pattern, weight in (
+        ("link", _MD_SIGN_LINK, 2.0),
+        ("image", _MD_SIGN_IMAGE, 2.0),
+        ("reference", _MD_SIGN_REFERENCE, 1.0),
+        ("strong emphasis", _MD_SIGN_STRONG, 1.0),
+        ("code span", _MD_SIGN_CODE, 0.5),  # technical plain text quotes `commands` too
+        ("emphasis", _MD_SIGN_EMPHASIS, 0.5),
+    ):
+        if pattern.search(head):
+            signs[kind] = weight
+    return signs
+
+
+def looks_like_markdown(text: str) -> bool:
+    """Tell whether ``text``, of no declared kind, is Markdown rather than plain text.
+
+    Conservative: the signs in its first _MD_SNIFF characters must weigh _MD_ENOUGH, which one
+    kind of sign alone never does but a front matter that names a title or date. A link
+    ``[text](https://...)``, an image, a fenced code block, a table weigh most, then reference
+    links, a "# " heading and ``**bold**``; a "- " list, a "> " quote, ``*emphasis*``,
+    ```code``` and an underlined title least, since plain text writes them too.
+    """
+    return sum(markdown_signs(text).values()) >= _MD_ENOUGH
+
+
 # --- dates as ISO 8601 ---------------------------------------------------------------------------
 # Month names and abbreviations (those of _MONTHS) by number, for the forms news pages write.
 _MONTH_NUMBERS: dict[str, int] = {

@@ -32,6 +32,7 @@ from summarize.clean import (
     extract_html,
     has_text,
     looks_like_html,
+    looks_like_markdown,
     normalize_text,
     parse_date,
     strip_markdown,
@@ -528,6 +529,88 @@ def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
         ("title", "Grève à la SNCF"),
         (TIMESTAMP, "Publié le 17 juin 2024 à 16h01"),
     ]
+
+
+# --- Markdown recognised by its content (stdin, a suffix-less file) ----------------------------
+LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte sera voté en juin."
+
+
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [
+        # Markdown: signs of several kinds
+        ("# Le plan vélo\n\nLa ville **double** ses pistes cyclables.\n", True),
+        (LINK + "\n\nUne mesure *attendue* par les bailleurs.\n\n" + BODY_FR, True),
+        (LINK + "\n\n- cent mille logements ;\n- des aides.\n", True),
+        ("# Grève à la SNCF\n\n![Un train à quai](/img/train.jpg)\n\n" + BODY_FR, True),
+        ("---\ntitle: Grève à la SNCF\ndate: 2024-06-17\n---\n\n" + BODY_FR, True),  # Hugo, Jekyll
+        ("---\nlayout: post\ntags: [social]\n---\n\n" + LINK, True),
+        ("## Les chiffres\n\n```\nregion,taux\nBretagne,6.1\n```\n\n" + BODY_FR, True),
+        ("Voir [le rapport][1] publié hier.\n\n[1]: https://example.com/rapport\n", True),
+        ("## Résultats\n\n| Candidat | Voix |\n|---|---|\n| A. Martin | 42 % |\n", True),
+        ("## La BCE maintient ses taux\n\n> « L'inflation recule »\n\nUne **baisse** en septembre.\n", True),
+        ("Grève à la SNCF\n===============\n\n" + LINK, True),
+        # Plain text: the signs of one kind, or only the weak ones plain text writes too
+        ("#1 des ventes en France, le roman de l'été.\n#2 : un essai sur l'IA.\n\n" + BODY_FR, False),
+        ("C# is the language of the new ticketing system.\n\n- faster\n- cheaper\n", False),
+        ("Les JO en images #Paris2024 #JO2024\n\n" + BODY_FR + "\n\n#Paris2024", False),
+        ("Abonnement à 1 € par mois*\n\n*conditions apply\n\n" + BODY_FR, False),
+        ("Le plan prévoit :\n\n- cent mille logements ;\n- des aides ;\n- un fonds.\n\n" + BODY_FR, False),
+        (BODY_FR + " [1]\n\n[1] Rapport de la Cour des comptes, https://www.ccomptes.fr/\n", False),
+        ("# Communiqué\n\nLe plan prévoit :\n\n- cent mille logements ;\n- des aides.\n", False),
+        (
+            "Titre du jour\n=============\n\n> Le maire a dit oui.\n\n- un point\n- un autre\n\n"
+            "Un projet *attendu* par tous.\n",
+            False,
+        ),  # only weak signs, as plain text (an e-mail) writes them: underlined title, quote, list
+        ("Lire l'article : " + LINK + "\n\n" + BODY_FR, False),  # one link, nothing else
+        ("Le fichier :\n\n```\nregion,taux\n```\n\n" + BODY_FR, False),  # one code block
+        ("# make check\n# make install\n\n- Linux\n- BSD\n\nThe __init__ file is `setup.py`.\n", False),
+        ("Le prix : 5 * 3 = 15, et 2*3*4 = 24 ; le fichier snake_case_name.txt.\n\n" + BODY_FR, False),
+        ("", False),
+    ],
+    ids=[
+        "heading+bold", "link+emphasis", "link+list", "heading+image", "front-matter-title",
+        "front-matter+link", "heading+fence", "reference-links", "heading+table", "heading+quote+bold",
+        "setext+link", "numbered-hash", "c-sharp", "hashtags", "asterisk-note", "dash-list",
+        "footnote", "one-heading+list", "weak-signs-only", "one-link", "one-fence", "shell-comments",
+        "arithmetic", "empty",
+    ],
+)  # fmt: skip
+def test_markdown_is_recognised_by_its_content(text: str, markdown: bool) -> None:
+    assert looks_like_markdown(text) is markdown
+
+
+def test_no_plain_text_fixture_is_taken_for_markdown() -> None:
+    # Every plain-text article of the project, as stored and (annotated pages) as the input they
+    # encode: none may lose its asterisks and # to a Markdown reading.
+    files = sorted((ROOT / "tests" / "data").rglob("*.txt")) + [SEED]
+    texts = [(f.name, f.read_text(encoding="utf-8")) for f in files]
+    texts += [(f"{page.name} (its input)", parse_annotated(page).text) for page in TEXT_PAGES]
+    assert len(texts) >= 40
+    assert [name for name, text in texts if looks_like_markdown(text)] == []
+
+
+def test_markdown_is_judged_on_the_start_of_the_text() -> None:
+    # A large stdin is judged on its first 100,000 characters, as looks_like_html judges a page.
+    markdown = "# Le plan vélo\n\nLa ville **double** ses pistes cyclables.\n"
+    assert looks_like_markdown(markdown + "Il pleut.\n" * 20_000)
+    assert not looks_like_markdown("Il pleut.\n" * 10_000 + markdown)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 200_000, "*a" * 100_000, "_a " * 70_000, "`" * 200_000, "|-" * 100_000, "#" * 200_000,
+     "![" + "a" * 200_000, "[a](" * 50_000, "**a " * 50_000],
+    ids=["brackets", "stars", "underscores", "backticks", "table", "hashes", "image", "links", "strong"],
+)  # fmt: skip
+def test_markdown_sniffing_of_hostile_text_finishes(text: str) -> None:
+    # Every sign's pattern is bounded: a hang (quadratic backtracking) is the failure here.
+    done: list[bool] = []
+    worker = threading.Thread(target=lambda: done.append(looks_like_markdown(text)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert done
 
 
 # --- normalisation and the no-text predicate ---------------------------------------------------
