@@ -52,7 +52,8 @@ class Article:
     title: str | None = None
     url: str | None = None
     html: bool = False
-    # Markdown (a .md file that is not a page): its markup is stripped before cleaning.
+    # Markdown (a .md file that is not a page, or stdin or a suffix-less file whose content is
+    # plainly Markdown): its markup is stripped before cleaning.
     markdown: bool = False
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -899,7 +900,7 @@ def _from_whole_file(
     if skip_results and looks_like_own_output(data):
         return
     # A name that says nothing of its kind (feed.ndjson, notes, /dev/stdin fed from a file) is
-    # judged by its content, as stdin is: JSON Lines, a page or plain text.
+    # judged by its content, as stdin is: JSON Lines, a page, Markdown or plain text.
     suffix = path.suffix.lower()
     yield from _from_bytes(name, str(path), data, options, suffix if suffix in ARTICLE_SUFFIXES else None)
 
@@ -987,7 +988,12 @@ def _from_bytes(
             # An .html file without a single tag is text saved under that name: as a page, its
             # lines would run into one paragraph and its furniture would stay.
             html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
-        yield Article(name, source, text, html=html, markdown=not html and suffix in MARKDOWN_SUFFIXES)
+        # A name that says nothing (stdin, notes, /dev/stdin) leaves Markdown to the content; a
+        # .txt name says plain text, and keeps its asterisks and # as written.
+        markdown = not html and (
+            suffix in MARKDOWN_SUFFIXES or (suffix is None and _looks_like_markdown(body))
+        )
+        yield Article(name, source, text, html=html, markdown=markdown)
 
 
 def _json_array_error(source: str, text: str) -> InputError | None:
@@ -1055,6 +1061,23 @@ def _looks_like_html(text: str) -> bool:
     from .clean import looks_like_html
 
     return looks_like_html(text)
+
+
+# What Markdown holds and plain text seldom does: without one of these, text is not Markdown
+# (see clean.looks_like_markdown, whose every sign weighing enough needs one).
+_MARKDOWN_HINTS = ("](", "`", "|", "]:", "][", "#", "**", "__")
+
+
+def _looks_like_markdown(text: str) -> bool:
+    """Whether text of no declared kind (stdin, a suffix-less file) is Markdown, judged on its
+    start.  As _looks_like_html: text without any of the characters its signs need is not, and
+    need not pay for importing the cleaner."""
+    head = text[:100_000]
+    if not head.lstrip().startswith("---") and not any(hint in head for hint in _MARKDOWN_HINTS):
+        return False
+    from .clean import looks_like_markdown
+
+    return looks_like_markdown(head)
 
 
 def _looks_like_jsonl(text: str) -> bool:

@@ -748,6 +748,56 @@ def test_cli_show_clean_strips_the_markup_of_a_md_file(tmp_path: Path, keep_boil
         ("timestamp", "Publié le 17 juin 2024"),
     ]
 
+# What a CMS export (Hugo, Jekyll) gives: front matter, then the article in Markdown.
+HUGO_ARTICLE = (
+    "---\n"
+    'title: "Grève à la SNCF"\n'
+    "date: 2024-06-17T08:30:00+02:00\n"
+    "tags: [transports]\n"
+    "---\n\n" + MARKDOWN_ARTICLE
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [(MARKDOWN_ARTICLE, True), (HUGO_ARTICLE, True), (PROSE_WITH_A_TAG, False)],
+    ids=["markdown", "front-matter", "plain"],
+)
+def test_markdown_on_stdin_or_in_a_suffix_less_file_is_told_by_its_content(
+    tmp_path: Path, text: str, markdown: bool
+) -> None:
+    # No name says what stdin or `notes` hold: their content does, as it does for a page.
+    notes = tmp_path / "notes"
+    notes.write_text(text, encoding="utf-8")
+    stdin, named = _stdin(text) + list(iter_articles([str(notes)], ReadOptions()))
+    assert isinstance(stdin, Article) and isinstance(named, Article)
+    assert (stdin.html, stdin.markdown) == (named.html, named.markdown) == (False, markdown)
+
+
+def test_markdown_through_a_pipe_without_a_suffix_is_told_by_its_content(
+    fifo: Callable[[str, bytes], Path],
+) -> None:
+    # /dev/stdin, <(cat article.md): a pipe with no suffix is judged as stdin is.
+    (item,) = iter_articles([str(fifo("stdin", MARKDOWN_ARTICLE.encode()))], ReadOptions())
+    assert isinstance(item, Article) and item.markdown and not item.html
+
+
+@pytest.mark.parametrize("name", ["-", "notes", "notes.txt"])
+def test_cli_show_clean_strips_markdown_on_stdin_and_in_a_suffix_less_file(tmp_path: Path, name: str) -> None:
+    args = ["run", name, "--show-clean", "--format", "jsonl"]
+    if name != "-":
+        (tmp_path / name).write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+        args[1] = str(tmp_path / name)
+    result = CliRunner().invoke(app, args, input=MARKDOWN_ARTICLE if name == "-" else None)
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    if name == "notes.txt":
+        # A .txt name says plain text: the way to keep a text taken for Markdown as written.
+        assert "**cheminots**" in record["body"] and "[grève reconductible](https" in record["body"]
+        return
+    expected = ("Grève à la SNCF", "2024-06-17", MARKDOWN_BODY)
+    assert (record["title"], record["date"], record["body"]) == expected
+
 
 # -- 6. a page fetched by URL: its content type, then its content, decide HTML ----------------
 
