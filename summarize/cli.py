@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from .engines import EngineOptions
+from .engines import BACKENDS, DEVICES, DTYPES, EngineOptions
 from .errors import CacheError, ModelError, OutputError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
@@ -172,23 +172,12 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-class Backend(StrEnum):
-    auto = "auto"
-    transformers = "transformers"
-    ctranslate2 = "ctranslate2"
-
-
-class DType(StrEnum):
-    auto = "auto"
-    float32 = "float32"
-    bfloat16 = "bfloat16"
-    int8 = "int8"
-
-
-class Device(StrEnum):
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"
+# The library's own choices, which EngineOptions checks: the two cannot drift apart. (Only stays
+# spelled out: summarize.options would cost every start 25 ms of imports; tests/test_options.py
+# holds it equal to TASKS.)
+Backend = StrEnum("Backend", [(name, name) for name in BACKENDS])
+DType = StrEnum("DType", [(name, name) for name in DTYPES])
+Device = StrEnum("Device", [(name, name) for name in DEVICES])
 
 
 # The library's defaults, so that a program and the command line run the same way by default.
@@ -513,7 +502,7 @@ def run(
         if threading_main():
             _signals.install()
         from .generation import Overrides
-        from .options import ChunkOptions, RunOptions
+        from .options import TASKS, ChunkOptions, RunOptions
         from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
@@ -561,7 +550,7 @@ def run(
         mdir = _models_dir(models_dir)
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
-            tasks=(only.value,) if only else ("summary", "translation"),
+            tasks=(only.value,) if only else TASKS,
             routing=_routing(config, summary_model, translation_model, ctx),
             source_lang=_source_lang(source_lang),
             models_dir=mdir,

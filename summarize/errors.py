@@ -6,6 +6,8 @@ so that the edge never has to guess how to explain it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SummarizeError(Exception):
     """Base class of every error the library raises on purpose."""
@@ -29,6 +31,18 @@ class UsageError(SummarizeError):
 
     exit_code = 2
     kind = "usage"
+
+
+def check_one_of(name: str, value: object, choices: Sequence[str]) -> None:
+    """Refuse ``value`` for the option ``name`` unless it is one of ``choices``, which it lists."""
+    if value not in choices:
+        raise UsageError(f"unknown {name} {value!r}", "expected one of: " + ", ".join(choices))
+
+
+def check_at_least(name: str, value: object, least: int) -> None:
+    """Refuse ``value`` for the option ``name`` unless it is an integer of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise UsageError(f"invalid {name} {value!r}", f"expected an integer >= {least}")
 
 
 class InputError(SummarizeError):

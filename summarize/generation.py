@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import check_at_least
 from .models import read_json
 
 # Settings that influence the output and that every backend understands.
@@ -48,6 +49,11 @@ class Overrides:
 
     num_beams: int | None = None
     max_new_tokens: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("num_beams", "max_new_tokens"):  # --beams, --max-*-tokens: at least 1
+            if getattr(self, name) is not None:
+                check_at_least(name, getattr(self, name), 1)
 
 
 @dataclass(frozen=True)

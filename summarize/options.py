@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engines import EngineOptions
+from .errors import UsageError, check_at_least, check_one_of
 from .generation import Overrides
 from .routing import RoutingConfig
 
@@ -22,6 +23,11 @@ MAX_SUMMARY_ROUNDS = 3
 class ChunkOptions:
     max_chunk_tokens: int | None = None  # None: the model's own input limit
     translation_target_tokens: int = TRANSLATION_TARGET_TOKENS
+
+    def __post_init__(self) -> None:
+        if self.max_chunk_tokens is not None:
+            # Below 16 the task prefix and special tokens leave no room for text (--max-chunk-tokens).
+            check_at_least("max_chunk_tokens", self.max_chunk_tokens, 16)
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,16 @@ class RunOptions:
     # Where the language detector's model is kept decompressed (saves 0.4 s of every cold start;
     # the CLI uses the user cache dir); None: decompressed in memory by each run.
     detector_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        # A bad value used to be met deep inside a run, or not at all: tasks=("summery",) ran
+        # nothing and said "ok", window_articles=0 dropped every article after the first.
+        if isinstance(self.tasks, str) or not self.tasks:
+            raise UsageError(
+                f"invalid tasks {self.tasks!r}", "expected a tuple of one or more of: " + ", ".join(TASKS)
+            )
+        for task in self.tasks:
+            check_one_of("task", task, TASKS)
+        check_at_least("batch_tokens", self.batch_tokens, 16)  # as --batch-tokens
+        for name in ("max_batch_size", "window_articles", "max_summary_rounds"):
+            check_at_least(name, getattr(self, name), 1)

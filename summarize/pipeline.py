@@ -23,7 +23,15 @@ from typing import Any
 
 from . import __version__
 from .chunk import Chunk, ChunkSettings, make_chunks
-from .engines import Engine, EngineOptions, Generated, library_versions, load_engine, pick_backend
+from .engines import (
+    CT2_GPU_DTYPE,
+    Engine,
+    EngineOptions,
+    Generated,
+    library_versions,
+    load_engine,
+    pick_backend,
+)
 from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
@@ -314,7 +322,7 @@ def _auto_dtype(engine: EngineOptions, backend: str) -> str:
     if engine.dtype != "auto":
         return engine.dtype
     if engine.device == "cuda":
-        return "float16" if backend == "ctranslate2" else "bfloat16"
+        return CT2_GPU_DTYPE if backend == "ctranslate2" else "bfloat16"
     return "int8"  # the CPU ("auto" is resolved to the device before this)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
-from .errors import InputError
+from .errors import InputError, check_at_least
 from .own_output import is_own_output, looks_like_own_output, recognise
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
@@ -118,6 +118,9 @@ class ReadOptions:
     debug: bool = False  # let an unexpected error while reading end the run with its traceback
     # (st_dev, st_ino) of files a folder read skips: the run's own output file.
     never_read: frozenset[tuple[int, int]] = frozenset()
+
+    def __post_init__(self) -> None:
+        check_at_least("max_bytes", self.max_bytes, 1)  # as --max-bytes
 
 
 def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import UsageError
+from ..errors import UsageError, check_at_least, check_one_of
 
 if TYPE_CHECKING:  # types only: the CLI imports this module for EngineOptions' defaults
     from ..generation import Settings
@@ -25,8 +25,14 @@ ENGINES = {
     "transformers": "summarize.engines.hf:TransformersEngine",
     "ctranslate2": "summarize.engines.ct2:CTranslate2Engine",
 }
+# The choices of --backend, --dtype and --device: EngineOptions refuses any other value, and
+# the CLI's choices are built from these.
+BACKENDS = ("auto", *ENGINES)
 DTYPES = ("auto", "float32", "bfloat16", "int8")
 DEVICES = ("cpu", "cuda", "auto")
+# What dtype "auto" resolves to for CTranslate2 on a GPU (pipeline._auto_dtype): options
+# resolved for such a run carry it, so it is accepted there, and only there.
+CT2_GPU_DTYPE = "float16"
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,16 @@ class EngineOptions:
     # 4); the output does not depend on it.
     workers: int | None = None
     models_dir: Path | None = None  # where converted (CTranslate2) models are kept
+
+    def __post_init__(self) -> None:
+        # A typo (dtype="fp16") used to run silently as something else, and be recorded as asked.
+        check_one_of("backend", self.backend, BACKENDS)
+        if (self.dtype, self.backend, self.device) != (CT2_GPU_DTYPE, "ctranslate2", "cuda"):
+            check_one_of("dtype", self.dtype, DTYPES)
+        check_one_of("device", self.device, DEVICES)
+        for name in ("threads", "workers"):
+            if getattr(self, name) is not None:
+                check_at_least(name, getattr(self, name), 1)
 
 
 @dataclass(frozen=True)
