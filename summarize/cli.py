@@ -172,9 +172,9 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-# The library's own choices, which EngineOptions checks: the two cannot drift apart. (Only stays
-# spelled out: summarize.options would cost every start 25 ms of imports; tests/test_options.py
-# holds it equal to TASKS.)
+# The library's own choices, which EngineOptions checks: the two cannot drift apart. (Only and
+# Format stay spelled out: importing summarize.options or summarize.output would cost every
+# start 25 or 12 ms; tests/test_options.py holds them equal to TASKS and FORMATS.)
 Backend = StrEnum("Backend", [(name, name) for name in BACKENDS])
 DType = StrEnum("DType", [(name, name) for name in DTYPES])
 Device = StrEnum("Device", [(name, name) for name in DEVICES])

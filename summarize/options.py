@@ -11,7 +11,6 @@ from .generation import Overrides
 from .routing import RoutingConfig
 
 TASKS = ("summary", "translation")
-FORMATS = ("text", "json", "jsonl")
 
 # Translation chunks stay small: opus-mt models were trained on single sentences and drop
 # content from long inputs (marian-nmt/marian#389, transformers#19396).

@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import OutputError, UsageError
+from .errors import OutputError, UsageError, check_one_of
 from .own_output import SUMMARY_LABEL, TRANSLATION_LABEL, is_own_output
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
 _RESERVED = re.compile(r"(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\.|$)", re.IGNORECASE)
 MAX_NAME = 120
+# The output formats (--format), which the writers refuse any other than.
+FORMATS = ("text", "json", "jsonl")
 
 
 def to_record(result: ArticleResult) -> dict[str, Any]:
@@ -98,6 +100,7 @@ class StreamWriter:
     """Writes records to a text stream as they come: text blocks, JSON Lines or one JSON array."""
 
     def __init__(self, stream: TextIO, fmt: str) -> None:
+        check_one_of("format", fmt, FORMATS)  # anything else was written as text
         self.stream = stream
         self.fmt = fmt
         self.count = 0
@@ -166,6 +169,7 @@ class DirectoryWriter:
 
     def __init__(self, folder: Path, fmt: str, inputs: frozenset[Path] = frozenset()) -> None:
         """``inputs``: the input files (resolved); a result never takes one of their names."""
+        check_one_of("format", fmt, FORMATS)
         self.folder = folder
         self.fmt = fmt
         self.inputs = inputs

@@ -4,16 +4,19 @@ that says which values are allowed, never a run that does something else."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from summarize.cli import Backend, Device, DType, Only, app
+from summarize.cli import Backend, Device, DType, Format, Only, app
 from summarize.engines import BACKENDS, CT2_GPU_DTYPE, DEVICES, DTYPES, EngineOptions
 from summarize.errors import UsageError
 from summarize.generation import Overrides
 from summarize.options import TASKS, ChunkOptions, RunOptions
+from summarize.output import FORMATS, DirectoryWriter, StreamWriter
 from summarize.read import ReadOptions
 
 CHOICES = "expected one of: "
@@ -99,6 +102,18 @@ BAD: list[tuple[str, Callable[[], object], str, str]] = [
         "expected an integer >= 1",
     ),
     ("max_bytes", lambda: ReadOptions(max_bytes=0), "invalid max_bytes 0", "expected an integer >= 1"),
+    (
+        "stream format",
+        lambda: StreamWriter(io.StringIO(), "yaml"),
+        "unknown format 'yaml'",
+        CHOICES + "text, json, jsonl",
+    ),
+    (
+        "folder format",
+        lambda: DirectoryWriter(Path("out"), "yaml"),
+        "unknown format 'yaml'",
+        CHOICES + "text, json, jsonl",
+    ),
     # dataclasses.replace builds the options again: it is checked too.
     (
         "replace",
@@ -133,6 +148,8 @@ def test_every_choice_and_the_defaults_are_accepted() -> None:
     Overrides(num_beams=1, max_new_tokens=1)
     ReadOptions(max_bytes=1)
     assert RunOptions().engine == EngineOptions()
+    for fmt in FORMATS:
+        StreamWriter(io.StringIO(), fmt)
 
 
 def test_options_resolved_for_ctranslate2_on_a_gpu_are_accepted() -> None:
@@ -146,13 +163,14 @@ def test_options_resolved_for_ctranslate2_on_a_gpu_are_accepted() -> None:
 
 
 def test_the_cli_choices_are_the_library_choices() -> None:
-    # Only is spelled out in the CLI (importing its module would slow every start): this keeps
-    # it equal to the library's.
+    # Only and Format are spelled out in the CLI (importing their modules would slow every
+    # start): this keeps them equal to the library's.
     for enum, choices in (
         (Backend, BACKENDS),
         (DType, DTYPES),
         (Device, DEVICES),
         (Only, TASKS),
+        (Format, FORMATS),
     ):
         assert tuple(member.value for member in enum) == choices
 
