@@ -106,7 +106,8 @@ def _root(
     pass  # only --version; the help text is the app's
 
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+# Bad usage exits with 2: UsageError.exit_code, and Click's own usage errors.
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 
 class _Terminated(KeyboardInterrupt):

@@ -238,11 +238,6 @@ class LanguageDetector:
         """The candidate languages, or None when every language of the model is allowed."""
         return self._languages
 
-    @property
-    def loaded(self) -> bool:
-        """Whether the model is already in memory."""
-        return self._identifier is not None
-
     def load(self) -> None:
         """Load the model now (it is otherwise loaded by the first detection)."""
         if self._identifier is not None:
