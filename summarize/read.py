@@ -17,7 +17,7 @@ import re
 import stat
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -55,7 +55,11 @@ class Article:
     # Markdown (a .md file that is not a page, or stdin or a suffix-less file whose content is
     # plainly Markdown): its markup is stripped before cleaning.
     markdown: bool = False
-    meta: dict[str, str] = field(default_factory=dict)
+    # What the input itself says of the article (a JSON line's "date" and "lang"), as written:
+    # the pipeline reads the date as ISO 8601 (one it cannot read is a warning) and takes the
+    # code as the language instead of detecting it (an invalid one fails the article).
+    date: str | None = None
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1173,6 +1177,8 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         title=_opt_str(obj.get("title")),
         url=_opt_str(obj.get("url")),
         html=_looks_like_html(body),
+        date=_given(obj.get("date")),
+        lang=next((v for v in map(_given, (obj.get("lang"), obj.get("language"))) if v is not None), None),
     )
 
 
@@ -1200,3 +1206,12 @@ def _id_text(ident: object) -> str:
 
 def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _given(value: object) -> str | None:
+    """A JSON Lines field the pipeline reads (a date, a language code), as text: None when it is
+    absent, null or blank; a string as is; anything else as JSON (`20240617`, `{"code": "fr"}`),
+    which the pipeline then refuses, naming it as the line wrote it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value.strip() if isinstance(value, str) else _id_text(value)

@@ -1396,3 +1396,25 @@ def test_a_pattern_never_matches_the_output_folder(tmp_path: Path) -> None:
         [str(news / "notes.txt"), "-", "https://example.org/*"],
         [],
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "date", "lang"),
+    [
+        ({"date": "2026-01-01", "lang": "fr"}, "2026-01-01", "fr"),
+        ({"date": " 2026-01-01T10:00:00+02:00 ", "language": "de"}, "2026-01-01T10:00:00+02:00", "de"),
+        # "lang" first; a blank or null one is none, and "language" then speaks.
+        ({"lang": "es", "language": "de"}, None, "es"),
+        ({"lang": "", "language": "de"}, None, "de"),
+        ({"date": None, "lang": None}, None, None),
+        ({"date": "  "}, None, None),
+        # Not strings: kept as the line wrote them, for the pipeline to refuse by name.
+        ({"date": 20260101, "lang": 12}, "20260101", "12"),
+        ({"date": {"y": 2026}, "language": {"code": "fr"}}, '{"y": 2026}', '{"code": "fr"}'),
+    ],
+)
+def test_a_jsonl_line_gives_its_date_and_language(fields: dict, date: str | None, lang: str | None) -> None:
+    # Only id, title, url and text were read: a feed's date and language were dropped.
+    (article,) = _stdin(json.dumps({"id": "a", "text": "Bonjour.", **fields}) + "\n")
+    assert isinstance(article, Article)
+    assert (article.date, article.lang) == (date, lang)
