@@ -816,7 +816,7 @@ def _run(
 def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     """Print the cleaned bodies (no model runs); return how many inputs could not be read."""
     from .output import StreamWriter, printable
-    from .pipeline import clean_article, error_dict, removed_records
+    from .pipeline import clean_article, error_dict, input_date, removed_records
     from .read import ReadFailure
 
     writer = StreamWriter(sys.stdout, fmt if fmt != "text" else "jsonl")
@@ -852,7 +852,8 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     "id": item.id,
                     "source": item.source,
                     "title": cleaned.title,
-                    "date": cleaned.date,
+                    # The input's own date wins, as in a run's record (one it cannot read is left out).
+                    "date": input_date(item.date, cleaned.date)[0] if item.date is not None else cleaned.date,
                     "body": cleaned.body,
                     "removed": removed_records(cleaned),
                 }

@@ -617,7 +617,14 @@ class Summarizer:
         for prep in live:
             self._settle(prep)
         self._to_memo(keys, prepared)
-        return [done[i] if i in done else prepared[i].result for i in range(len(items))]
+        results = [done[i] if i in done else prepared[i].result for i in range(len(items))]
+        for item, result in zip(items, results):
+            if isinstance(item, Article) and item.date is not None:
+                # After the memo, which holds the text's date: the input's comes on top.
+                result.date, warning = input_date(item.date, result.date)
+                if warning is not None:
+                    result.warnings.append(warning)
+        return results
 
     # -- article memo ----------------------------------------------------------------------
     # A finished article's whole record is cached under its raw input and the options that
@@ -648,6 +655,8 @@ class Summarizer:
         from .cache import make_key
 
         text = hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()
+        # The input's date decides no output: it is put on the record after the memo (see
+        # _process_window), so that it costs no miss.
         return make_key(
             {
                 "key_format": KEY_FORMAT,
@@ -1174,6 +1183,24 @@ class Summarizer:
             result.status = "partial"
             error["message"] = f"no {self._TASK_NAMES[first]}: {error['message']}"
         result.error = error
+
+
+def input_date(given: str, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:
+    """The record's date when the input gives one (a JSON line's "date"): that date as ISO 8601
+    (see :func:`summarize.clean.parse_date`), which wins over ``text_date`` (the one the text or
+    page gives); when it cannot be read, ``text_date`` and a warning that says so."""
+    from .clean import parse_date
+
+    date = parse_date(given)
+    if date is not None:
+        return date, None
+    kept = f"the text's date, {text_date}, is kept" if text_date else "the record has no date"
+    return text_date, {
+        "kind": "date_unreadable",
+        "date": given,
+        "message": f"the input's date {given!r} is not a date ({kept}); "
+        "write it as ISO 8601, such as 2024-06-17 or 2024-06-17T16:01+02:00",
+    }
 
 
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:

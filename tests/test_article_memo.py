@@ -280,3 +280,33 @@ def test_a_damaged_entry_is_a_miss_computed_again(
     list(Summarizer(options, cache).process([Article("a", "a.txt", TEXT)]))
     assert cache.warnings == []
     cache.close()
+
+
+def _date_warnings(result: ArticleResult) -> list[dict]:
+    return [w for w in result.warnings if w["kind"] == "date_unreadable"]
+
+
+def test_the_inputs_date_is_the_records_and_costs_no_miss(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A feed's date decides no output: the record is served whole, with the date of this input.
+    dated = "Publié le 17/06/2024 à 16h01\n\n" + TEXT
+    _, (cold,) = _run(base, tmp_path, [Article("a", "a.jsonl:1", dated, date="2026-01-01T10:00:00+02:00")])
+    assert cold.date == "2026-01-01T10:00+02:00" and _date_warnings(cold) == []
+    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
+        monkeypatch.setattr(pipeline, name, _fail)
+    again = [
+        Article("b", "b.jsonl:1", dated, date="2025-12-31"),
+        Article("c", "c.txt", dated),  # the text's own date, not the one the first input gave
+        Article("d", "d.jsonl:1", dated, date="hier soir"),
+    ]
+    warm, (other, none, bad) = _run(base, tmp_path, again)
+    assert warm.stats.misses == 0
+    assert (other.date, none.date, bad.date) == ("2025-12-31", "2024-06-17T16:01", "2024-06-17T16:01")
+    assert _date_warnings(other) == _date_warnings(none) == []
+    (warning,) = _date_warnings(bad)
+    assert bad.status == "ok" and warning["date"] == "hier soir"
+    assert warning["message"].startswith(
+        "the input's date 'hier soir' is not a date (the text's date, 2024-06-17T16:01, is kept)"
+    )
+    assert _plain(other) == {**_plain(cold), "date": "2025-12-31"}

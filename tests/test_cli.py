@@ -941,3 +941,37 @@ def test_cache_clear_on_a_read_only_cache_says_the_libraries_error_once(
     assert result.exit_code == 1 and result.stdout == ""
     assert result.stderr == f"summarize: error: {raised.value.message}; {raised.value.hint}\n"
     assert raised.value.message == f"cannot change the cache {db} ({message})"
+
+
+def test_a_json_lines_date_is_the_records_and_one_that_is_no_date_is_a_warning(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    # A feed's "date" was dropped: the record had the text's date, or null.
+    text = "Publié le 17/06/2024 à 16h01\n\nLe conseil municipal a voté le budget de la ville mardi soir."
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "iso", "date": "2026-01-01T10:00:00+02:00", "text": text},
+        {"id": "bad", "date": "hier soir", "text": text},
+        {"id": "number", "date": 20260101, "text": "Le conseil municipal a voté le budget de la ville."},
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert {k: r["date"] for k, r in records.items()} == {
+        "iso": "2026-01-01T10:00+02:00",
+        "bad": "2024-06-17T16:01",
+        "number": None,
+    }
+    dated = {k: [w for w in r["warnings"] if w["kind"] == "date_unreadable"] for k, r in records.items()}
+    assert dated["iso"] == [] and all(r["status"] == "ok" for r in records.values())
+    assert dated["bad"][0]["message"] == (
+        "the input's date 'hier soir' is not a date (the text's date, 2024-06-17T16:01, is kept); "
+        "write it as ISO 8601, such as 2024-06-17 or 2024-06-17T16:01+02:00"
+    )
+    assert dated["number"][0]["message"].startswith(
+        "the input's date '20260101' is not a date (the record has no date)"
+    )
+    # In a text result, it is one of the record's warning lines.
+    text_result = _invoke(["run", str(feed), "--only", "translation"])
+    assert "warning: the input's date 'hier soir' is not a date" in text_result.stdout

@@ -1418,3 +1418,33 @@ def test_a_jsonl_line_gives_its_date_and_language(fields: dict, date: str | None
     (article,) = _stdin(json.dumps({"id": "a", "text": "Bonjour.", **fields}) + "\n")
     assert isinstance(article, Article)
     assert (article.date, article.lang) == (date, lang)
+
+
+def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
+    """The line's date is the record's, as ISO 8601 the way a text's is; one that is no date
+    leaves the text's. --show-clean says what a run's record will."""
+    text = "Publié le 17/06/2024 à 16h01\n\nLe gouvernement a présenté un plan pour les transports."
+    dates = {
+        "plain": "2026-01-01",
+        "utc": "2026-01-01T10:00:00Z",
+        "offset": "2026-01-01T10:00:00.250+0200",
+        "space": "2026-01-01 10:00",
+        "bad": "hier soir",
+        "number": 20260101,
+    }
+    src = tmp_path / "feed.jsonl"
+    lines = [{"id": name, "date": date, "text": text} for name, date in dates.items()]
+    lines.append({"id": "none", "text": text})
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(src), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r["date"] for r in map(json.loads, result.stdout.splitlines())}
+    assert records == {
+        "plain": "2026-01-01",
+        "utc": "2026-01-01T10:00Z",
+        "offset": "2026-01-01T10:00+02:00",
+        "space": "2026-01-01T10:00",
+        "bad": "2024-06-17T16:01",
+        "number": "2024-06-17T16:01",
+        "none": "2024-06-17T16:01",
+    }
