@@ -39,6 +39,7 @@ from .models import ModelRef, ResolvedModel, read_json, resolve
 from .options import RunOptions
 from .read import Article, Item, ReadFailure
 from .reassemble import reassemble
+from .routing import LanguageCodeError, user_lang
 from .segment import segment
 from .tokens import LightTokenizer
 
@@ -655,8 +656,14 @@ class Summarizer:
         from .cache import make_key
 
         text = hashlib.sha256(article.text.encode("utf-8", "surrogatepass")).hexdigest()
-        # The input's date decides no output: it is put on the record after the memo (see
-        # _process_window), so that it costs no miss.
+        # The input's language code decides the routes; its date decides no output, and is put
+        # on the record after the memo (see _process_window), so that it costs no miss.
+        lang: dict[str, str] = {}
+        if article.lang is not None and not self.options.source_lang:
+            try:
+                lang["lang"] = user_lang(article.lang)
+            except LanguageCodeError:
+                lang["lang"] = article.lang  # fails the article: never memoised
         return make_key(
             {
                 "key_format": KEY_FORMAT,
@@ -671,6 +678,7 @@ class Summarizer:
                     "markdown": article.markdown,
                     "title": article.title,
                     "url": article.url,
+                    **lang,  # absent without one: the keys of earlier records still match
                 },
             }
         )
@@ -788,9 +796,12 @@ class Summarizer:
         """The article's language, and each paragraph's when the article mixes languages."""
         result = prep.result
         paragraphs = segment(prep.body)
-        if self.options.source_lang:
-            lang = self.options.source_lang
-            result.language = {"code": lang, "confidence": 1.0, "reliable": True, "reason": "given"}
+        given = _input_lang(prep.article, self.options)
+        if given is not None:
+            # --source-lang ("given"), else the input's own code ("input"): never detected.
+            lang = given
+            reason = "given" if self.options.source_lang else "input"
+            result.language = {"code": lang, "confidence": 1.0, "reliable": True, "reason": reason}
             langs = [lang] * len(paragraphs)
         else:
             language, warning = self._detected([p.text for p in paragraphs], prep.body)
@@ -1183,6 +1194,29 @@ class Summarizer:
             result.status = "partial"
             error["message"] = f"no {self._TASK_NAMES[first]}: {error['message']}"
         result.error = error
+
+
+class _LanguageInputError(InputError):
+    """The input gives the article a language code that is none: the article fails, not the run."""
+
+    kind = "language_code"
+
+
+def _input_lang(article: Article, options: RunOptions) -> str | None:
+    """The article's language when it is not to be detected: ``--source-lang`` (typed for the
+    whole run, it wins), else the code the input gives (a JSON line's "lang"), else None."""
+    if options.source_lang:
+        return options.source_lang
+    if article.lang is None:
+        return None
+    try:
+        return user_lang(article.lang)
+    except LanguageCodeError as exc:
+        raise _LanguageInputError(
+            f"the article's language {exc.message}",
+            f'{exc.hint}; fix its "lang" in the input, leave it out to have the language detected, '
+            "or pass --source-lang",
+        ) from None
 
 
 def input_date(given: str, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:

@@ -310,3 +310,17 @@ def test_the_inputs_date_is_the_records_and_costs_no_miss(
         "the input's date 'hier soir' is not a date (the text's date, 2024-06-17T16:01, is kept)"
     )
     assert _plain(other) == {**_plain(cold), "date": "2025-12-31"}
+
+
+def test_the_inputs_language_is_in_the_key(base: RunOptions, tmp_path: Path) -> None:
+    # The same text said to be English is passed through, not served the French record.
+    options = dataclasses.replace(base, source_lang=None, tasks=("translation",))
+    _, (french,) = _run(options, tmp_path)
+    _, (english,) = _run(options, tmp_path, [Article("a", "a.jsonl:1", TEXT, lang="en")])
+    assert french.language["code"] == "fr" and french.translation_en != english.translation_en
+    assert english.language["reason"] == "input" and english.models["translation"]["route"] == "passthrough"
+    # --source-lang decides instead: the input's code is then not part of the record, nor of its key.
+    given = dataclasses.replace(options, source_lang="fr")
+    _, (first,) = _run(given, tmp_path, [Article("a", "a.jsonl:1", TEXT, lang="en")])
+    warm, (second,) = _run(given, tmp_path, [Article("a", "a.jsonl:1", TEXT, lang="de")])
+    assert first.language["reason"] == "given" and _plain(second) == _plain(first)

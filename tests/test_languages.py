@@ -302,3 +302,62 @@ def test_a_missing_summariser_hint_names_summary_model(tiny: dict[str, Path], tm
     hint = json.loads(result.stdout)["error"]["hint"]
     assert "summarize models pull moussaKam/barthez-orangesum-abstract" in hint
     assert hint.endswith("pass a local model folder with --summary-model")
+
+
+def _run_lines(routed: dict[str, str], tmp_path: Path, lines: list[dict], *args: str):
+    src = tmp_path / "feed.jsonl"
+    src.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    command = ["run", str(src), "--format", "jsonl", "--config", routed["config"], "--only", "translation"]
+    result = CliRunner().invoke(app, [*command, *args])
+    return result, {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+
+
+def test_a_lines_lang_is_taken_instead_of_detection(routed: dict[str, str], tmp_path: Path) -> None:
+    # A French text the feed says is German is read as German: its route, and the record says why.
+    lines = [
+        {"id": "de", "lang": "de", "text": ARTICLES["fr"]},
+        {"id": "deu", "lang": "DEU", "text": ARTICLES["fr"]},  # ISO 639-3, any case, as --source-lang
+        {"id": "es", "language": "es", "text": ARTICLES["fr"]},
+        {"id": "fr", "text": ARTICLES["fr"]},
+    ]
+    result, records = _run_lines(routed, tmp_path, lines)
+    assert result.exit_code == 0, result.stderr
+    for name, lang in [("de", "de"), ("deu", "de"), ("es", "es")]:
+        given = {"code": lang, "confidence": 1.0, "reliable": True, "reason": "input"}
+        assert records[name]["language"] == given
+        assert records[name]["models"]["translation"]["id"] == routed[f"{lang}-en"]
+    assert records["fr"]["language"]["code"] == "fr" and records["fr"]["language"]["reason"] != "input"
+    assert records["fr"]["models"]["translation"]["id"] == routed["fr-en"]
+
+
+def test_an_invalid_lang_fails_only_its_line(routed: dict[str, str], tmp_path: Path) -> None:
+    lines = [
+        {"id": "a", "lang": "klingon", "text": ARTICLES["fr"]},
+        {"id": "b", "lang": "fe", "text": ARTICLES["fr"]},
+        {"id": "c", "language": 12, "text": ARTICLES["fr"]},
+        {"id": "d", "lang": "de", "text": ARTICLES["de"]},
+    ]
+    result, records = _run_lines(routed, tmp_path, lines)
+    assert result.exit_code == 1
+    assert [records[n]["status"] for n in "abcd"] == ["error", "error", "error", "ok"]
+    assert {records[n]["error"]["kind"] for n in "abc"} == {"language_code"}
+    assert records["b"]["error"]["message"] == "the article's language 'fe' is not an ISO 639-1 language code"
+    assert records["c"]["error"]["message"] == "the article's language '12' is not a language code"
+    assert records["d"]["models"]["translation"]["id"] == routed["de-en"]
+    said = f"{tmp_path / 'feed.jsonl'}:2: the article's language 'fe' is not an ISO 639-1 language code"
+    assert f"summarize: {said} (use codes such as fr, en, de, es, it, pt; fix its" in result.stderr
+
+
+def test_source_lang_wins_over_a_lines_lang(routed: dict[str, str], tmp_path: Path) -> None:
+    # Typed for the whole run, --source-lang overrides the feed, even a code the feed gets wrong.
+    lines = [
+        {"id": "de", "lang": "de", "text": ARTICLES["es"]},
+        {"id": "bad", "lang": "xx", "text": ARTICLES["es"]},
+    ]
+    result, records = _run_lines(routed, tmp_path, lines)
+    assert records["de"]["language"]["code"] == "de" and records["bad"]["status"] == "error"
+    result, records = _run_lines(routed, tmp_path, lines, "--source-lang", "es")
+    assert result.exit_code == 0, result.stderr
+    for record in records.values():
+        assert record["language"] == {"code": "es", "confidence": 1.0, "reliable": True, "reason": "given"}
+        assert record["models"]["translation"]["id"] == routed["es-en"]
