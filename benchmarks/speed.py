@@ -431,7 +431,7 @@ def _inputs(folder: Path, count: int, length: int) -> list[str]:
 
 
 def job_micro(job: dict[str, Any]) -> dict[str, Any]:
-    """Translation engine alone: fixed input/output lengths, greedy, one batch size."""
+    """Translation engine alone: fixed input/output lengths, greedy (or ``beams``), one batch size."""
     import dataclasses
 
     from summarize.engines import EngineOptions, load_engine
@@ -449,7 +449,7 @@ def job_micro(job: dict[str, Any]) -> dict[str, Any]:
         models_dir=Path(job["models_dir"]),
     )
     engine = load_engine(model, options)
-    settings = effective_settings(folder, "translation", Overrides(num_beams=1))
+    settings = effective_settings(folder, "translation", Overrides(num_beams=job.get("beams", 1)))
     out_tokens = job["out_tokens"]
     # min_length counts the start token; the cap leaves room for the forced end token.
     settings = dataclasses.replace(settings, params={**settings.params, "min_length": out_tokens + 1})
