@@ -1170,13 +1170,17 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         what = _no_text(obj) if isinstance(obj, dict) else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
         ident = obj.get("id") if isinstance(obj, dict) else None
         return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}', ident)
+    # A line's text says nothing of its kind: its content does, as stdin's does (a CMS export or
+    # a scraped feed holds pages or Markdown as often as plain text).
+    html = _looks_like_html(body)
     return Article(
         _line_id(name, number, obj.get("id")),
         where,
         body,
         title=_opt_str(obj.get("title")),
         url=_opt_str(obj.get("url")),
-        html=_looks_like_html(body),
+        html=html,
+        markdown=not html and _looks_like_markdown(body),
         date=_given(obj.get("date")),
         lang=next((v for v in map(_given, (obj.get("lang"), obj.get("language"))) if v is not None), None),
     )

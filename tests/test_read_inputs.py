@@ -799,6 +799,49 @@ def test_cli_show_clean_strips_markdown_on_stdin_and_in_a_suffix_less_file(tmp_p
     assert (record["title"], record["date"], record["body"]) == expected
 
 
+# Plain text with a stray "# " line and one *word*: not signs enough to be Markdown.
+STRAY_MARKS = (
+    "# 1 des ventes cette semaine, le roman *Les Misérables* revient en tête.\n\n"
+    "Il coûte 3 * 5 euros, soit 15 euros.\n"
+)
+MARKDOWN_FEED = "".join(
+    json.dumps(line, ensure_ascii=False) + "\n"
+    for line in (
+        {"id": "md", "text": MARKDOWN_ARTICLE},
+        {"id": "plain", "text": STRAY_MARKS},
+        {"id": "page", "text": SAVED_PAGE},
+    )
+)
+
+
+def test_a_json_lines_lines_markdown_is_told_by_its_content(tmp_path: Path) -> None:
+    # A line's text was plain text unless it was a page: Markdown (a CMS export, a scraped feed)
+    # went to the models with its # and **.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(MARKDOWN_FEED, encoding="utf-8")
+    for items in (_stdin(MARKDOWN_FEED), list(iter_articles([str(feed)], ReadOptions()))):
+        assert [(i.id, i.html, i.markdown) for i in items if isinstance(i, Article)] == [
+            ("md", False, True),
+            ("plain", False, False),
+            ("page", True, False),  # a page holding Markdown's signs is a page
+        ]
+
+
+@pytest.mark.parametrize("where", ["stdin", "file"])
+def test_cli_show_clean_strips_the_markdown_of_a_json_lines_line(tmp_path: Path, where: str) -> None:
+    args = ["run", "-", "--show-clean", "--format", "jsonl"]
+    if where == "file":
+        args[1] = str(tmp_path / "feed.jsonl")
+        (tmp_path / "feed.jsonl").write_text(MARKDOWN_FEED, encoding="utf-8")
+    result = CliRunner().invoke(app, args, input=MARKDOWN_FEED if where == "stdin" else None)
+    assert result.exit_code == 0, result.stderr
+    md, plain, _ = [json.loads(line) for line in result.stdout.splitlines()]
+    # As the same text in a .md file gives.
+    assert (md["title"], md["date"], md["body"]) == ("Grève à la SNCF", "2024-06-17", MARKDOWN_BODY)
+    # A stray # and * are text, kept as written.
+    assert (plain["title"], plain["body"]) == (None, STRAY_MARKS.strip())
+
+
 # -- 6. a page fetched by URL: its content type, then its content, decide HTML ----------------
 
 PLAIN_ARTICLE = (
