@@ -18,7 +18,7 @@ import stat
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
@@ -769,12 +769,21 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
         yield ReadFailure(url, url, array)
         return
     html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
-    # Markdown by its type, or by its name when served as plain text (a raw file of a forge).
+    # Markdown by its type; served as plain text or with no type, by its name (a raw file of a
+    # forge), or when the name says nothing, by its content, as a suffix-less file's is. A .txt
+    # name (or .html, .jsonl) says what a file's would: not Markdown.
+    path = urllib.parse.urlsplit(page.final_url).path.lower()
     markdown = not html and (
         page.content_type in ("text/markdown", "text/x-markdown")
         or (
             page.content_type in ("text/plain", "")
-            and urllib.parse.urlsplit(page.final_url).path.lower().endswith(MARKDOWN_SUFFIXES)
+            and (
+                path.endswith(MARKDOWN_SUFFIXES)
+                or (
+                    PurePosixPath(path).suffix not in ARTICLE_SUFFIXES
+                    and _looks_like_markdown(page.text.lstrip("\ufeff"))
+                )
+            )
         )
     )
     yield Article(url, url, page.text, url=page.final_url, html=html, markdown=markdown)

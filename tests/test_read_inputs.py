@@ -879,6 +879,11 @@ def pages() -> Iterator[str]:
         "/note.md": ("text/markdown; charset=utf-8", MARKDOWN_PAGE),
         "/raw/note.md": ("text/plain; charset=utf-8", MARKDOWN_PAGE),
         "/note.txt": ("text/plain; charset=utf-8", MARKDOWN_PAGE),
+        "/notes/velo": ("text/plain; charset=utf-8", MARKDOWN_PAGE),
+        "/notes/velo-untyped": ("", MARKDOWN_PAGE),
+        "/notes/velo-x": ("text/x-markdown", MARKDOWN_PAGE),
+        "/notes/stray": ("text/plain; charset=utf-8", STRAY_MARKS),
+        "/notes/stray-untyped": ("", STRAY_MARKS),
         "/articles.json": ("application/json", '[{"text": "Il pleut."}, {"text": "Il neige."}]'),
     }
 
@@ -981,6 +986,41 @@ def test_a_markdown_url_is_markdown(pages: str, path: str, markdown: bool) -> No
     # was plain text: its # and ** went to the translator.
     article = _fetched(pages + path)
     assert (article.html, article.markdown) == (False, markdown)
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize(
+    ("path", "markdown"),
+    [
+        ("/notes/velo", True),  # text/plain
+        ("/notes/velo-untyped", True),  # no content type
+        ("/notes/stray", False),
+        ("/notes/stray-untyped", False),
+        ("/untyped", False),
+        ("/note.txt", False),  # a .txt name still says plain text, as a file's does
+    ],
+)
+def test_a_plain_text_url_with_no_name_to_say_so_is_markdown_by_its_content(
+    pages: str, path: str, markdown: bool
+) -> None:
+    # Served as text/plain or with no type under a name that says nothing, Markdown was plain
+    # text: its # and ** went to the translator. It is now judged as stdin is.
+    article = _fetched(pages + path)
+    assert (article.html, article.markdown) == (False, markdown)
+
+
+@pytest.mark.usefixtures("_no_proxy")
+def test_a_text_x_markdown_url_is_markdown_whatever_its_name(pages: str) -> None:
+    assert _fetched(f"{pages}/notes/velo-x").markdown
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize("path", ["/notes/velo", "/notes/velo-untyped"])
+def test_cli_show_clean_strips_the_markdown_of_a_plain_text_url(pages: str, path: str) -> None:
+    result = CliRunner().invoke(app, ["run", pages + path, "--show-clean", "--format", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (record["title"], record["body"]) == ("Le plan vélo", "La ville double ses pistes cyclables.")
 
 
 @pytest.mark.usefixtures("_no_proxy")
