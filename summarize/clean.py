@@ -1572,6 +1572,32 @@ _ISO_DATE = re.compile(
     r"(Z|[+-]\d{2}:?\d{2})?)?(?![\d:])",
     re.IGNORECASE,
 )
+# Mon, 17 Jun 2024 16:01:00 +0200: RFC 2822 (RFC 822 with a four-digit year), as RSS's pubDate
+# and mail headers write it. Its zone is part of the stamp, so the time and offset come with the
+# date: a numeric offset, or one of the names RFC 2822 defines. A military letter but Z, or a
+# name it does not define (CEST, BST, "GMT+2"), or one in lower case ("16:01 est" is French), is
+# not matched: the date is then read with its time and no offset, as any other.
+_RFC2822_DATE = re.compile(
+    r"(?<![\d.])(\d{1,2})\s+((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\.?\s+"
+    r"(\d{4}|\d{2}),?\s+(\d{1,2}):(\d{2})"
+    r"(?::\d{2})?\s*([+-]\d{2}:?\d{2}(?![\d:])|(?-i:UTC?|GMT|Z|[ECMP][SD]T)\b(?!\s*[+-]\d))",
+    re.IGNORECASE,
+)
+# RFC 2822's zone names (section 4.3); UT, GMT and Z are UTC, written Z as an ISO stamp's is.
+_RFC2822_ZONES = {
+    "UT": "Z",
+    "UTC": "Z",
+    "GMT": "Z",
+    "Z": "Z",
+    "EDT": "-04:00",
+    "EST": "-05:00",
+    "CDT": "-05:00",
+    "CST": "-06:00",
+    "MDT": "-06:00",
+    "MST": "-07:00",
+    "PDT": "-07:00",
+    "PST": "-08:00",
+}
 # 17/06/2024, 17.06.2024, 17-06-2024, 17/06/24: one separator throughout.
 _NUMERIC_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(?![/.-]\d)")
 # 17 juin 2024, 1er juin 2024, 12. März 2024, 4 de abril de 2024, 17 June 2024.
@@ -1615,6 +1641,20 @@ def _date_matches(text: str) -> list[_DateMatch]:
                 offset = f"{offset[:3]}:{offset[3:]}"
             time = f"{hour:02d}:{minute:02d}{offset.upper()}" if hour < 24 and minute < 60 else None
         found.append(_DateMatch(*m.span(), int(m.group(1)), int(m.group(2)), int(m.group(3)), time))
+    for m in _RFC2822_DATE.finditer(text):
+        month = _MONTH_NUMBERS.get(m.group(2).lower())  # Jun, June; not "Junk"
+        if month is None:
+            continue
+        year = int(m.group(3))
+        if len(m.group(3)) == 2:  # RFC 822's year, which RSS 2.0 still allows: %y's window
+            year += 1900 if year >= 69 else 2000
+        hour, minute = int(m.group(4)), int(m.group(5))
+        # A numeric zone is written as an ISO stamp's: -0000 (UTC, the local zone unknown) is
+        # RFC 3339's -00:00, which says the same.
+        zone = m.group(6)
+        zone = f"{zone[:3]}:{zone[-2:]}" if zone[0] in "+-" else _RFC2822_ZONES[zone]
+        time = f"{hour:02d}:{minute:02d}{zone}" if hour < 24 and minute < 60 else None
+        found.append(_DateMatch(*m.span(), year, month, int(m.group(1)), time))
     for m in _NUMERIC_DATE.finditer(text):
         first, second, year = int(m.group(1)), int(m.group(3)), int(m.group(4))
         if len(m.group(4)) == 2:
@@ -1667,9 +1707,12 @@ def parse_date(text: str) -> str | None:
 
     Reads the forms news pages use in French, English, Spanish and German: ``17/06/2024``,
     ``17.06.2024``, ``2024-06-17``, ``17 juin 2024``, ``1er juin 2024``, ``June 17, 2024``,
-    ``17 June 2024``. A time of day next to it (``16h01``, ``16:01``, ``à 16 h 01``, ``4:01 pm``)
-    gives ``2024-06-17T16:01``, else the result is the date alone (``2024-06-17``); seconds are
-    dropped and a time zone is kept only when an ISO stamp states its offset, never guessed.
+    ``17 June 2024``, and RFC 2822's ``Mon, 17 Jun 2024 16:01:00 +0200`` (RSS). A time of day
+    next to it (``16h01``, ``16:01``, ``à 16 h 01``, ``4:01 pm``) gives ``2024-06-17T16:01``, else
+    the result is the date alone (``2024-06-17``); seconds are dropped and a time zone is kept
+    only when the stamp states it, never guessed: an ISO offset, or an RFC 2822 zone (``+0200``
+    gives ``+02:00``, ``GMT``, ``UT`` and ``Z`` give ``Z`` as an ISO ``Z`` does, ``EDT``
+    ``-04:00``).
     A date without a year ("17 juin", "il y a 3 heures") or an impossible one (31/02) is None.
     """
     import datetime

@@ -308,6 +308,8 @@ def test_furniture_lines_inside_the_body(line: str, kind: str) -> None:
         ("Dernière mise à jour à 16h01 le 17/06", None),
         ("June 17, 2024 at 4:01 p.m. ET", "2024-06-17T16:01"),  # a meridiem after the minutes
         ("June 17, 2024, 4:01 PM", "2024-06-17T16:01"),
+        ("Mon, 17 Jun 2024 16:01:00 +0200", "2024-06-17T16:01+02:00"),  # RFC 2822, as RSS writes it
+        ("Published: Mon, 17 Jun 2024 14:01:00 GMT", "2024-06-17T14:01Z"),
     ],
 )
 def test_leading_time_stamp_becomes_the_date(stamp: str, date: str | None) -> None:
@@ -351,6 +353,31 @@ def test_leading_time_stamp_becomes_the_date(stamp: str, date: str | None) -> No
         ("2024-06-17T16:01:59", "2024-06-17T16:01"),
         ("2024-06-17T16:01:00+02:00", "2024-06-17T16:01+02:00"),  # a stated offset stays
         ("2024-06-17 16:01:00Z", "2024-06-17T16:01Z"),
+        # Atom and HTML metadata: milliseconds, a space for the T, a lower-case z, no colon
+        ("2024-06-17T16:01:00.000Z", "2024-06-17T16:01Z"),
+        ("2024-06-17 16:01:00+02:00", "2024-06-17T16:01+02:00"),
+        ("2024-06-17t16:01:00z", "2024-06-17T16:01Z"),
+        ("2024-06-17T16:01:00.000+0200", "2024-06-17T16:01+02:00"),
+        ("2024-06-17T16:01:00-05:00", "2024-06-17T16:01-05:00"),
+        # RSS's pubDate (RFC 2822): its zone is stated, so it stays, as an ISO offset does
+        ("Mon, 17 Jun 2024 16:01:00 +0200", "2024-06-17T16:01+02:00"),
+        ("Mon, 17 Jun 2024 14:01:00 GMT", "2024-06-17T14:01Z"),
+        ("Mon, 17 Jun 2024 14:01:00 UT", "2024-06-17T14:01Z"),
+        ("Mon, 17 Jun 2024 14:01 Z", "2024-06-17T14:01Z"),
+        ("Mon, 17 Jun 2024 14:01:00 +0000", "2024-06-17T14:01+00:00"),
+        ("Mon, 17 Jun 2024 10:01:00 EDT", "2024-06-17T10:01-04:00"),
+        ("Mon, 17 Jun 2024 08:01:00 PST", "2024-06-17T08:01-08:00"),
+        ("Mon, 17 Jun 2024 14:01:00 -0000", "2024-06-17T14:01-00:00"),  # UTC, local zone unknown
+        ("17 Jun 2024 16:01 +0200", "2024-06-17T16:01+02:00"),  # no weekday, no seconds
+        ("Mon, 17 June 2024 16:01:00 +02:00", "2024-06-17T16:01+02:00"),
+        ("Tue, 5 Mar 2024 08:15:00 +0100 (CET)", "2024-03-05T08:15+01:00"),
+        ("Mon, 17 Jun 24 16:01:00 +0200", "2024-06-17T16:01+02:00"),  # RSS 2.0 allows a 2-digit year
+        ("Published: Mon, 17 Jun 2024 16:01:00 GMT", "2024-06-17T16:01Z"),
+        # a zone RFC 2822 does not name, or not one at all: the time without a zone, never guessed
+        ("Mon, 17 Jun 2024 16:01:00 CEST", "2024-06-17T16:01"),
+        ("Mon, 17 Jun 2024 16:01:00 GMT+2", "2024-06-17T16:01"),
+        ("Le 17 mars 2024 16:01 est la date", "2024-03-17T16:01"),
+        ("Mon, 31 Feb 2024 10:00:00 GMT", None),
         # the time that goes with the first date, not another date's
         ("Publié le 14 mars 2024 à 07h45, mis à jour à 09h10", "2024-03-14T07:45"),
         ("Publié le 17/06/2024, mis à jour le 18/06/2024 à 16h01", "2024-06-17"),

@@ -1512,6 +1512,8 @@ def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
         "utc": "2026-01-01T10:00:00Z",
         "offset": "2026-01-01T10:00:00.250+0200",
         "space": "2026-01-01 10:00",
+        "rss": "Thu, 01 Jan 2026 10:00:00 +0200",
+        "rss-gmt": "Thu, 01 Jan 2026 08:00:00 GMT",
         "bad": "hier soir",
         "number": 20260101,
     }
@@ -1527,6 +1529,8 @@ def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
         "utc": "2026-01-01T10:00Z",
         "offset": "2026-01-01T10:00+02:00",
         "space": "2026-01-01T10:00",
+        "rss": "2026-01-01T10:00+02:00",  # an RSS pubDate keeps its zone as an ISO stamp does
+        "rss-gmt": "2026-01-01T08:00Z",
         "bad": "2024-06-17T16:01",
         "number": "2024-06-17T16:01",
         "none": "2024-06-17T16:01",
