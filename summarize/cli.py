@@ -843,15 +843,19 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     put(printable(f"== {item.id}\n\n"))  # as an empty article shows
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
+            # The input's own title (a JSON line's "title") wins, as in a run's record.
+            title = item.title or cleaned.title
             if fmt == "text":
-                head = f"== {item.id}" + (f" — {cleaned.title}" if cleaned.title else "")
+                # Laid out as a run's header: a newline in the id or title would start a line.
+                head = f"== {printable(str(item.id), one_line=True)}"
+                head += f" — {printable(title, one_line=True)}" if title else ""
                 put(printable(head + "\n" + cleaned.body.rstrip("\n") + "\n"))
                 continue
             put(
                 {
                     "id": item.id,
                     "source": item.source,
-                    "title": cleaned.title,
+                    "title": title,
                     # The input's own date wins, as in a run's record (one it cannot read is left out).
                     "date": input_date(item.date, cleaned.date)[0] if item.date is not None else cleaned.date,
                     "body": cleaned.body,

@@ -975,3 +975,42 @@ def test_a_json_lines_date_is_the_records_and_one_that_is_no_date_is_a_warning(
     # In a text result, it is one of the record's warning lines.
     text_result = _invoke(["run", str(feed), "--only", "translation"])
     assert "warning: the input's date 'hier soir' is not a date" in text_result.stdout
+
+
+def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
+    tmp_path: Path, models: dict[str, Path]
+) -> None:
+    # --show-clean showed the text's own title where the run's record has the line's.
+    text = "Le titre du texte\n\nLe conseil municipal a voté le budget de la ville mardi soir."
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "given", "title": "Le titre du flux", "text": text},
+        {"id": "blank", "title": " ", "text": text},  # as if absent: the text's
+        {"id": "none", "text": text},
+        {"id": "newline", "title": "Deux\nlignes", "text": text},
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    ran = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
+    assert ran.exit_code == 0, ran.stderr
+    titles = {r["id"]: r["title"] for r in map(json.loads, ran.stdout.splitlines())}
+    assert titles == {
+        "given": "Le titre du flux",
+        "blank": "Le titre du texte",
+        "none": "Le titre du texte",
+        "newline": "Deux\nlignes",
+    }
+    shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
+    assert shown.exit_code == 0, shown.stderr
+    assert {r["id"]: r["title"] for r in map(json.loads, shown.stdout.splitlines())} == titles
+    # The text layout's header line is the run's: "== ID — TITLE", on one line.
+    def heads(args: list[str]) -> list[str]:
+        out = _invoke(["run", str(feed), *args]).stdout
+        return [line for line in out.splitlines() if line.startswith("==")]
+
+    assert heads(["--show-clean"]) == [
+        "== given — Le titre du flux",
+        "== blank — Le titre du texte",
+        "== none — Le titre du texte",
+        "== newline — Deux\\nlignes",
+    ]
+    assert heads(["--only", "translation"]) == heads(["--show-clean"])
