@@ -39,7 +39,7 @@ from .models import ModelRef, ResolvedModel, read_json, resolve
 from .options import RunOptions
 from .read import Article, Item, ReadFailure
 from .reassemble import reassemble
-from .routing import LanguageCodeError, user_lang
+from .routing import LanguageCodeError, normalize_lang, user_lang
 from .segment import segment
 from .tokens import LightTokenizer
 
@@ -620,8 +620,14 @@ class Summarizer:
         self._to_memo(keys, prepared)
         results = [done[i] if i in done else prepared[i].result for i in range(len(items))]
         for item, result in zip(items, results):
-            if isinstance(item, Article) and item.date is not None:
-                # After the memo, which holds the text's date: the input's comes on top.
+            if not isinstance(item, Article):
+                continue
+            # After the memo, which is keyed by neither: what the input says of itself goes on top.
+            warning = lang_conflict(item, self.options)
+            if warning is not None:
+                result.warnings.append(warning)
+            if item.date is not None:
+                # The memo holds the text's date: the input's wins.
                 result.date, warning = input_date(item.date, result.date)
                 if warning is not None:
                     result.warnings.append(warning)
@@ -1217,6 +1223,35 @@ def _input_lang(article: Article, options: RunOptions) -> str | None:
             f'{exc.hint}; fix its "lang" in the input, leave it out to have the language detected, '
             "or pass --source-lang",
         ) from None
+
+
+def lang_conflict(article: Article, options: RunOptions) -> dict[str, str] | None:
+    """A warning when the input names two languages that are not the same (a JSON line's "lang"
+    and "language": ``fr`` and ``FRA`` are the same, ``fr`` and ``de`` are not), or None.
+
+    "lang" wins, as it would alone: the warning says which was taken and that the other was
+    not, so that a feed whose two fields disagree is not read as one of them without a word.
+    ``--source-lang`` overrides both: there is then nothing to warn about.
+    """
+    lang, other = article.lang, article.overridden_lang
+    if options.source_lang or lang is None or other is None:
+        return None
+
+    def code(value: str) -> str:
+        try:
+            return normalize_lang(value)
+        except LanguageCodeError:
+            return value.strip().lower()  # no code: compared as written
+
+    if code(lang) == code(other):
+        return None
+    return {
+        "kind": "language_conflict",
+        "lang": lang,
+        "language": other,
+        "message": f'the input\'s "lang" {lang!r} and "language" {other!r} disagree; '
+        '"lang" wins: fix or remove the wrong one',
+    }
 
 
 def input_date(given: str, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:

@@ -60,6 +60,9 @@ class Article:
     # code as the language instead of detecting it (an invalid one fails the article).
     date: str | None = None
     lang: str | None = None
+    # A line that gives both "lang" and "language": its "language", which "lang" overrides (the
+    # pipeline warns when the two do not name the same language).
+    overridden_lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -1182,6 +1185,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
     # A line's text says nothing of its kind: its content does, as stdin's does (a CMS export or
     # a scraped feed holds pages or Markdown as often as plain text).
     html = _looks_like_html(body)
+    lang, language = _given(obj.get("lang")), _given(obj.get("language"))
     return Article(
         _line_id(name, number, obj.get("id")),
         where,
@@ -1191,7 +1195,8 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         html=html,
         markdown=not html and _looks_like_markdown(body),
         date=_given(obj.get("date")),
-        lang=next((v for v in map(_given, (obj.get("lang"), obj.get("language"))) if v is not None), None),
+        lang=language if lang is None else lang,
+        overridden_lang=None if lang is None else language,
     )
 
 

@@ -324,3 +324,15 @@ def test_the_inputs_language_is_in_the_key(base: RunOptions, tmp_path: Path) -> 
     _, (first,) = _run(given, tmp_path, [Article("a", "a.jsonl:1", TEXT, lang="en")])
     warm, (second,) = _run(given, tmp_path, [Article("a", "a.jsonl:1", TEXT, lang="de")])
     assert first.language["reason"] == "given" and _plain(second) == _plain(first)
+
+
+def test_a_language_conflict_warning_is_the_inputs_not_the_memos(base: RunOptions, tmp_path: Path) -> None:
+    # The memo is keyed by the code taken ("lang"), not by the "language" it overrode: the
+    # warning that they disagree is put on the record served, never stored with it.
+    options = dataclasses.replace(base, source_lang=None, tasks=("translation",))
+    conflict = Article("a", "a.jsonl:1", TEXT, lang="fr", overridden_lang="de")
+    _, (cold,) = _run(options, tmp_path, [conflict])
+    assert [w["kind"] for w in cold.warnings] == ["language_conflict"]
+    warm, (agreeing, again) = _run(options, tmp_path, [Article("b", "b.jsonl:1", TEXT, lang="fr"), conflict])
+    assert warm.stats.misses == 0
+    assert agreeing.warnings == [] and again.warnings == cold.warnings

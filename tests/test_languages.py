@@ -361,3 +361,48 @@ def test_source_lang_wins_over_a_lines_lang(routed: dict[str, str], tmp_path: Pa
     for record in records.values():
         assert record["language"] == {"code": "es", "confidence": 1.0, "reliable": True, "reason": "given"}
         assert record["models"]["translation"]["id"] == routed["es-en"]
+
+
+def _conflicts(record: dict) -> list[dict]:
+    return [w for w in record["warnings"] if w["kind"] == "language_conflict"]
+
+
+def test_a_lines_lang_and_language_that_disagree_give_a_warning(
+    routed: dict[str, str], tmp_path: Path
+) -> None:
+    # "lang" won over "language" without a word: a feed whose two fields disagree was read as one.
+    lines = [
+        {"id": "fr-de", "lang": "fr", "language": "de", "text": ARTICLES["fr"]},
+        {"id": "fr-fra", "lang": "fr", "language": "fra", "text": ARTICLES["fr"]},  # the same language
+        {"id": "DE-de", "lang": "DE", "language": "de-AT", "text": ARTICLES["de"]},
+        {"id": "fr-null", "lang": "fr", "language": None, "text": ARTICLES["fr"]},
+        {"id": "fr-bad", "lang": "fr", "language": "klingon", "text": ARTICLES["fr"]},
+        {"id": "bad-de", "lang": "xx", "language": "de", "text": ARTICLES["de"]},
+    ]
+    result, records = _run_lines(routed, tmp_path, lines)
+    assert result.exit_code == 1  # bad-de: "lang" still decides, and fails its article
+    (warning,) = _conflicts(records["fr-de"])
+    assert warning == {
+        "kind": "language_conflict",
+        "lang": "fr",
+        "language": "de",
+        "message": "the input's \"lang\" 'fr' and \"language\" 'de' disagree; "
+        '"lang" wins: fix or remove the wrong one',
+    }
+    # "lang" still decides: the record's language and the route are its.
+    assert records["fr-de"]["language"]["code"] == "fr" and records["fr-de"]["status"] == "ok"
+    assert records["fr-de"]["models"]["translation"]["id"] == routed["fr-en"]
+    for name in ("fr-fra", "DE-de", "fr-null"):
+        assert _conflicts(records[name]) == [] and records[name]["status"] == "ok", name
+    assert [w["language"] for w in _conflicts(records["fr-bad"])] == ["klingon"]
+    assert records["fr-bad"]["status"] == "ok"
+    assert records["bad-de"]["status"] == "error" and records["bad-de"]["error"]["kind"] == "language_code"
+    assert [w["language"] for w in _conflicts(records["bad-de"])] == ["de"]
+    # In the text layout, a warning line of its record.
+    text = CliRunner().invoke(
+        app, ["run", str(tmp_path / "feed.jsonl"), "--config", routed["config"], "--only", "translation"]
+    )
+    assert "warning: the input's \"lang\" 'fr' and \"language\" 'de' disagree;" in text.stdout
+    # --source-lang overrides both: nothing to warn about.
+    result, records = _run_lines(routed, tmp_path, lines[:1], "--source-lang", "es")
+    assert result.exit_code == 0 and _conflicts(records["fr-de"]) == []

@@ -1535,3 +1535,24 @@ def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
         "number": "2024-06-17T16:01",
         "none": "2024-06-17T16:01",
     }
+
+
+@pytest.mark.parametrize(
+    ("fields", "lang", "overridden"),
+    [
+        ({"lang": "fr", "language": "de"}, "fr", "de"),
+        ({"lang": "fr", "language": "fra"}, "fr", "fra"),  # the pipeline tells they agree
+        ({"lang": "fr"}, "fr", None),
+        ({"language": "de"}, "de", None),  # alone, it is the code: nothing overridden
+        ({"lang": " ", "language": "de"}, "de", None),
+        ({"lang": "fr", "language": None}, "fr", None),
+        ({"lang": "fr", "language": {"code": "de"}}, "fr", '{"code": "de"}'),
+    ],
+)
+def test_a_jsonl_line_with_lang_and_language_keeps_both(
+    fields: dict, lang: str, overridden: str | None
+) -> None:
+    # "language" was dropped when "lang" was there, so that their disagreeing went unseen.
+    (article,) = _stdin(json.dumps({"id": "a", "text": "Bonjour.", **fields}) + "\n")
+    assert isinstance(article, Article)
+    assert (article.lang, article.overridden_lang) == (lang, overridden)
