@@ -91,9 +91,7 @@ _LINE_BREAKS = "[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
 # invisible operators and lone surrogates: invisible, and they split words for the tokenizers.
 # The zero-width joiner and non-joiner stay: they are spelling (Persian, Indic scripts) and
 # they make one emoji of several (👨‍👩‍👧, 🏳️‍🌈).
-_INVISIBLE = (
-    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u2060-\u2064\ufeff\ud800-\udfff]"
-)
+_INVISIBLE = "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u00ad\u180e\u200b\u2060-\u2064\ufeff\ud800-\udfff]"
 _SPACE_RUN = r"[^\S\n\t]{2,}"
 
 

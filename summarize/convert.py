@@ -119,10 +119,12 @@ def ensure_converted(model: ResolvedModel, models_dir: Path, quantization: str |
         _remove_stale(target)
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
-        raise ModelError(f"cannot write the CTranslate2 conversion of {model.id} in {target.parent}: "
-                         f"{exc.strerror or exc}",
-                         "make the models dir writable, or run the checkpoint as it is "
-                         "(`run --backend transformers`, `models pull --no-convert`)") from exc
+        raise ModelError(
+            f"cannot write the CTranslate2 conversion of {model.id} in {target.parent}: "
+            f"{exc.strerror or exc}",
+            "make the models dir writable, or run the checkpoint as it is "
+            "(`run --backend transformers`, `models pull --no-convert`)",
+        ) from exc
     try:
         out = work / "model"
         _convert(model, out, quantization)

@@ -519,7 +519,8 @@ def test_headline_with_a_date_is_a_title_not_a_time_stamp() -> None:
         ("---\ntitle: Grève\ntags: [sncf]\n---\n\n" + BODY_FR, None, BODY_FR),
         # HTML inside Markdown: the tags go, their text stays; "< 3" is text
         (
-            '<p align="center"><img src="logo.png"></p>\n\n# Grève à la SNCF\n\n' + BODY_FR
+            '<p align="center"><img src="logo.png"></p>\n\n# Grève à la SNCF\n\n'
+            + BODY_FR
             + ' <div class="note">Il durera <b>trois</b> jours.</div> Soit < 3 semaines.',
             "Grève à la SNCF",
             BODY_FR + " Il durera trois jours. Soit < 3 semaines.",

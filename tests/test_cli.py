@@ -1002,6 +1002,7 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
     shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
     assert shown.exit_code == 0, shown.stderr
     assert {r["id"]: r["title"] for r in map(json.loads, shown.stdout.splitlines())} == titles
+
     # The text layout's header line is the run's: "== ID — TITLE", on one line.
     def heads(args: list[str]) -> list[str]:
         out = _invoke(["run", str(feed), *args]).stdout

@@ -287,7 +287,11 @@ def test_ctranslate2_kernels_run_in_the_instruction_set_named(tiny: dict[str, Pa
     )
     env = {k: v for k, v in os.environ.items() if k != "CT2_FORCE_CPU_ISA"}
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
         env={**env, "PYTHONPATH": str(REPO), "CT2_VERBOSE": "1"},
     )
     selected = [line for line in done.stderr.splitlines() if "Selected ISA" in line]

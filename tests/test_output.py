@@ -186,7 +186,7 @@ def test_a_result_with_a_long_header_is_written_over(fmt: str, field: str, tmp_p
     from summarize.output import DirectoryWriter
     from summarize.own_output import is_own_output
 
-    long = "Très long 😀 \\ \" " * 2_000  # escaped in JSON: over 16 KiB either way
+    long = 'Très long 😀 \\ " ' * 2_000  # escaped in JSON: over 16 KiB either way
     fields: dict[str, object] = {"title": "T", "summary_fr": "R.", "translation_en": "E."}
     ident = "a"
     if field == "id":

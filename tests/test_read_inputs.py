@@ -748,6 +748,7 @@ def test_cli_show_clean_strips_the_markup_of_a_md_file(tmp_path: Path, keep_boil
         ("timestamp", "Publié le 17 juin 2024"),
     ]
 
+
 # What a CMS export (Hugo, Jekyll) gives: front matter, then the article in Markdown.
 HUGO_ARTICLE = (
     "---\n"

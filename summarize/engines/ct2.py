@@ -86,8 +86,10 @@ def check_isa_variable() -> None:
     asked = os.environ.get(ISA_VARIABLE)
     choices = isa_choices()
     if asked and asked not in choices:
-        raise UsageError(f"{ISA_VARIABLE}={asked} is not an instruction set CTranslate2 can use on this CPU",
-                         f"expected one of: {', '.join(choices)}; or unset it")
+        raise UsageError(
+            f"{ISA_VARIABLE}={asked} is not an instruction set CTranslate2 can use on this CPU",
+            f"expected one of: {', '.join(choices)}; or unset it",
+        )
 
 
 def load_ctranslate2() -> Any:
@@ -151,8 +153,10 @@ class CTranslate2Engine:
         device = pick_device(ctranslate2, options.device)
         compute_type = compute_type_for(options.dtype, device)
         if compute_type not in ctranslate2.get_supported_compute_types(device):
-            raise UsageError(f"this CTranslate2 build cannot compute in {options.dtype} on the {device}",
-                             "use --dtype int8 or float32, or --backend transformers")
+            raise UsageError(
+                f"this CTranslate2 build cannot compute in {options.dtype} on the {device}",
+                "use --dtype int8 or float32, or --backend transformers",
+            )
         folder = options.models_dir or default_models_dir(model)
         self.path = ensure_converted(model, Path(folder).resolve(), storage_for(compute_type))
         self.tokenizer = LightTokenizer(model.path)
@@ -169,30 +173,39 @@ class CTranslate2Engine:
         self.workers = max(1, min(options.workers or auto, threads)) if device == "cpu" else 1
         try:
             self.translator = ctranslate2.Translator(
-                str(self.path), device=device, compute_type=compute_type,
+                str(self.path),
+                device=device,
+                compute_type=compute_type,
                 inter_threads=self.workers,
                 intra_threads=max(1, threads // self.workers) if device == "cpu" else 0,
             )
         except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"cannot load the CTranslate2 model {self.path}: {exc}",
-                             f"delete {self.path} to convert it again, or use --backend transformers"
-                             ) from exc
+            raise ModelError(
+                f"cannot load the CTranslate2 model {self.path}: {exc}",
+                f"delete {self.path} to convert it again, or use --backend transformers",
+            ) from exc
         dtype = {"float32": "float32", "bfloat16": "bfloat16"}.get(compute_type, "int8")
         if device == "cuda" and compute_type == "float16":
             dtype = "float16"
         # compute_type is what CTranslate2 runs (int8 on a CPU reads "int8_float32").
-        self.description = {"backend": "ctranslate2", "dtype": dtype,
-                            "compute_type": str(self.translator.compute_type), "device": device,
-                            "cpu_isa": cpu_isa() if device == "cpu" else "default"}
+        self.description = {
+            "backend": "ctranslate2",
+            "dtype": dtype,
+            "compute_type": str(self.translator.compute_type),
+            "device": device,
+            "cpu_isa": cpu_isa() if device == "cpu" else "default",
+        }
 
-    def generate(self, texts: Sequence[str], settings: Settings,
-                 max_new_tokens: Sequence[int]) -> list[Generated]:
+    def generate(
+        self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
+    ) -> list[Generated]:
         outputs = self.generate_tokens(texts, settings, max_new_tokens)
         # The output cap was reached without an end token: the text was cut.
         return [Generated(self.tokenizer.decode(o.tokens).strip(), not o.ended) for o in outputs]
 
-    def generate_tokens(self, texts: Sequence[str], settings: Settings,
-                        max_new_tokens: Sequence[int]) -> list[_Tokens]:
+    def generate_tokens(
+        self, texts: Sequence[str], settings: Settings, max_new_tokens: Sequence[int]
+    ) -> list[_Tokens]:
         """Output tokens of ``texts`` (end token excluded), each cut at its own cap."""
         if not texts:
             return []
@@ -209,10 +222,17 @@ class CTranslate2Engine:
         groups = one_cap_groups(caps) if options["beam_size"] > 1 else [list(range(len(caps)))]
         pending = []
         for group in groups:
-            pending.append(self.translator.translate_batch(
-                [source[i] for i in group], target_prefix=[prefix] * len(group) if prefix else None,
-                max_batch_size=-(-len(group) // self.workers), batch_type="examples", asynchronous=True,
-                **options, **self._cap_options(params, max(caps[i] for i in group))))
+            pending.append(
+                self.translator.translate_batch(
+                    [source[i] for i in group],
+                    target_prefix=[prefix] * len(group) if prefix else None,
+                    max_batch_size=-(-len(group) // self.workers),
+                    batch_type="examples",
+                    asynchronous=True,
+                    **options,
+                    **self._cap_options(params, max(caps[i] for i in group)),
+                )
+            )
         results: list[Any] = [None] * len(caps)
         for group, handles in zip(groups, pending):
             for i, handle in zip(group, handles):
@@ -259,9 +279,11 @@ class CTranslate2Engine:
             "no_repeat_ngram_size": int(params.get("no_repeat_ngram_size") or 0),
         }
         if sampling:
-            options.update(sampling_topk=int(params.get("top_k") or 50),
-                           sampling_topp=float(params.get("top_p") or 1.0),
-                           sampling_temperature=float(params.get("temperature") or 1.0))
+            options.update(
+                sampling_topk=int(params.get("top_k") or 50),
+                sampling_topp=float(params.get("top_p") or 1.0),
+                sampling_temperature=float(params.get("temperature") or 1.0),
+            )
         suppressed = []
         for ids in params.get("bad_words_ids") or []:
             tokens = [self._token(i) for i in ids]
@@ -292,8 +314,9 @@ def _read_vocabulary(folder: Path, side: str) -> list[str]:
         path = folder / name
         if path.is_file():
             return list(json.loads(path.read_text(encoding="utf-8")))
-    raise ModelError(f"no vocabulary in the CTranslate2 model {folder}",
-                     f"delete {folder} to convert it again")
+    raise ModelError(
+        f"no vocabulary in the CTranslate2 model {folder}", f"delete {folder} to convert it again"
+    )
 
 
 def pick_device(ctranslate2: Any, requested: str) -> str:
