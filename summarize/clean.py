@@ -1871,19 +1871,115 @@ def _source_space(text: str) -> str:
     return re.sub(r"[ \t\n\r\f\v]+", " ", text)
 
 
-def _visible_text(html: str) -> str:
-    """All text a reader would see on the page, one block per line."""
+def _html_root(html: str) -> Any:
+    """The page's lxml tree, or None for input that is no document."""
     import lxml.html  # lazy: lxml comes with trafilatura and is slow to import
 
     # lxml refuses str input that declares its own encoding; the text is decoded already.
     html = re.sub(r"\A\s*<\?xml[^>]*>", "", html)
     if not html.strip():
-        return ""
+        return None
     try:
-        root = lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html)
     except Exception:  # lxml raises several types on junk input; all mean "no document"
+        return None
+
+
+def _visible_text(root: Any) -> str:
+    """All text a reader would see on the page (its lxml tree), one block per line."""
+    if root is None:
         return ""
     return _element_text(root, skip_hidden=True, skipped=_SKIPPED_TAGS)
+
+
+# --- a page's own publication date ---------------------------------------------------------------
+# The page's metadata for when it was published, strongest first: Open Graph's article tag,
+# schema.org microdata, JSON-LD, then the older name="date" forms. Never a modified date.
+_PUBLISHED_META_PROPERTIES = ("article:published_time",)
+_PUBLISHED_META_NAMES = ("date", "dc.date", "dc.date.issued", "dcterms.date", "pubdate")
+# JSON-LD types whose datePublished is the article's (a WebPage's is the page's, often older).
+_ARTICLE_LD_TYPES = frozenset(
+    {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle"}
+)
+# Bounded work on huge pages: how many candidates of each kind are looked at, and how much
+# JSON-LD is decoded.
+_MAX_DATE_CANDIDATES = 20
+_MAX_LD_CHARS = 200_000
+
+
+def _page_published_date(root: Any) -> str | None:
+    """The publication date the page states in its metadata, as :func:`parse_date` gives it.
+
+    Read before trafilatura's (htmldate's) date, which writes ``Z`` as ``+0000`` and drops the
+    time of a date it reads in another form (RFC 2822), and may take a WebPage's or a modified
+    date. None when the page states none that reads as a date.
+    """
+    if root is None:
+        return None
+    lower = "translate({attr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    prop, name = lower.format(attr="@property"), lower.format(attr="@name")
+    groups: list[list[str]] = []
+    try:
+        groups.append(
+            [
+                el.get("content") or ""
+                for key in _PUBLISHED_META_PROPERTIES
+                for el in root.xpath(f"//meta[{prop}=$key]", key=key)[:_MAX_DATE_CANDIDATES]
+            ]
+        )
+        groups.append(
+            [
+                el.get("content") or el.get("datetime") or ""
+                for el in root.xpath("//*[@itemprop='datePublished']")[:_MAX_DATE_CANDIDATES]
+            ]
+        )
+        groups.append(_json_ld_published(root.xpath("//script[@type='application/ld+json']")))
+        groups.append(
+            [
+                el.get("content") or ""
+                for key in _PUBLISHED_META_NAMES
+                for el in root.xpath(f"//meta[{name}=$key]", key=key)[:_MAX_DATE_CANDIDATES]
+            ]
+        )
+    except Exception:  # odd markup: the library's date is the fallback
+        return None
+    for values in groups:
+        for value in values:
+            date = parse_date(normalize_text(value)[:200]) if value.strip() else None
+            if date:
+                return date
+    return None
+
+
+def _json_ld_published(scripts: list[Any]) -> list[str]:
+    """``datePublished`` of each article a page's JSON-LD describes, in order."""
+    import json
+
+    found: list[str] = []
+    for script in scripts[:_MAX_DATE_CANDIDATES]:
+        text = (script.text or "").strip()
+        if not text or len(text) > _MAX_LD_CHARS:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        # A list of items, an @graph, or one item; nested no deeper than that.
+        pending = data if isinstance(data, list) else [data]
+        items: list[Any] = []
+        for item in pending[:_MAX_DATE_CANDIDATES]:
+            items.append(item)
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items.extend(item["@graph"][:_MAX_DATE_CANDIDATES])
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            kinds = item.get("@type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            is_article = any(isinstance(k, str) and k.lower() in _ARTICLE_LD_TYPES for k in kinds)
+            if is_article and isinstance(item.get("datePublished"), str):
+                found.append(item["datePublished"])
+    return found
 
 
 def _line_set(text: str) -> set[str]:
@@ -1943,13 +2039,15 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
     """
     import trafilatura  # lazy: importing it takes a noticeable part of a second
 
-    visible = _visible_text(html)
+    root = _html_root(html)
+    visible = _visible_text(root)
+    page_date = _page_published_date(root)
     if keep_boilerplate:
         meta = _metadata(trafilatura, html, url)
         return Cleaned(
             body=normalize_text(visible),
             title=_clean_meta(meta.get("title")),
-            date=_meta_date(meta.get("date")),
+            date=page_date or _meta_date(meta.get("date")),
             url=_clean_meta(meta.get("url")) or url,
             removed=(),
         )
@@ -1990,7 +2088,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
     return Cleaned(
         body=body,
         title=title,
-        date=_meta_date(meta.get("date")) or cleaned.date,
+        date=page_date or _meta_date(meta.get("date")) or cleaned.date,
         url=_clean_meta(meta.get("url")) or url,
         removed=_dropped_lines(normalize_text(visible), body, title, known),
     )

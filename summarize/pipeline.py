@@ -45,7 +45,7 @@ from .tokens import LightTokenizer
 
 KEY_FORMAT = 2  # 2: output caps are powers of two
 # The article memo's own format: a record cached under an older one is not served.
-RECORD_FORMAT = 3  # 2: dates are ISO 8601; 3: an RFC 2822 date keeps its zone
+RECORD_FORMAT = 3  # 2: dates are ISO 8601; 3: an RFC 2822 date keeps its zone, a page its own date
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.

@@ -830,7 +830,7 @@ _JSON_LD = (
         ),
         pytest.param(
             _dated_page(head='<meta property="article:published_time" content="2024-03-05T10:00:00Z">'),
-            "2024-03-05T10:00+00:00",  # the time and offset the page states
+            "2024-03-05T10:00Z",  # as the same stamp in a text or a JSON Lines line gives it
             id="meta-published-time",
         ),
         pytest.param(
@@ -863,6 +863,115 @@ def test_html_date_is_only_a_date_the_page_states(
     # and 1995-01-01 from the scripts.
     cleaned = extract_html(html, keep_boilerplate=keep_boilerplate)
     assert cleaned.date == date
+
+
+def _ld(data: str) -> str:
+    return f'<script type="application/ld+json">{data}</script>'
+
+
+_MODIFIED_META = '<meta property="article:modified_time" content="2024-06-18T09:30:00+02:00">'
+
+
+# The page's own publication-date metadata is read first, through parse_date, so that a stamp
+# comes out as it would from a text or a JSON Lines line; the library's date only without one.
+@pytest.mark.parametrize("keep_boilerplate", [False, True], ids=["extract", "keep"])
+@pytest.mark.parametrize(
+    ("head", "header", "date"),
+    [
+        pytest.param(
+            '<meta property="article:published_time" content="2024-06-17T14:01:00Z">',
+            "",
+            "2024-06-17T14:01Z",  # the library gave +00:00 (htmldate's +0000)
+            id="og-published-z",
+        ),
+        pytest.param(
+            '<meta property="article:published_time" content="Mon, 17 Jun 2024 16:01:00 +0200">',
+            "",
+            "2024-06-17T16:01+02:00",  # the library gave 2024-06-17: time and zone lost
+            id="og-published-rfc2822",
+        ),
+        pytest.param(
+            '<meta itemprop="datePublished" content="2024-06-17T14:01:00Z">',
+            "",
+            "2024-06-17T14:01Z",
+            id="itemprop-meta-z",
+        ),
+        pytest.param(
+            "",
+            '<time itemprop="datePublished" datetime="2024-06-17T14:01:00Z">17 juin 2024</time>',
+            "2024-06-17T14:01Z",
+            id="itemprop-time-z",
+        ),
+        pytest.param(
+            _ld(
+                '{"@context": "https://schema.org", "@graph": ['
+                '{"@type": "WebPage", "datePublished": "2019-01-01T00:00:00Z"}, '
+                '{"@type": "NewsArticle", "dateModified": "2024-06-18T09:30:00+02:00", '
+                '"datePublished": "2024-06-17T16:01:00+02:00"}]}'
+            ),
+            "",
+            "2024-06-17T16:01+02:00",  # the library took the WebPage's 2019-01-01
+            id="json-ld-graph-article-not-webpage",
+        ),
+        pytest.param(
+            _ld(
+                '[{"@type": "BreadcrumbList"}, {"@type": ["BlogPosting"], '
+                '"datePublished": "2024-06-17T14:01:00Z"}]'
+            ),
+            "",
+            "2024-06-17T14:01Z",
+            id="json-ld-list-z",
+        ),
+        pytest.param(
+            '<meta name="date" content="Mon, 17 Jun 2024 16:01:00 +0200">',
+            "",
+            "2024-06-17T16:01+02:00",  # the library gave 2024-06-17
+            id="meta-name-date-rfc2822",
+        ),
+        pytest.param(
+            '<meta name="dc.date" content="2024-06-17T14:01:00Z">',
+            "",
+            "2024-06-17T14:01Z",
+            id="meta-dc-date-z",
+        ),
+        pytest.param(
+            '<meta name="pubdate" content="2024-06-17T14:01:00Z">',
+            "",
+            "2024-06-17T14:01Z",
+            id="meta-pubdate-z",
+        ),
+        pytest.param(
+            _MODIFIED_META + '<meta name="dc.date" content="2024-06-17T14:01:00Z">',
+            "",
+            "2024-06-17T14:01Z",  # the published date, not the modified one
+            id="modified-and-published",
+        ),
+        pytest.param(
+            _MODIFIED_META + '<meta property="article:published_time" content="2024-06-17T16:01:00+02:00">',
+            "",
+            "2024-06-17T16:01+02:00",
+            id="modified-and-og-published",
+        ),
+        pytest.param(
+            # Only a modified date: ours gives nothing, the library's date stands as before.
+            _MODIFIED_META,
+            "",
+            "2024-06-18T09:30+02:00",
+            id="modified-only-library-fallback",
+        ),
+        pytest.param(
+            '<meta property="article:published_time" content="bientôt">',
+            "",
+            None,  # no date there, none anywhere else
+            id="unreadable-published",
+        ),
+    ],
+)
+def test_html_page_date_is_its_published_metadata_as_parse_date_reads_it(
+    head: str, header: str, date: str | None, keep_boilerplate: bool
+) -> None:
+    html = _dated_page(head=head, header=header)
+    assert extract_html(html, keep_boilerplate=keep_boilerplate).date == date
 
 
 @pytest.mark.parametrize(
