@@ -843,7 +843,8 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     put(printable(f"== {item.id}\n\n"))  # as an empty article shows
                 continue
             cleaned = clean_article(item, options.keep_boilerplate)
-            # The input's own title (a JSON line's "title") wins, as in a run's record.
+            # The input's own title and url (a JSON line's "title", "url"; a fetched page's URL)
+            # win, as in a run's record.
             title = item.title or cleaned.title
             if fmt == "text":
                 # Laid out as a run's header: a newline in the id or title would start a line.
@@ -856,6 +857,7 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     "id": item.id,
                     "source": item.source,
                     "title": title,
+                    "url": item.url or cleaned.url,
                     # The input's own date wins, as in a run's record (one it cannot read is left out).
                     "date": input_date(item.date, cleaned.date)[0] if item.date is not None else cleaned.date,
                     "body": cleaned.body,

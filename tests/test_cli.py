@@ -1015,3 +1015,36 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
         "== newline — Deux\\nlignes",
     ]
     assert heads(["--only", "translation"]) == heads(["--show-clean"])
+
+
+def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --show-clean's records had no "url" where the run's record has the line's or the page's.
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
+    text = "Le conseil municipal a voté le budget de la ville mardi soir, après un long débat."
+    page = (
+        '<html><head><title>Budget</title><link rel="canonical" href="https://example.org/budget">'
+        f"</head><body><article><p>{text}</p><p>{text}</p></article></body></html>"
+    )
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "given", "url": "https://example.org/a", "text": text},
+        {"id": "blank", "url": " ", "text": text},  # as if absent
+        {"id": "none", "text": text},
+        {"id": "page", "text": page},  # the page's canonical link
+        {"id": "both", "url": "https://example.org/b", "text": page},  # the line's wins
+    ]
+    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    model = ["--translation-model", str(COPY_MODEL), "--only", "translation"]
+    ran = _invoke(["run", str(feed), "-f", "jsonl", *model])
+    assert ran.exit_code == 0, ran.stderr
+    urls = {r["id"]: r["url"] for r in map(json.loads, ran.stdout.splitlines())}
+    assert urls == {
+        "given": "https://example.org/a",
+        "blank": None,
+        "none": None,
+        "page": "https://example.org/budget",
+        "both": "https://example.org/b",
+    }
+    shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
+    assert shown.exit_code == 0, shown.stderr
+    assert {r["id"]: r["url"] for r in map(json.loads, shown.stdout.splitlines())} == urls
