@@ -368,7 +368,9 @@ def run(
         list[str] | None,
         typer.Argument(
             help="Files, folders (their .txt .md .markdown .jsonl .html .htm files), patterns (news/*.md, "
-            "expanded when the shell did not), http(s) or file:// URLs, or - for stdin.",
+            "expanded when the shell did not), http(s) or file:// URLs, or - for stdin. JSON Lines (a .jsonl "
+            'file, or such a feed on stdin or by URL): one {"text": ...} object a line, with optional id, '
+            "title, url, date, lang.",
             show_default=False,
         ),
     ] = None,

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -399,6 +400,19 @@ def test_help_names_what_each_option_takes(command: list[str]) -> None:
         assert vague not in result.stdout
     if command == ["cache", "prune"]:
         assert "--older-than <days>" in result.stdout and "--max-size <size>" in result.stdout
+
+
+def test_run_help_names_the_json_lines_fields() -> None:
+    # run --help said a .jsonl file is read, not what its lines may hold.
+    result = _invoke(["run", "--help"])
+    assert result.exit_code == 0
+    said = " ".join(result.stdout.split())  # as wrapped to any width
+    assert 'one {"text": ...} object a line, with optional id, title, url, date, lang' in said
+    # The same fields as the README's JSON Lines table.
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("- **JSON Lines**", 1)[1].split("is as if absent", 1)[0]
+    fields = re.findall(r"^  \| `(\w+)`(?:, `(\w+)`)?", table, flags=re.M)
+    assert {f for pair in fields for f in pair if f} == {"text", "id", "title", "url", "date", "lang"}
 
 
 def test_help_imports_neither_torch_nor_transformers() -> None:
