@@ -1,4 +1,5 @@
-"""Fault injection shared by ``tests/test_reliability.py`` and ``benchmarks/faults.py``.
+"""Fault injection shared by ``tests/test_reliability.py`` and ``benchmarks/faults.py``; ``jsonl``
+writes a JSON Lines feed for any test.
 
 * ``bad_inputs`` lays out a folder of hostile inputs (bad bytes, special files, files root
   cannot read...), with what each one must turn into.
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -87,11 +88,16 @@ def texts(n: int, tag: str) -> list[str]:
     return [f"Le {WORDS[i % len(WORDS)]} {tag} numéro {i} a voté le budget mardi soir." for i in range(n)]
 
 
+def jsonl(lines: Iterable[object], *, ensure_ascii: bool = True) -> str:
+    """A JSON Lines feed: each of ``lines`` as JSON on a line of its own, each line ended."""
+    return "".join(json.dumps(line, ensure_ascii=ensure_ascii) + "\n" for line in lines)
+
+
 def write_jsonl(path: Path, items: Sequence[str], ids: Sequence[str] | None = None) -> Path:
     """A JSON Lines input with one article per text."""
     ids = ids or [f"a{i:05d}" for i in range(len(items))]
-    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in zip(ids, items)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = ({"id": i, "text": t} for i, t in zip(ids, items))
+    path.write_text(jsonl(lines, ensure_ascii=False), encoding="utf-8")
     return path
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fault_tools import jsonl
 from typer.testing import CliRunner
 
 from summarize.cli import app
@@ -176,7 +177,7 @@ def test_a_model_missing_for_some_articles_is_said_once(models: dict[str, Path],
         ("en1", english),
         ("en2", english + " Works start soon."),
     ]
-    src.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in rows), encoding="utf-8")
+    src.write_text(jsonl({"id": i, "text": t} for i, t in rows), encoding="utf-8")
     args = ["run", str(src), "-f", "jsonl", "--offline", "--models-dir", str(tmp_path / "m"), "--no-cache"]
     result = _invoke(args)
     assert result.exit_code == 1
@@ -793,8 +794,8 @@ def test_a_quoted_pattern_with_an_output_folder_skips_the_folder_and_its_results
 
 def test_duplicate_ids_each_get_a_file_and_stderr_says_where(tmp_path: Path) -> None:
     copy_model = REPO / "tests" / "fixtures" / "copy_model"
-    feed = "".join(
-        json.dumps({"id": ident, "text": f"Le conseil municipal a voté le budget {n}."}) + "\n"
+    feed = jsonl(
+        {"id": ident, "text": f"Le conseil municipal a voté le budget {n}."}
         for n, ident in enumerate(["dup", "dup", "dup-2"])
     )
     args = ["run", "-", "-o", "out", "--only", "translation", "--source-lang", "fr", "-f", "json"]
@@ -968,7 +969,7 @@ def test_a_json_lines_date_is_the_records_and_one_that_is_no_date_is_a_warning(
         {"id": "bad", "date": "hier soir", "text": text},
         {"id": "number", "date": 20260101, "text": "Le conseil municipal a voté le budget de la ville."},
     ]
-    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    feed.write_text(jsonl(lines), encoding="utf-8")
     result = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
     assert result.exit_code == 0, result.stderr
     records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
@@ -1003,7 +1004,7 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
         {"id": "none", "text": text},
         {"id": "newline", "title": "Deux\nlignes", "text": text},
     ]
-    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    feed.write_text(jsonl(lines), encoding="utf-8")
     ran = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
     assert ran.exit_code == 0, ran.stderr
     titles = {r["id"]: r["title"] for r in map(json.loads, ran.stdout.splitlines())}
@@ -1047,7 +1048,7 @@ def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pyt
         {"id": "page", "text": page},  # the page's canonical link
         {"id": "both", "url": "https://example.org/b", "text": page},  # the line's wins
     ]
-    feed.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    feed.write_text(jsonl(lines), encoding="utf-8")
     model = ["--translation-model", str(COPY_MODEL), "--only", "translation"]
     ran = _invoke(["run", str(feed), "-f", "jsonl", *model])
     assert ran.exit_code == 0, ran.stderr

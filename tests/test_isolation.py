@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fault_tools import jsonl
 from typer.testing import CliRunner
 
 from summarize import pipeline
@@ -133,7 +134,7 @@ def test_cli_prints_every_record_and_one_line_for_the_bad_one(
 ) -> None:
     source = tmp_path / "in.jsonl"
     rows = [{"id": f"a{i}", "text": t} for i, t in enumerate([GOOD[0], BAD, GOOD[1]])]
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    source.write_text(jsonl(rows), encoding="utf-8")
     args = ["run", str(source), "-f", "jsonl", "--only", "translation", "--source-lang", "fr"]
     args += ["--translation-model", str(tiny["marian"]), "--no-cache", "--models-dir", str(tmp_path / "m")]
     result = CliRunner().invoke(app, args)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fault_tools import jsonl
 from typer.testing import CliRunner
 
 from summarize.cli import app
@@ -58,8 +59,7 @@ de = "{paths["de-fr"]}"
 def _run(routed: dict[str, str], tmp_path: Path, articles: dict[str, str]) -> dict[str, dict]:
     src = tmp_path / "articles.jsonl"
     src.write_text(
-        "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in articles.items()),
-        encoding="utf-8",
+        jsonl(({"id": k, "text": v} for k, v in articles.items()), ensure_ascii=False), encoding="utf-8"
     )
     result = CliRunner().invoke(app, ["run", str(src), "--format", "jsonl", "--config", routed["config"]])
     assert result.exit_code == 0, result.stderr
@@ -230,8 +230,7 @@ def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str]
     config.write_text(config.read_text(encoding="utf-8").replace(routed["es-fr"], str(tmp_path / "gone")))
     src = tmp_path / "articles.jsonl"
     src.write_text(
-        "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n" for k, v in ARTICLES.items()),
-        encoding="utf-8",
+        jsonl(({"id": k, "text": v} for k, v in ARTICLES.items()), ensure_ascii=False), encoding="utf-8"
     )
     args = ["run", str(src), "--format", "jsonl", "--config", str(config)]
     result = CliRunner().invoke(app, args)
@@ -306,7 +305,7 @@ def test_a_missing_summariser_hint_names_summary_model(tiny: dict[str, Path], tm
 
 def _run_lines(routed: dict[str, str], tmp_path: Path, lines: list[dict], *args: str):
     src = tmp_path / "feed.jsonl"
-    src.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    src.write_text(jsonl(lines, ensure_ascii=False), encoding="utf-8")
     command = ["run", str(src), "--format", "jsonl", "--config", routed["config"], "--only", "translation"]
     result = CliRunner().invoke(app, [*command, *args])
     return result, {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}

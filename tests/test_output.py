@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fault_tools import jsonl
 
 from summarize.errors import OutputError
 from summarize.output import StreamWriter
@@ -361,8 +362,10 @@ def test_ctrl_c_in_the_middle_of_a_record_lets_it_finish(tmp_path, monkeypatch) 
 
     model = Path(__file__).resolve().parent / "fixtures" / "copy_model"
     src = tmp_path / "in.jsonl"
-    lines = [json.dumps({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."}) for i in range(3)]
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src.write_text(
+        jsonl({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."} for i in range(3)),
+        encoding="utf-8",
+    )
     put = output.StreamWriter._put
 
     def halves(self: StreamWriter, data: str) -> None:
@@ -397,8 +400,10 @@ def test_show_clean_lets_a_record_finish_before_a_signal(tmp_path, monkeypatch, 
     from summarize.cli import app
 
     src = tmp_path / "in.jsonl"
-    lines = [json.dumps({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."}) for i in range(3)]
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    src.write_text(
+        jsonl({"id": f"a{i}", "text": f"Le conseil a voté le budget {i}."} for i in range(3)),
+        encoding="utf-8",
+    )
     put = output.StreamWriter._put
     calls = []
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from fault_tools import jsonl
 from typer.testing import CliRunner
 
 from summarize import read
@@ -805,13 +806,13 @@ STRAY_MARKS = (
     "# 1 des ventes cette semaine, le roman *Les Misérables* revient en tête.\n\n"
     "Il coûte 3 * 5 euros, soit 15 euros.\n"
 )
-MARKDOWN_FEED = "".join(
-    json.dumps(line, ensure_ascii=False) + "\n"
-    for line in (
+MARKDOWN_FEED = jsonl(
+    (
         {"id": "md", "text": MARKDOWN_ARTICLE},
         {"id": "plain", "text": STRAY_MARKS},
         {"id": "page", "text": SAVED_PAGE},
-    )
+    ),
+    ensure_ascii=False,
 )
 
 
@@ -1521,7 +1522,7 @@ def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
     src = tmp_path / "feed.jsonl"
     lines = [{"id": name, "date": date, "text": text} for name, date in dates.items()]
     lines.append({"id": "none", "text": text})
-    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    src.write_text(jsonl(lines), encoding="utf-8")
     result = CliRunner().invoke(app, ["run", str(src), "--show-clean", "-f", "jsonl"])
     assert result.exit_code == 0, result.stderr
     records = {r["id"]: r["date"] for r in map(json.loads, result.stdout.splitlines())}
