@@ -861,7 +861,7 @@ def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
                     "title": title,
                     "url": item.url or cleaned.url,
                     # The input's own date wins, as in a run's record (one it cannot read is left out).
-                    "date": input_date(item.date, cleaned.date)[0] if item.date is not None else cleaned.date,
+                    "date": input_date(item.date, cleaned.date)[0],
                     "body": cleaned.body,
                     "removed": removed_records(cleaned),
                 }

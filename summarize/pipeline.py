@@ -622,15 +622,10 @@ class Summarizer:
         for item, result in zip(items, results):
             if not isinstance(item, Article):
                 continue
-            # After the memo, which is keyed by neither: what the input says of itself goes on top.
-            warning = lang_conflict(item, self.options)
-            if warning is not None:
-                result.warnings.append(warning)
-            if item.date is not None:
-                # The memo holds the text's date: the input's wins.
-                result.date, warning = input_date(item.date, result.date)
-                if warning is not None:
-                    result.warnings.append(warning)
+            # After the memo, which is keyed by neither: what the input says of itself goes on top
+            # (the memo holds the text's date; the input's wins).
+            result.date, unreadable = input_date(item.date, result.date)
+            result.warnings += [w for w in (lang_conflict(item, self.options), unreadable) if w is not None]
         return results
 
     # -- article memo ----------------------------------------------------------------------
@@ -1254,10 +1249,13 @@ def lang_conflict(article: Article, options: RunOptions) -> dict[str, str] | Non
     }
 
 
-def input_date(given: str, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:
-    """The record's date when the input gives one (a JSON line's "date"): that date as ISO 8601
-    (see :func:`summarize.clean.parse_date`), which wins over ``text_date`` (the one the text or
-    page gives); when it cannot be read, ``text_date`` and a warning that says so."""
+def input_date(given: str | None, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:
+    """The record's date, and a warning or None. When the input gives one (a JSON line's
+    "date"): that date as ISO 8601 (see :func:`summarize.clean.parse_date`), which wins over
+    ``text_date`` (the one the text or page gives); when it cannot be read, ``text_date`` and a
+    warning that says so. Without one, ``text_date``."""
+    if given is None:
+        return text_date, None
     from .clean import parse_date
 
     date = parse_date(given)
