@@ -18,7 +18,7 @@ import stat
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
@@ -775,19 +775,10 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
     # Markdown by its type; served as plain text or with no type, by its name (a raw file of a
     # forge), or when the name says nothing, by its content, as a suffix-less file's is. A .txt
     # name (or .html, .jsonl) says what a file's would: not Markdown.
-    path = urllib.parse.urlsplit(page.final_url).path.lower()
+    suffix = _article_suffix(PurePosixPath(urllib.parse.urlsplit(page.final_url).path))
     markdown = not html and (
         page.content_type in ("text/markdown", "text/x-markdown")
-        or (
-            page.content_type in ("text/plain", "")
-            and (
-                path.endswith(MARKDOWN_SUFFIXES)
-                or (
-                    PurePosixPath(path).suffix not in ARTICLE_SUFFIXES
-                    and _looks_like_markdown(page.text.lstrip("\ufeff"))
-                )
-            )
-        )
+        or (page.content_type in ("text/plain", "") and _is_markdown(page.text.lstrip("\ufeff"), suffix))
     )
     yield Article(url, url, page.text, url=page.final_url, html=html, markdown=markdown)
 
@@ -920,8 +911,7 @@ def _from_whole_file(
         return
     # A name that says nothing of its kind (feed.ndjson, notes, /dev/stdin fed from a file) is
     # judged by its content, as stdin is: JSON Lines, a page, Markdown or plain text.
-    suffix = path.suffix.lower()
-    yield from _from_bytes(name, str(path), data, options, suffix if suffix in ARTICLE_SUFFIXES else None)
+    yield from _from_bytes(name, str(path), data, options, _article_suffix(path))
 
 
 def _from_jsonl_file(
@@ -1007,12 +997,7 @@ def _from_bytes(
             # An .html file without a single tag is text saved under that name: as a page, its
             # lines would run into one paragraph and its furniture would stay.
             html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
-        # A name that says nothing (stdin, notes, /dev/stdin) leaves Markdown to the content; a
-        # .txt name says plain text, and keeps its asterisks and # as written.
-        markdown = not html and (
-            suffix in MARKDOWN_SUFFIXES or (suffix is None and _looks_like_markdown(body))
-        )
-        yield Article(name, source, text, html=html, markdown=markdown)
+        yield Article(name, source, text, html=html, markdown=not html and _is_markdown(body, suffix))
 
 
 def _json_array_error(source: str, text: str) -> InputError | None:
@@ -1085,6 +1070,20 @@ def _looks_like_html(text: str) -> bool:
 # What Markdown holds and plain text seldom does: without one of these, text is not Markdown
 # (see clean.looks_like_markdown, whose every sign weighing enough needs one).
 _MARKDOWN_HINTS = ("](", "`", "|", "]:", "][", "#", "**", "__")
+
+
+def _article_suffix(path: PurePath) -> str | None:
+    """The suffix that says what an article file is (.md, .txt, ...), lower case; None when the
+    name says nothing (no suffix, or another one: feed.ndjson, notes): its content decides."""
+    suffix = path.suffix.lower()
+    return suffix if suffix in ARTICLE_SUFFIXES else None
+
+
+def _is_markdown(body: str, suffix: str | None) -> bool:
+    """Whether text that is not a page is Markdown: by its name (``suffix``, see
+    _article_suffix), or by its content when the name says nothing.  A .txt name says plain
+    text, and keeps its asterisks and # as written."""
+    return suffix in MARKDOWN_SUFFIXES or (suffix is None and _looks_like_markdown(body))
 
 
 def _looks_like_markdown(text: str) -> bool:
@@ -1193,7 +1192,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         title=_opt_str(obj.get("title")),
         url=_opt_str(obj.get("url")),
         html=html,
-        markdown=not html and _looks_like_markdown(body),
+        markdown=not html and _is_markdown(body, None),
         date=_given(obj.get("date")),
         lang=language if lang is None else lang,
         overridden_lang=None if lang is None else language,
