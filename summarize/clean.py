@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -1916,39 +1916,30 @@ def _page_published_date(root: Any) -> str | None:
     """
     if root is None:
         return None
-    lower = "translate({attr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-    prop, name = lower.format(attr="@property"), lower.format(attr="@name")
-    groups: list[list[str]] = []
     try:
-        groups.append(
-            [
-                el.get("content") or ""
-                for key in _PUBLISHED_META_PROPERTIES
-                for el in root.xpath(f"//meta[{prop}=$key]", key=key)[:_MAX_DATE_CANDIDATES]
-            ]
-        )
-        groups.append(
-            [
-                el.get("content") or el.get("datetime") or ""
-                for el in root.xpath("//*[@itemprop='datePublished']")[:_MAX_DATE_CANDIDATES]
-            ]
-        )
-        groups.append(_json_ld_published(root.xpath("//script[@type='application/ld+json']")))
-        groups.append(
-            [
-                el.get("content") or ""
-                for key in _PUBLISHED_META_NAMES
-                for el in root.xpath(f"//meta[{name}=$key]", key=key)[:_MAX_DATE_CANDIDATES]
-            ]
-        )
-    except Exception:  # odd markup: the library's date is the fallback
-        return None
-    for values in groups:
-        for value in values:
+        for value in _published_candidates(root):
             date = parse_date(normalize_text(value)[:200]) if value.strip() else None
             if date:
                 return date
+    except Exception:  # odd markup: the library's date is the fallback
+        return None
     return None
+
+
+def _published_candidates(root: Any) -> Iterator[str]:
+    """The page's publication-date values, strongest source first; each source is searched only
+    when the ones before it gave no date."""
+    lower = "translate({attr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    prop, name = lower.format(attr="@property"), lower.format(attr="@name")
+    for key in _PUBLISHED_META_PROPERTIES:
+        for el in root.xpath(f"//meta[{prop}=$key]", key=key)[:_MAX_DATE_CANDIDATES]:
+            yield el.get("content") or ""
+    for el in root.xpath("//*[@itemprop='datePublished']")[:_MAX_DATE_CANDIDATES]:
+        yield el.get("content") or el.get("datetime") or ""
+    yield from _json_ld_published(root.xpath("//script[@type='application/ld+json']"))
+    for key in _PUBLISHED_META_NAMES:
+        for el in root.xpath(f"//meta[{name}=$key]", key=key)[:_MAX_DATE_CANDIDATES]:
+            yield el.get("content") or ""
 
 
 def _json_ld_published(scripts: list[Any]) -> list[str]:
