@@ -22,10 +22,7 @@ in fresh processes:
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import re
-import subprocess
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -35,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import speed  # noqa: E402
 
-SPEED = Path(speed.__file__).resolve()
 TOKENS = 64
 NO_AMX = {"MKL_ENABLE_INSTRUCTIONS": "AVX512_E1"}
 # (batch, beams): one input (the product gives it one worker), two (one each), then larger batches.
@@ -59,17 +55,8 @@ def micro(base: dict[str, Any], batch: int, beams: int, env: dict[str, str]) -> 
         "out_tokens": TOKENS,
         "workers": None,
     }
-    proc = subprocess.run(
-        [sys.executable, str(SPEED), "--child", json.dumps(job)],
-        capture_output=True,
-        text=True,
-        cwd=base["work"],
-        env={**os.environ, **env},
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"micro job failed:\n{proc.stderr[-3000:]}")
-    line = next(x for x in proc.stdout.splitlines() if x.startswith(speed.RESULT))
-    return max(json.loads(line[len(speed.RESULT) :])["passes"]), proc.stdout
+    result = speed.run_child(job, env=env)
+    return max(result["passes"]), result["output"]
 
 
 def mkl_time(stdout: str) -> dict[str, float]:

@@ -536,8 +536,12 @@ def child(spec: str) -> None:
 
 
 # -- parent ------------------------------------------------------------------------------------
-def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
-    """Run ``job`` in a fresh interpreter; its result, plus the wall time as seen from here."""
+def run_child(
+    job: dict[str, Any], timeout: float = 1800, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``job`` in a fresh interpreter (with ``env`` added to this one's environment); its
+    result, the wall time as seen from here, and in "output" what else it printed (the
+    libraries' own logs, such as MKL_VERBOSE's)."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", json.dumps(job)],
@@ -545,9 +549,11 @@ def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
         stderr=subprocess.PIPE,
         text=True,
         cwd=job["work"],
+        env={**os.environ, **env} if env else None,
     )
     first_at = None
     result: dict[str, Any] = {}
+    output: list[str] = []
     assert proc.stdout is not None
     for line in _lines(proc.stdout):
         if line.startswith("FIRST ") and first_at is None:
@@ -555,6 +561,9 @@ def run_child(job: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
             result["first"] = json.loads(line[6:])
         elif line.startswith(RESULT):
             result.update(json.loads(line[len(RESULT) :]))
+        else:
+            output.append(line)
+    result["output"] = "".join(output)
     _, err = proc.communicate(timeout=timeout)
     if proc.returncode != 0:
         raise SystemExit(f"job {job['job']} failed:\n{err[-3000:]}")
