@@ -1,4 +1,4 @@
-"""Recognising the tool's own output files by their content, from the head of the file (long values
+"""Recognising the tool's own output files by their content, from their start (long values
 skipped, so that memory stays bounded however long a title is).
 
 Used by the output folder writer (a file that is ours may be written over on a re-run, any
@@ -30,8 +30,8 @@ RECORD_KEYS = (
 # and "date" alone also begin many a user's own JSON Lines feed.
 _DISTINCT = RECORD_KEYS.index("translation_en") + 1
 
-# How much of a file is judged, once long values are left out (see _condensed): enough for a
-# text result's first lines, or for a record's keys up to "translation_en".
+# How much of a record is judged, once long strings are emptied (see _condensed_json): enough
+# for its keys up to "translation_en".
 HEAD_BYTES = 16384
 # A JSON string or a text line longer than this is judged by its ends only: an id, a title or a
 # summary can be as long as the article, far past any fixed head.
@@ -39,7 +39,9 @@ _KEEP = 256
 _CHUNK = 65536
 _STRING_STOP = re.compile(rb'["\\]')
 
-_STATUS_LINE = re.compile(r"\[(?:ok|partial|skipped|error): .*\]")
+_STATUS_START = re.compile(rb"\[(?:ok|partial|skipped|error): ")
+_LABELS = (SUMMARY_LABEL.encode(), TRANSLATION_LABEL.encode())
+_LONGEST_LABEL = max(map(len, _LABELS))
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
 _DECODER = json.JSONDecoder()
 
@@ -77,8 +79,13 @@ def looks_like_own_output(data: bytes) -> bool:
 
 def recognise(read: Callable[[int], bytes]) -> bool:
     """Whether the bytes that ``read(size)`` gives, from the start, are a result of ours."""
-    text = _condensed(_Bytes(read)).decode("utf-8", "replace")
-    return _is_text_result(text) or _is_json_record(text)
+    data = _Bytes(read)
+    data.more()
+    if data.buf.startswith(b"== "):
+        return _is_text_result(data)
+    if data.buf.lstrip(b" \t\n\r").startswith(b"{"):
+        return _is_json_record(_condensed_json(data).decode("utf-8", "replace"))
+    return False
 
 
 class _Bytes:
@@ -99,41 +106,33 @@ class _Bytes:
         data, self.pos = self.buf[self.pos : end], end
         return data
 
-
-def _condensed(data: _Bytes) -> bytes:
-    """At most about HEAD_BYTES that judge as the file does, in bounded memory: long JSON
-    strings become "" (only the keys and the object's shape matter) and the text format's long
-    first lines keep their ends. A huge file is read past its head only as far as a long value
-    of a result-like start goes."""
-    data.more()
-    start = data.buf.lstrip(b" \t\n\r")
-    if data.buf.startswith(b"== "):
-        return _condensed_text(data)
-    if start.startswith(b"{"):
-        return _condensed_json(data)
-    return data.buf[:HEAD_BYTES]
+    def line(self) -> bytes | None:
+        """The next line, without its b"\n" and past _KEEP bytes cut to its start and its last
+        byte (a title or message can be as long as the article); None when the file ends first."""
+        line = b""
+        while (end := self.buf.find(b"\n", self.pos)) < 0:
+            line = _ends(line + self.take(len(self.buf)))
+            if not self.more():
+                return None
+        line = _ends(line + self.take(end))
+        self.take(end + 1)
+        return line
 
 
-def _condensed_text(data: _Bytes) -> bytes:
-    # "== ID — TITLE" and the status line "[error: MESSAGE]": each judged by its two ends.
-    out = bytearray()
-    for _ in range(2):
-        kept, last, length = b"", b"", 0
-        while True:
-            end = data.buf.find(b"\n", data.pos)
-            piece = data.take(end if end >= 0 else len(data.buf))
-            kept += piece[: max(0, _KEEP - len(kept))]
-            last, length = (last + piece)[-1:], length + len(piece)
-            line = kept + (last if length > len(kept) else b"")
-            if end >= 0:
-                data.take(end + 1)
-                break
-            if not data.more():
-                return bytes(out + line)
-        out += line + b"\n"
-    while len(data.buf) - data.pos < HEAD_BYTES and data.more():
+def _ends(line: bytes) -> bytes:
+    return line if len(line) <= _KEEP + 1 else line[:_KEEP] + line[-1:]
+
+
+def _is_text_result(data: _Bytes) -> bool:
+    # "== ID — TITLE", then a status line ("[partial: ...]") or a blank line and a section label.
+    if data.line() is None or (status := data.line()) is None:
+        return False
+    if status:
+        return bool(_STATUS_START.match(status)) and status.endswith(b"]")
+    # A label is told from a longer line by one byte more (the file may end just after it).
+    while len(data.buf) - data.pos <= _LONGEST_LABEL and data.more():
         pass
-    return bytes(out + data.take(min(len(data.buf), data.pos + HEAD_BYTES)))
+    return data.buf[data.pos :].split(b"\n", 1)[0] in _LABELS
 
 
 def _condensed_json(data: _Bytes) -> bytes:
@@ -192,16 +191,6 @@ def _string(data: _Bytes) -> bytes | None:
         # Read on when the chunk ends inside the string (or just after a backslash: kept).
         if at >= len(data.buf) - (0 if stop is None else 1) and not data.more():
             return None
-
-
-def _is_text_result(text: str) -> bool:
-    # "== ID — TITLE", then a status line ("[partial: ...]") or a blank line and a section label.
-    lines = text.split("\n", 3)
-    if len(lines) < 3 or not lines[0].startswith("== "):
-        return False
-    return bool(_STATUS_LINE.fullmatch(lines[1])) or (
-        lines[1] == "" and lines[2] in (SUMMARY_LABEL, TRANSLATION_LABEL)
-    )
 
 
 def _is_json_record(text: str) -> bool:
