@@ -39,10 +39,15 @@ def check_one_of(name: str, value: object, choices: Sequence[str]) -> None:
         raise UsageError(f"unknown {name} {value!r}", "expected one of: " + ", ".join(choices))
 
 
-def check_at_least(name: str, value: object, least: int) -> None:
-    """Refuse ``value`` for the option ``name`` unless it is an integer of at least ``least``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise UsageError(f"invalid {name} {value!r}", f"expected an integer >= {least}")
+def check_at_least(least: int, options: object, *names: str, optional: bool = False) -> None:
+    """Refuse each option ``names`` (an attribute of ``options``) unless it is an integer of at
+    least ``least``, or, ``optional``, None (not set)."""
+    for name in names:
+        value = getattr(options, name)
+        if optional and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise UsageError(f"invalid {name} {value!r}", f"expected an integer >= {least}")
 
 
 class InputError(SummarizeError):

@@ -51,9 +51,7 @@ class Overrides:
     max_new_tokens: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("num_beams", "max_new_tokens"):  # --beams, --max-*-tokens: at least 1
-            if getattr(self, name) is not None:
-                check_at_least(name, getattr(self, name), 1)
+        check_at_least(1, self, "num_beams", "max_new_tokens", optional=True)  # --beams, --max-*-tokens
 
 
 @dataclass(frozen=True)

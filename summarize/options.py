@@ -24,9 +24,8 @@ class ChunkOptions:
     translation_target_tokens: int = TRANSLATION_TARGET_TOKENS
 
     def __post_init__(self) -> None:
-        if self.max_chunk_tokens is not None:
-            # Below 16 the task prefix and special tokens leave no room for text (--max-chunk-tokens).
-            check_at_least("max_chunk_tokens", self.max_chunk_tokens, 16)
+        # Below 16 the task prefix and special tokens leave no room for text (--max-chunk-tokens).
+        check_at_least(16, self, "max_chunk_tokens", optional=True)
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,5 @@ class RunOptions:
             )
         for task in self.tasks:
             check_one_of("task", task, TASKS)
-        check_at_least("batch_tokens", self.batch_tokens, 16)  # as --batch-tokens
-        for name in ("max_batch_size", "window_articles", "max_summary_rounds"):
-            check_at_least(name, getattr(self, name), 1)
+        check_at_least(16, self, "batch_tokens")  # as --batch-tokens
+        check_at_least(1, self, "max_batch_size", "window_articles", "max_summary_rounds")

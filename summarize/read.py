@@ -127,7 +127,7 @@ class ReadOptions:
     never_read: frozenset[tuple[int, int]] = frozenset()
 
     def __post_init__(self) -> None:
-        check_at_least("max_bytes", self.max_bytes, 1)  # as --max-bytes
+        check_at_least(1, self, "max_bytes")  # as --max-bytes
 
 
 def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:

@@ -56,9 +56,7 @@ class EngineOptions:
         if (self.dtype, self.backend, self.device) != (CT2_GPU_DTYPE, "ctranslate2", "cuda"):
             check_one_of("dtype", self.dtype, DTYPES)
         check_one_of("device", self.device, DEVICES)
-        for name in ("threads", "workers"):
-            if getattr(self, name) is not None:
-                check_at_least(name, getattr(self, name), 1)
+        check_at_least(1, self, "threads", "workers", optional=True)
 
 
 @dataclass(frozen=True)
