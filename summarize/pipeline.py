@@ -662,8 +662,8 @@ class Summarizer:
         lang: dict[str, str] = {}
         if article.lang is not None and not self.options.source_lang:
             try:
-                lang["lang"] = user_lang(article.lang)
-            except LanguageCodeError:
+                lang["lang"] = _given_lang(article.lang)
+            except _LanguageInputError:
                 lang["lang"] = article.lang  # fails the article: never memoised
         return make_key(
             {
@@ -1208,10 +1208,14 @@ def _input_lang(article: Article, options: RunOptions) -> str | None:
     whole run, it wins), else the code the input gives (a JSON line's "lang"), else None."""
     if options.source_lang:
         return options.source_lang
-    if article.lang is None:
-        return None
+    return None if article.lang is None else _given_lang(article.lang)
+
+
+def _given_lang(lang: str) -> str:
+    """The language code the input gives an article (a JSON line's "lang"), as the run takes
+    it; the memo key holds the same, so that "FR" and "fr" share an entry."""
     try:
-        return user_lang(article.lang)
+        return user_lang(lang)
     except LanguageCodeError as exc:
         raise _LanguageInputError(
             f"the article's language {exc.message}",
