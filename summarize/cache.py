@@ -196,22 +196,6 @@ def _migrations() -> Mapping[int, Callable[[sqlite3.Connection], None]]:
 
 # --- error classification -------------------------------------------------------------------
 
-_UNAVAILABLE_ERRNOS = frozenset(
-    code
-    for code in (
-        errno.ENOSPC,
-        errno.EROFS,
-        errno.EACCES,
-        errno.EPERM,
-        getattr(errno, "EDQUOT", None),
-        errno.EFBIG,
-        errno.ENOTDIR,
-        errno.EISDIR,
-        errno.ENAMETOOLONG,
-    )
-    if code is not None
-)
-
 
 def _is_busy(exc: BaseException) -> bool:
     """True for SQLITE_BUSY / SQLITE_LOCKED, which are worth retrying."""

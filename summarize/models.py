@@ -255,8 +255,8 @@ def find_local(ref: ModelRef, models_dir: Path) -> Path | None:
     return snapshot if (snapshot / "config.json").is_file() else None
 
 
-def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = True) -> ResolvedModel:
-    """Find ``ref`` locally or (online, ``download``) pull it; raise ModelNotFoundError otherwise."""
+def resolve(ref: ModelRef, models_dir: Path, *, offline: bool) -> ResolvedModel:
+    """Find ``ref`` locally or (online) pull it; raise ModelNotFoundError otherwise."""
     if not ref.id.strip():
         check_hub_id(ref.id)  # Path("") is the working folder: an empty id names no folder
     folder = Path(ref.id).expanduser()
@@ -282,7 +282,7 @@ def resolve(ref: ModelRef, models_dir: Path, *, offline: bool, download: bool = 
         )
     check_hub_id(ref.id)
     snapshot = find_local(ref, models_dir)
-    if snapshot is None and download and not offline:
+    if snapshot is None and not offline:
         snapshot = pull(ref, models_dir)
     if snapshot is None:
         raise ModelNotFoundError(

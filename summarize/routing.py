@@ -477,7 +477,8 @@ def load_config(path: Path | None = None) -> RoutingConfig:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(file, "not UTF-8 text", line) from None
-    tomllib = _toml_module(file)
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -485,17 +486,6 @@ def load_config(path: Path | None = None) -> RoutingConfig:
         message = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
         raise ConfigError(file, f"invalid TOML: {message}", line) from None
     return _parse(data, file, text)
-
-
-def _toml_module(file: Path) -> Any:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError:
-            raise ConfigError(file, "reading TOML on Python 3.10 needs the 'tomli' package") from None
-    return tomllib
 
 
 def _error_line(message: str) -> int | None:

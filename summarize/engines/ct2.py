@@ -124,9 +124,9 @@ def storage_for(compute_type: str) -> str | None:
     return "int8" if compute_type.startswith("int8") else None
 
 
-def converted_for(model: ResolvedModel, models_dir: Path, dtype: str = "auto", device: str = "cpu") -> Path:
-    """The conversion ``--dtype`` needs on ``device``, made now if missing (for ``models pull``)."""
-    return ensure_converted(model, models_dir, storage_for(compute_type_for(dtype, device)))
+def converted_for(model: ResolvedModel, models_dir: Path, dtype: str = "auto") -> Path:
+    """The conversion ``--dtype`` needs on the CPU, made now if missing (for ``models pull``)."""
+    return ensure_converted(model, models_dir, storage_for(compute_type_for(dtype, "cpu")))
 
 
 def dtype_supported(dtype: str, device: str) -> bool:
