@@ -72,8 +72,8 @@ class Engine(Protocol):
 
     #: how this loaded engine really runs (backend, dtype, device; CTranslate2 adds its
     #: compute_type and cpu_isa), for tests and debugging. The record's ``models`` entry does
-    #: not read it: it is built from the resolved options (``ModelRunner.describe``), so that a
-    #: record does not depend on whether the engine was loaded or the cache answered.
+    #: not read it: it is built from the resolved options (``pipeline.TaskRunner.describe``),
+    #: so that a record does not depend on whether the engine was loaded or the cache answered.
     description: dict[str, str]
 
     def generate(
