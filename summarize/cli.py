@@ -173,9 +173,17 @@ class Format(StrEnum):
     jsonl = "jsonl"
 
 
-# The library's own choices, which EngineOptions checks: the two cannot drift apart. (Only and
-# Format stay spelled out: importing summarize.options or summarize.output would cost every
-# start 25 or 12 ms; tests/test_options.py holds them equal to TASKS and FORMATS.)
+class InputFormat(StrEnum):
+    auto = "auto"
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+
+
+# The library's own choices, which EngineOptions checks: the two cannot drift apart. (Only,
+# Format and InputFormat stay spelled out: importing summarize.options, summarize.output or
+# summarize.read would cost every start 25, 12 or 15 ms; tests/test_options.py holds them equal
+# to TASKS, FORMATS and INPUT_FORMATS.)
 Backend = StrEnum("Backend", [(name, name) for name in BACKENDS])
 DType = StrEnum("DType", [(name, name) for name in DTYPES])
 Device = StrEnum("Device", [(name, name) for name in DEVICES])
@@ -370,7 +378,7 @@ def run(
             help="Files, folders (their .txt .md .markdown .jsonl .html .htm files), patterns (news/*.md, "
             "expanded when the shell did not), http(s) or file:// URLs, or - for stdin. JSON Lines (a .jsonl "
             'file, or such a feed on stdin or by URL): one {"text": ...} object a line, with optional id, '
-            "title, url, date, lang.",
+            "title, url, date, lang, format.",
             show_default=False,
         ),
     ] = None,
@@ -471,6 +479,16 @@ def run(
     show_clean: Annotated[
         bool, typer.Option("--show-clean", help="Print the cleaned article bodies only; run no model.")
     ] = False,
+    input_format: Annotated[
+        InputFormat,
+        typer.Option(
+            "--input-format",
+            help="What every article's text is, whatever its name, content or a JSON line's format say: "
+            "text (kept as written), markdown (its markup stripped) or html (a page, extracted). "
+            "JSON Lines stay JSON Lines: it applies to each line's text. auto: told by the name and "
+            "content.",
+        ),
+    ] = InputFormat.auto,
     encoding: Annotated[
         str | None,
         typer.Option(
@@ -576,7 +594,13 @@ def run(
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,
-            ReadOptions(encoding=encoding, max_bytes=max_bytes, debug=debug, never_read=_stdout_file()),
+            ReadOptions(
+                encoding=encoding,
+                max_bytes=max_bytes,
+                debug=debug,
+                never_read=_stdout_file(),
+                input_format=input_format.value,
+            ),
             read_stdin=lambda: sys.stdin.buffer,  # read line by line: JSON Lines is streamed
         )
         if show_clean:

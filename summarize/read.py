@@ -19,16 +19,24 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
-from .errors import InputError, check_at_least
+from .errors import InputError, check_at_least, check_one_of
 from .own_output import is_own_output, looks_like_own_output, recognise
+
+if TYPE_CHECKING:  # fetch is imported when a URL is read
+    from .fetch import Fetched
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 DEFAULT_MAX_BYTES = 50_000_000
+# How an article's text is read (ReadOptions.input_format, --input-format, a JSON line's
+# "format"): "auto" tells it by the article's name and content, the others say it.
+INPUT_FORMATS = ("auto", "text", "markdown", "html")
+# (html, markdown) of each kind that is said rather than told.
+_KINDS = {"text": (False, False), "markdown": (False, True), "html": (True, False)}
 # Byte-order marks of UTF-16 and UTF-32 (UTF-32 LE's starts with UTF-16 LE's).
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 # What surrogateescape makes of bytes that are not UTF-8; strict decoding never yields these.
@@ -53,7 +61,8 @@ class Article:
     url: str | None = None
     html: bool = False
     # Markdown (a .md file that is not a page, or stdin or a suffix-less file whose content is
-    # plainly Markdown): its markup is stripped before cleaning.
+    # plainly Markdown, or said so by --input-format or a JSON line's "format"): its markup is
+    # stripped before cleaning.
     markdown: bool = False
     # What the input itself says of the article (a JSON line's "date" and "lang"), as written:
     # the pipeline reads the date as ISO 8601 (one it cannot read is a warning) and takes the
@@ -93,6 +102,12 @@ class UnreadableError(InputError):
     kind = "unreadable"
 
 
+class InputFormatError(InputError):
+    """A JSON line whose "format" names no kind of text: that line fails, not the run."""
+
+    kind = "input_format"
+
+
 class EmptyJsonLinesError(InputError):
     """A JSON Lines file without a line: skipped, as an empty article file is."""
 
@@ -119,15 +134,22 @@ StdinReader = Callable[[], StdinStream | bytes]
 
 @dataclass(frozen=True)
 class ReadOptions:
+    """How inputs are read; every field is checked when the options are built."""
+
     # For input that is not valid UTF-8 and has no byte-order mark (UTF-16/32: for all input).
     encoding: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     debug: bool = False  # let an unexpected error while reading end the run with its traceback
     # (st_dev, st_ino) of files a folder read skips: the run's own output file.
     never_read: frozenset[tuple[int, int]] = frozenset()
+    # The kind of every article's text (one of INPUT_FORMATS), whatever its name, its content, a
+    # URL's content type or a JSON line's "format" say; "auto": told by those.  JSON Lines stay
+    # JSON Lines: the kind is each line's text's.
+    input_format: str = "auto"
 
     def __post_init__(self) -> None:
         check_at_least(1, self, "max_bytes")  # as --max-bytes
+        check_one_of("input_format", self.input_format, INPUT_FORMATS)
 
 
 def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
@@ -558,7 +580,7 @@ def _from_stream(
     except UnreadableError as exc:
         yield ReadFailure(name, source, exc)
         return
-    yield from _jsonl_lines(name, source, stream.readline, len(head), head[-1], line_encoding, limit)
+    yield from _jsonl_lines(name, source, stream.readline, len(head), head[-1], line_encoding, options)
 
 
 def _jsonl_stream(
@@ -584,7 +606,7 @@ def _jsonl_stream(
     if _looks_binary(first) and not first.startswith(codecs.BOM_UTF8):
         yield ReadFailure(name, source, _binary_error(first))
         return
-    lines = _jsonl_lines(name, source, stream.readline, 1, first, encoding, limit)
+    lines = _jsonl_lines(name, source, stream.readline, 1, first, encoding, options)
     yield from _none_is_empty(name, source, lines)
 
 
@@ -678,13 +700,14 @@ def _jsonl_lines(
     number: int,
     piece: bytes,
     encoding: str,
-    limit: int,
+    options: ReadOptions,
 ) -> Iterator[Item]:
     """Streamed JSON Lines: line ``number``, already read (``piece``), then each line as it is read.
 
-    Each line is read ``limit + 1`` bytes at most: one over ``limit`` is a failure of its own,
-    the rest of it skipped, never held whole.  ``readline`` raises UnreadableError.
+    Each line is read ``options.max_bytes + 1`` bytes at most: one over the limit is a failure
+    of its own, the rest of it skipped, never held whole.  ``readline`` raises UnreadableError.
     """
+    limit = options.max_bytes
     utf8 = codecs.lookup(encoding).name == "utf-8"
     # A UTF-8 BOM can start only the first line; an over-long line's start is not decoded.
     piece = piece if _overlong(piece, limit) else piece.removeprefix(codecs.BOM_UTF8)
@@ -700,7 +723,7 @@ def _jsonl_lines(
                 "split it, or raise --max-bytes",
             )
             if overlong
-            else _line_item(name, source, number, piece, encoding, utf8)
+            else _line_item(name, source, number, piece, encoding, utf8, options.input_format)
         )
         if item is not None:
             yield item
@@ -734,11 +757,13 @@ def _line_id(name: str, number: int, ident: object) -> str:
     return _id_text(ident) if ident not in (None, "") else f"{name}-{number}"
 
 
-def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str, utf8: bool) -> Item | None:
+def _line_item(
+    name: str, source: str, number: int, piece: bytes, encoding: str, utf8: bool, input_format: str
+) -> Item | None:
     """Line ``number``'s item, from its bytes: a line not in ``encoding`` costs only itself."""
     if utf8:
         # Bytes that are not UTF-8 become lone surrogates, which _jsonl_line reports.
-        return _jsonl_line(name, source, number, piece.decode("utf-8", "surrogateescape"))
+        return _jsonl_line(name, source, number, piece.decode("utf-8", "surrogateescape"), input_format)
     try:
         line = _utf8_or(piece, encoding)  # each line judged alone: a feed may mix both
     except UnicodeDecodeError as exc:
@@ -750,7 +775,7 @@ def _line_item(name: str, source: str, number: int, piece: bytes, encoding: str,
             f"not valid {encoding} (byte {exc.start})",
             "pass the right --encoding",
         )
-    return _jsonl_line(name, source, number, line)
+    return _jsonl_line(name, source, number, line, input_format)
 
 
 def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
@@ -766,11 +791,18 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
     if not page.is_html and _looks_like_jsonl(page.text):
         # A JSON Lines feed (served as text/plain, JSON or with no type), judged as stdin is:
         # one article a line, not one article made of JSON.
-        yield from _none_is_empty(url, url, _from_jsonl(url, url, page.text))
+        yield from _none_is_empty(url, url, _from_jsonl(url, url, page.text, options.input_format))
         return
     if not page.is_html and (array := _json_array_error(url, page.text)) is not None:
         yield ReadFailure(url, url, array)
         return
+    html, markdown = _KINDS.get(options.input_format) or _served_kind(page)
+    yield Article(url, url, page.text, url=page.final_url, html=html, markdown=markdown)
+
+
+def _served_kind(page: Fetched) -> tuple[bool, bool]:
+    """(html, markdown) of a fetched page's text when no one says its kind: told by its content
+    type, its name and its content."""
     html = page.is_html or _looks_like_html(page.text.lstrip("\ufeff"))
     # Markdown by its type; served as plain text or with no type, by its name (a raw file of a
     # forge), or when the name says nothing, by its content, as a suffix-less file's is. A .txt
@@ -780,7 +812,7 @@ def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
         page.content_type in ("text/markdown", "text/x-markdown")
         or (page.content_type in ("text/plain", "") and _is_markdown(page.text.lstrip("\ufeff"), suffix))
     )
-    yield Article(url, url, page.text, url=page.final_url, html=html, markdown=markdown)
+    return html, markdown
 
 
 def _from_path(path: Path, options: ReadOptions, *, top_level: bool) -> Iterator[Item]:
@@ -950,7 +982,7 @@ def _from_jsonl_file(
         except OSError as exc:
             raise _file_error(path, exc) from exc
 
-    lines = _jsonl_lines(name, str(path), readline, 1, first, encoding, limit)
+    lines = _jsonl_lines(name, str(path), readline, 1, first, encoding, options)
     yield from _none_is_empty(name, str(path), lines)
 
 
@@ -981,23 +1013,29 @@ def _from_bytes(
         return
     if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
         text = _lines_utf8_or(data, text, options.encoding)
-        yield from _none_is_empty(name, source, _from_jsonl(name, source, text))
+        yield from _none_is_empty(name, source, _from_jsonl(name, source, text, options.input_format))
     elif suffix is None and (array := _json_array_error(source, text)) is not None:
         yield ReadFailure(name, source, array)
     else:
-        # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still
-        # a page, and translating its markup is no use. looks_like_html wants a document start
-        # or many tags, so prose that quotes a tag or two stays text.
-        body = text.lstrip("\ufeff")
-        if suffix in MARKDOWN_SUFFIXES:
-            # Markdown holds HTML often (a centred logo, a <div>): only a whole document saved
-            # as .md is a page; otherwise its tags go with the rest of the markup.
-            html = body.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
-        else:
-            # An .html file without a single tag is text saved under that name: as a page, its
-            # lines would run into one paragraph and its furniture would stay.
-            html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
-        yield Article(name, source, text, html=html, markdown=not html and _is_markdown(body, suffix))
+        html, markdown = _KINDS.get(options.input_format) or _told_kind(text.lstrip("\ufeff"), suffix)
+        yield Article(name, source, text, html=html, markdown=markdown)
+
+
+def _told_kind(body: str, suffix: str | None) -> tuple[bool, bool]:
+    """(html, markdown) of an article's text when no one says its kind: told by its name
+    (``suffix``, see _article_suffix) and its content."""
+    # The content decides too, not the suffix alone: a page saved as .txt (or .md) is still a
+    # page, and translating its markup is no use. looks_like_html wants a document start or many
+    # tags, so prose that quotes a tag or two stays text.
+    if suffix in MARKDOWN_SUFFIXES:
+        # Markdown holds HTML often (a centred logo, a <div>): only a whole document saved as .md
+        # is a page; otherwise its tags go with the rest of the markup.
+        html = body.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+    else:
+        # An .html file without a single tag is text saved under that name: as a page, its lines
+        # would run into one paragraph and its furniture would stay.
+        html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
+    return html, not html and _is_markdown(body, suffix)
 
 
 def _json_array_error(source: str, text: str) -> InputError | None:
@@ -1135,17 +1173,20 @@ def _json_object(line: str) -> dict[str, object] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def _from_jsonl(name: str, source: str, text: str) -> Iterator[Item]:
+def _from_jsonl(name: str, source: str, text: str, input_format: str) -> Iterator[Item]:
     # Only "\n" ends a JSON Lines record: splitlines() would also break at U+2028, U+0085 and
     # other characters that JSON strings may hold raw (our own output does).
     for number, line in enumerate(text.split("\n"), start=1):
-        item = _jsonl_line(name, source, number, line)
+        item = _jsonl_line(name, source, number, line, input_format)
         if item is not None:
             yield item
 
 
-def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
-    """Line ``number`` of a JSON Lines input: its article, its failure, or None when blank."""
+def _jsonl_line(name: str, source: str, number: int, line: str, input_format: str) -> Item | None:
+    """Line ``number`` of a JSON Lines input: its article, its failure, or None when blank.
+
+    Its text's kind: ``input_format`` unless "auto", else the line's "format", else its content.
+    """
     if not line.strip():
         return None
     where = f"{source}:{number}"
@@ -1181,9 +1222,25 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         what = _no_text(obj) if isinstance(obj, dict) else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
         ident = obj.get("id") if isinstance(obj, dict) else None
         return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}', ident)
-    # A line's text says nothing of its kind: its content does, as stdin's does (a CMS export or
-    # a scraped feed holds pages or Markdown as often as plain text).
-    html = _looks_like_html(body)
+    kind = _KINDS.get(input_format)  # --input-format, typed for the run, wins over the line
+    if kind is None and (said := _given(obj.get("format"))) is not None:
+        if said.lower() not in INPUT_FORMATS:
+            return _line_failure(
+                name,
+                source,
+                number,
+                InputFormatError,
+                f'unknown "format" {json.dumps(obj["format"], ensure_ascii=False)}',
+                "expected one of: " + ", ".join(INPUT_FORMATS) + '; fix its "format", leave it out to have '
+                "the kind told by the text, or pass --input-format",
+                obj.get("id"),
+            )
+        kind = _KINDS.get(said.lower())  # "auto": as if absent
+    if kind is None:
+        # A line that says nothing of its text's kind: its content does, as stdin's does (a CMS
+        # export or a scraped feed holds pages or Markdown as often as plain text).
+        html = _looks_like_html(body)
+        kind = html, not html and _is_markdown(body, None)
     lang, language = _given(obj.get("lang")), _given(obj.get("language"))
     return Article(
         _line_id(name, number, obj.get("id")),
@@ -1191,8 +1248,8 @@ def _jsonl_line(name: str, source: str, number: int, line: str) -> Item | None:
         body,
         title=_opt_str(obj.get("title")),
         url=_opt_str(obj.get("url")),
-        html=html,
-        markdown=not html and _is_markdown(body, None),
+        html=kind[0],
+        markdown=kind[1],
         date=_given(obj.get("date")),
         lang=language if lang is None else lang,
         overridden_lang=None if lang is None else language,

@@ -15,7 +15,7 @@ from summarize.engines import EngineOptions
 from summarize.generation import Overrides
 from summarize.options import ChunkOptions, RunOptions
 from summarize.pipeline import ArticleResult, Summarizer
-from summarize.read import Article
+from summarize.read import Article, ReadOptions, iter_articles
 
 TEXT = (
     "La Chine va étendre sa coopération internationale via sa station spatiale.\n\n"
@@ -145,6 +145,28 @@ def test_the_same_text_as_markdown_and_as_plain_text_are_two_records(
     _, (fresh,) = _run(base, tmp_path / "fresh", [Article("a", "a.md", text, markdown=True)])
     assert markdown.title == "La station spatiale chinoise" != plain.title
     assert _plain(markdown) == _plain(fresh)  # the .txt record was not served for the .md
+
+
+def test_input_format_text_after_auto_does_not_serve_the_markdown_record(
+    base: RunOptions, tmp_path: Path
+) -> None:
+    # The article as read, not only its text, keys the record: --input-format text computes again.
+    src = tmp_path / "station.md"
+    src.write_text("# La station spatiale chinoise\n\n" + TEXT.replace("coopération", "**coopération**"))
+
+    def read_as(input_format: str) -> list[Article]:
+        items = list(iter_articles([str(src)], ReadOptions(input_format=input_format)))
+        assert all(isinstance(item, Article) for item in items)
+        return items  # type: ignore[return-value]
+
+    options = dataclasses.replace(base, tasks=("translation",))  # the title is the record's either way
+    _, (markdown,) = _run(options, tmp_path, read_as("auto"))
+    _, (again,) = _run(options, tmp_path, read_as("auto"))
+    _, (text,) = _run(options, tmp_path, read_as("text"))
+    assert again.cached == {"translation": True}  # the memo serves the same reading...
+    assert markdown.title == "La station spatiale chinoise"
+    # ...not another: the text kept as written, its # and ** included, was computed.
+    assert text.title == "# La station spatiale chinoise" and text.cached == {"translation": False}
 
 
 def test_options_that_do_not_decide_the_record_keep_the_hit(base: RunOptions, tmp_path: Path) -> None:

@@ -408,12 +408,20 @@ def test_run_help_names_the_json_lines_fields() -> None:
     result = _invoke(["run", "--help"])
     assert result.exit_code == 0
     said = " ".join(result.stdout.split())  # as wrapped to any width
-    assert 'one {"text": ...} object a line, with optional id, title, url, date, lang' in said
+    assert 'one {"text": ...} object a line, with optional id, title, url, date, lang, format' in said
     # The same fields as the README's JSON Lines table.
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("- **JSON Lines**", 1)[1].split("is as if absent", 1)[0]
     fields = re.findall(r"^  \| `(\w+)`(?:, `(\w+)`)?", table, flags=re.M)
-    assert {f for pair in fields for f in pair if f} == {"text", "id", "title", "url", "date", "lang"}
+    assert {f for pair in fields for f in pair if f} == {
+        "text",
+        "id",
+        "title",
+        "url",
+        "date",
+        "lang",
+        "format",
+    }
 
 
 def test_help_imports_neither_torch_nor_transformers() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from summarize.cli import Backend, Device, DType, Format, Only, app
+from summarize.cli import Backend, Device, DType, Format, InputFormat, Only, app
 from summarize.engines import BACKENDS, CT2_GPU_DTYPE, DEVICES, DTYPES, EngineOptions
 from summarize.errors import UsageError
 from summarize.generation import Overrides
 from summarize.options import TASKS, ChunkOptions, RunOptions
 from summarize.output import FORMATS, DirectoryWriter, StreamWriter
-from summarize.read import ReadOptions
+from summarize.read import INPUT_FORMATS, ReadOptions
 
 CHOICES = "expected one of: "
 
@@ -103,6 +103,12 @@ BAD: list[tuple[str, Callable[[], object], str, str]] = [
     ),
     ("max_bytes", lambda: ReadOptions(max_bytes=0), "invalid max_bytes 0", "expected an integer >= 1"),
     (
+        "input_format",
+        lambda: ReadOptions(input_format="pdf"),
+        "unknown input_format 'pdf'",
+        CHOICES + "auto, text, markdown, html",
+    ),
+    (
         "stream format",
         lambda: StreamWriter(io.StringIO(), "yaml"),
         "unknown format 'yaml'",
@@ -147,6 +153,8 @@ def test_every_choice_and_the_defaults_are_accepted() -> None:
     ChunkOptions(max_chunk_tokens=16)
     Overrides(num_beams=1, max_new_tokens=1)
     ReadOptions(max_bytes=1)
+    for input_format in INPUT_FORMATS:
+        ReadOptions(input_format=input_format)
     assert RunOptions().engine == EngineOptions()
     for fmt in FORMATS:
         StreamWriter(io.StringIO(), fmt)
@@ -163,7 +171,7 @@ def test_options_resolved_for_ctranslate2_on_a_gpu_are_accepted() -> None:
 
 
 def test_the_cli_choices_are_the_library_choices() -> None:
-    # Only and Format are spelled out in the CLI (importing their modules would slow every
+    # Only, Format and InputFormat are spelled out in the CLI (importing their modules would slow every
     # start): this keeps them equal to the library's.
     for enum, choices in (
         (Backend, BACKENDS),
@@ -171,6 +179,7 @@ def test_the_cli_choices_are_the_library_choices() -> None:
         (Device, DEVICES),
         (Only, TASKS),
         (Format, FORMATS),
+        (InputFormat, INPUT_FORMATS),
     ):
         assert tuple(member.value for member in enum) == choices
 
@@ -181,6 +190,7 @@ def test_the_cli_choices_are_the_library_choices() -> None:
         ("--dtype", "fp16", "'fp16' is not one of 'auto', 'float32', 'bfloat16', 'int8'"),
         ("--device", "gpu", "'gpu' is not one of 'cpu', 'cuda', 'auto'"),
         ("--backend", "onnx", "'onnx' is not one of 'auto', 'transformers', 'ctranslate2'"),
+        ("--input-format", "pdf", "'pdf' is not one of 'auto', 'text', 'markdown', 'html'"),
     ],
 )
 def test_the_cli_still_refuses_a_bad_choice_in_one_line(option: str, value: str, said: str) -> None:

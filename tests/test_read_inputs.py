@@ -1558,3 +1558,173 @@ def test_a_jsonl_line_with_lang_and_language_keeps_both(
     (article,) = _stdin(json.dumps({"id": "a", "text": "Bonjour.", **fields}) + "\n")
     assert isinstance(article, Article)
     assert (article.lang, article.overridden_lang) == (lang, overridden)
+
+
+# -- 12. --input-format and a JSON line's "format": the kind said, not told -----------------
+
+FLAGS = {"text": (False, False), "markdown": (False, True), "html": (True, False)}  # (html, markdown)
+# A Markdown table alone: one kind of sign, too few for its content to tell it is Markdown.
+LONE_TABLE = "Les résultats du vote :\n\n| ville | oui |\n|---|---|\n| Paris | 50 % |\n| Lyon | 61 % |\n"
+TAGLESS = "Le conseil adopte le budget\n\nPublié le 12 mars 2024\n\nLe conseil a voté.\n\nIl pleut.\n"
+
+
+def _read_as(
+    route: str, text: str, input_format: str, tmp_path: Path, fifo: Callable[[str, bytes], Path]
+) -> list[Item]:
+    """``text`` read through ``route`` under ``--input-format input_format``."""
+    options = ReadOptions(input_format=input_format)
+    line = json.dumps({"id": "a", "text": text}) + "\n"
+    if route == "stdin":
+        return list(iter_articles(["-"], options, read_stdin=lambda: text.encode()))
+    if route == "jsonl-stdin":
+        return list(iter_articles(["-"], options, read_stdin=lambda: line.encode()))
+    if route == "pipe":
+        return list(iter_articles([str(fifo("notes", text.encode()))], options))
+    name = {"jsonl-file": "feed.jsonl", "no-suffix": "notes"}.get(route, f"article{route}")
+    (tmp_path / name).write_text(line if route == "jsonl-file" else text, encoding="utf-8")
+    return list(iter_articles([str(tmp_path / name)], options))
+
+
+@pytest.mark.parametrize("kind", ["text", "markdown", "html"])
+@pytest.mark.parametrize(
+    ("route", "text"),
+    [
+        (".md", MARKDOWN_ARTICLE),
+        (".md", SAVED_PAGE),  # a whole page saved as .md: a page under auto
+        (".txt", MARKDOWN_ARTICLE),
+        (".html", SAVED_PAGE),
+        (".html", TAGLESS),  # no tag: plain text under auto
+        ("no-suffix", LONE_TABLE),
+        ("stdin", MARKDOWN_ARTICLE),
+        ("pipe", SAVED_PAGE),
+        ("jsonl-file", MARKDOWN_ARTICLE),
+        ("jsonl-stdin", SAVED_PAGE),
+    ],
+)
+def test_input_format_says_the_kind_on_every_route(
+    route: str, text: str, kind: str, tmp_path: Path, fifo: Callable[[str, bytes], Path]
+) -> None:
+    # Whatever the name and content tell, and whatever rule auto has for them: the kind said.
+    (item,) = _read_as(route, text, kind, tmp_path, fifo)
+    assert isinstance(item, Article), item
+    assert (item.html, item.markdown) == FLAGS[kind]
+    # The framing stays: a JSON line is still read as JSON Lines (a file's BOM is no text).
+    assert item.text.lstrip("\ufeff") == text.lstrip("\ufeff")
+    assert item.source.endswith(":1") == route.startswith("jsonl")
+
+
+@pytest.mark.usefixtures("_no_proxy")
+@pytest.mark.parametrize("kind", ["text", "markdown", "html"])
+@pytest.mark.parametrize("path", ["/page.html", "/note.md", "/plain.txt", "/feed.txt"])
+def test_input_format_says_the_kind_of_a_url_whatever_its_content_type(
+    pages: str, path: str, kind: str
+) -> None:
+    items = list(iter_articles([pages + path], ReadOptions(input_format=kind)))
+    # A JSON Lines feed stays one article a line, each line's text of the kind said.
+    assert len(items) == (2 if path == "/feed.txt" else 1)
+    assert all(isinstance(i, Article) and (i.html, i.markdown) == FLAGS[kind] for i in items)
+
+
+ABSENT = object()
+
+
+@pytest.mark.parametrize(
+    ("input_format", "given", "text", "expected"),
+    [
+        ("auto", ABSENT, MARKDOWN_ARTICLE, "markdown"),  # told by its content
+        ("auto", ABSENT, STRAY_MARKS, "text"),
+        ("auto", None, MARKDOWN_ARTICLE, "markdown"),  # null and blank are as if absent
+        ("auto", "  ", STRAY_MARKS, "text"),
+        ("auto", "auto", MARKDOWN_ARTICLE, "markdown"),
+        ("auto", "text", MARKDOWN_ARTICLE, "text"),  # the line's format wins over its content
+        ("auto", "markdown", STRAY_MARKS, "markdown"),
+        ("auto", " HTML ", STRAY_MARKS, "html"),  # case and spaces do not matter
+        ("text", "markdown", MARKDOWN_ARTICLE, "text"),  # --input-format, typed for the run, wins
+        ("markdown", "html", SAVED_PAGE, "markdown"),
+        ("html", "pdf", STRAY_MARKS, "html"),  # a wrong format included, as a wrong lang is
+        ("markdown", ABSENT, STRAY_MARKS, "markdown"),
+    ],
+)
+def test_a_jsonl_lines_format_between_input_format_and_its_content(
+    input_format: str, given: object, text: str, expected: str
+) -> None:
+    line = {"id": "a", "text": text} | ({} if given is ABSENT else {"format": given})
+    options = ReadOptions(input_format=input_format)
+    (item,) = iter_articles(["-"], options, read_stdin=lambda: (json.dumps(line) + "\n").encode())
+    assert isinstance(item, Article), item
+    assert (item.html, item.markdown) == FLAGS[expected]
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("md", '"md"'),
+        ("plain", '"plain"'),
+        ("text/html", '"text/html"'),
+        (1, "1"),
+        (True, "true"),
+        (["html"], '["html"]'),
+    ],
+)
+def test_a_wrong_format_fails_that_line_only(given: object, said: str) -> None:
+    lines = [
+        {"id": "a", "text": "Il pleut."},
+        {"id": "b", "text": "Il neige.", "format": given},
+        {"text": "Il vente."},
+    ]
+    a, b, c = _stdin(jsonl(lines))
+    assert isinstance(a, Article) and isinstance(c, Article)
+    assert isinstance(b, ReadFailure) and (b.id, b.source, b.error.kind) == ("b", "stdin:2", "input_format")
+    assert b.error.message == f'stdin:2: unknown "format" {said}'
+    assert b.error.hint is not None and b.error.hint.startswith(
+        "expected one of: auto, text, markdown, html;"
+    )
+
+
+def _cleaned(args: list[str], stdin: str | None = None) -> tuple[int, list[dict], str]:
+    result = CliRunner().invoke(app, ["run", *args, "--show-clean", "-f", "jsonl"], input=stdin)
+    return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
+
+
+def test_cli_input_format_markdown_strips_a_lone_table_and_text_keeps_markdown(tmp_path: Path) -> None:
+    # A lone table was plain text, its pipes translated; a .md file's markup could not be kept.
+    code, (auto,), _ = _cleaned(["-"], LONE_TABLE)
+    assert code == 0 and "| Paris | 50 % |" in auto["body"]
+    code, (forced,), _ = _cleaned(["-", "--input-format", "markdown"], LONE_TABLE)
+    assert code == 0 and forced["body"].endswith("Paris, 50 %\nLyon, 61 %") and "|" not in forced["body"]
+    (tmp_path / "greve.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    code, (kept,), _ = _cleaned([str(tmp_path / "greve.md"), "--input-format", "text"])
+    assert code == 0 and "Les **cheminots** ont voté une [grève reconductible](https" in kept["body"]
+
+
+def test_cli_input_format_decides_where_auto_has_rules_of_its_own(tmp_path: Path) -> None:
+    # A whole page saved as .md is Markdown when said so: its tags go with the markup.
+    (tmp_path / "page.md").write_text(SAVED_PAGE, encoding="utf-8")
+    code, (page,), _ = _cleaned([str(tmp_path / "page.md"), "--input-format", "markdown"])
+    said = page["body"] + " ".join(r["text"] for r in page["removed"])
+    # Not extracted (a page's title comes from its <title>), nor kept as written (its <p>).
+    assert code == 0 and page["title"] is None and "<p>" not in said and "La ville veut doubler" in said
+    # An .html file without a tag is a page when said so: its lines run into one paragraph.
+    (tmp_path / "note.html").write_text(TAGLESS, encoding="utf-8")
+    code, (tagless,), _ = _cleaned([str(tmp_path / "note.html"), "--input-format", "html"])
+    assert code == 0 and "\n" not in tagless["body"] and "Le conseil a voté. Il pleut." in tagless["body"]
+
+
+def test_cli_a_wrong_format_is_one_failed_record(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {"id": "a", "text": MARKDOWN_ARTICLE, "format": "md"},
+        {"id": "b", "text": "**Il** pleut.", "format": "markdown"},
+    ]
+    feed.write_text(jsonl(lines, ensure_ascii=False), encoding="utf-8")
+    code, (a, b), stderr = _cleaned([str(feed)])
+    assert code == 1
+    assert a["id"] == "a" and a["error"]["kind"] == "input_format"
+    assert b["body"] == "Il pleut."
+    assert stderr.splitlines() == [
+        f'summarize: {feed}:1: unknown "format" "md" (expected one of: auto, text, markdown, html; fix its '
+        '"format", leave it out to have the kind told by the text, or pass --input-format)'
+    ]
+    # --input-format, typed for the run, wins over every line's: nothing fails.
+    code, records, _ = _cleaned([str(feed), "--input-format", "text"])
+    assert code == 0 and [r["body"] for r in records][1] == "**Il** pleut."
