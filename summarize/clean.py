@@ -1437,7 +1437,9 @@ def _md_inline_markup(text: str) -> str:
 # (a "- " list, a "> " quote, "*this*", a "Title" then "=====" line) and, seldom, one "# " line;
 # Markdown is where they add up to _MD_ENOUGH, so several kinds of signs are always needed but
 # for a YAML front matter naming a title or date, which is three signs in one (its "---" opening,
-# its keys, its closing "---").
+# its keys, its closing "---"), and a table: a "|" header row, then a rule row of as many cells
+# ("|---|---|"), which no plain-text file of 3,100 measured holds (a plain-text table's header
+# has no "|": turtle.py's docstrings, Perl's).
 _MD_ENOUGH = 2.5
 # Characters looked at, as looks_like_html does: a large input is judged on its start.
 _MD_SNIFF = 100_000
@@ -1464,6 +1466,7 @@ _MD_SIGN_REFERENCE = re.compile(r"\[(?!\d+\])[^\[\]\n]{1,500}\]\[[^\[\]\n]{0,200
 _MD_SIGN_REF_TARGET = re.compile(r"\[[^\]^\n]{1,200}\]:[ \t]*<?(?:https?://|/)\S")
 _MD_SIGN_SETEXT = re.compile(r"(?:={3,}|-{3,})")
 _MD_SIGN_TABLE_RULE = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?")
+_MD_CELL_BAR = re.compile(r"(?<!\\)\|")  # a "|" that is no escaped "\|"
 # What front matter names for a news article's own title and date.
 _MD_SIGN_FRONT_KEYS = re.compile(r"(?:title|date|publishdate|published)\s*:", re.IGNORECASE)
 
@@ -1505,7 +1508,9 @@ def markdown_signs(text: str) -> dict[str, float]:
         elif previous and _MD_SIGN_SETEXT.fullmatch(line):
             signs["setext heading"] = 0.5
         if "|" in line and "-" in line and _MD_SIGN_TABLE_RULE.fullmatch(line) and "|" in previous:
-            signs["table"] = 2.0
+            # As many cells as its header, as GFM asks of a table: enough alone (see _MD_ENOUGH).
+            weight = _MD_ENOUGH if _cell_count(line) == _cell_count(previous) else 2.0
+            signs["table"] = max(weight, signs.get("table", 0.0))
         if _MD_SIGN_REF_TARGET.match(line):
             signs["reference target"] = 1.5
         previous = line
@@ -1527,11 +1532,17 @@ def markdown_signs(text: str) -> dict[str, float]:
     return signs
 
 
+def _cell_count(row: str) -> int:
+    """How many cells a table row has: ``| a | b |`` and ``a | b`` have two."""
+    return len(_MD_CELL_BAR.split(row.strip().removeprefix("|").removesuffix("|")))
+
+
 def looks_like_markdown(text: str) -> bool:
     """Tell whether ``text``, of no declared kind, is Markdown rather than plain text.
 
     Conservative: the signs in its first _MD_SNIFF characters must weigh _MD_ENOUGH, which one
-    kind of sign alone never does but a front matter that names a title or date. A link
+    kind of sign alone never does but a front matter that names a title or date, or a table
+    (a header row, then its rule row of as many cells). A link
     ``[text](https://...)``, an image, a fenced code block, a table weigh most, then reference
     links, a "# " heading and ``**bold**``; a "- " list, a "> " quote, ``*emphasis*``,
     ```code``` and an underlined title least, since plain text writes them too.

@@ -578,6 +578,9 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         ("## Résultats\n\n| Candidat | Voix |\n|---|---|\n| A. Martin | 42 % |\n", True),
         ("## La BCE maintient ses taux\n\n> « L'inflation recule »\n\nUne **baisse** en septembre.\n", True),
         ("Grève à la SNCF\n===============\n\n" + LINK, True),
+        # A table alone: a "|" header, then a rule row of as many cells, which plain text never writes
+        ("Résultats du second tour :\n\n| Candidat | Voix |\n|---|---|\n| A. Martin | 42 % |\n", True),
+        ("Candidat | Voix\n:--- | ---:\nA. Martin | 42 %\n\n" + BODY_FR, True),
         # Plain text: the signs of one kind, or only the weak ones plain text writes too
         ("#1 des ventes en France, le roman de l'été.\n#2 : un essai sur l'IA.\n\n" + BODY_FR, False),
         ("C# is the language of the new ticketing system.\n\n- faster\n- cheaper\n", False),
@@ -595,14 +598,17 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         ("Le fichier :\n\n```\nregion,taux\n```\n\n" + BODY_FR, False),  # one code block
         ("# make check\n# make install\n\n- Linux\n- BSD\n\nThe __init__ file is `setup.py`.\n", False),
         ("Le prix : 5 * 3 = 15, et 2*3*4 = 24 ; le fichier snake_case_name.txt.\n\n" + BODY_FR, False),
+        # A plain-text table: its header has no "|" (turtle.py's docstrings), or not as many cells
+        ("Mode      Cap initial\n----------|-----------\nstandard  | à droite\n\n" + BODY_FR, False),
+        ("Ville | Taux\n---|---|---\nParis | 6,1\n\n" + BODY_FR, False),
         ("", False),
     ],
     ids=[
         "heading+bold", "link+emphasis", "link+list", "heading+image", "front-matter-title",
         "front-matter+link", "heading+fence", "reference-links", "heading+table", "heading+quote+bold",
-        "setext+link", "numbered-hash", "c-sharp", "hashtags", "asterisk-note", "dash-list",
-        "footnote", "one-heading+list", "weak-signs-only", "one-link", "one-fence", "shell-comments",
-        "arithmetic", "empty",
+        "setext+link", "table-alone", "table-no-outer-bars", "numbered-hash", "c-sharp", "hashtags",
+        "asterisk-note", "dash-list", "footnote", "one-heading+list", "weak-signs-only", "one-link",
+        "one-fence", "shell-comments", "arithmetic", "plain-table", "table-of-other-cells", "empty",
     ],
 )  # fmt: skip
 def test_markdown_is_recognised_by_its_content(text: str, markdown: bool) -> None:

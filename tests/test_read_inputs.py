@@ -1563,8 +1563,10 @@ def test_a_jsonl_line_with_lang_and_language_keeps_both(
 # -- 12. --input-format and a JSON line's "format": the kind said, not told -----------------
 
 FLAGS = {"text": (False, False), "markdown": (False, True), "html": (True, False)}  # (html, markdown)
-# A Markdown table alone: one kind of sign, too few for its content to tell it is Markdown.
-LONE_TABLE = "Les résultats du vote :\n\n| ville | oui |\n|---|---|\n| Paris | 50 % |\n| Lyon | 61 % |\n"
+# A Markdown link alone: one kind of sign, too few for its content to tell it is Markdown.
+LONE_LINK = (
+    "Le rapport\n\nLa Cour des comptes publie [son rapport](https://example.com/rapport) sur la dette.\n"
+)
 TAGLESS = "Le conseil adopte le budget\n\nPublié le 12 mars 2024\n\nLe conseil a voté.\n\nIl pleut.\n"
 
 
@@ -1594,7 +1596,7 @@ def _read_as(
         (".txt", MARKDOWN_ARTICLE),
         (".html", SAVED_PAGE),
         (".html", TAGLESS),  # no tag: plain text under auto
-        ("no-suffix", LONE_TABLE),
+        ("no-suffix", LONE_LINK),
         ("stdin", MARKDOWN_ARTICLE),
         ("pipe", SAVED_PAGE),
         ("jsonl-file", MARKDOWN_ARTICLE),
@@ -1686,12 +1688,12 @@ def _cleaned(args: list[str], stdin: str | None = None) -> tuple[int, list[dict]
     return result.exit_code, [json.loads(line) for line in result.stdout.splitlines()], result.stderr
 
 
-def test_cli_input_format_markdown_strips_a_lone_table_and_text_keeps_markdown(tmp_path: Path) -> None:
-    # A lone table was plain text, its pipes translated; a .md file's markup could not be kept.
-    code, (auto,), _ = _cleaned(["-"], LONE_TABLE)
-    assert code == 0 and "| Paris | 50 % |" in auto["body"]
-    code, (forced,), _ = _cleaned(["-", "--input-format", "markdown"], LONE_TABLE)
-    assert code == 0 and forced["body"].endswith("Paris, 50 %\nLyon, 61 %") and "|" not in forced["body"]
+def test_cli_input_format_markdown_strips_a_lone_link_and_text_keeps_markdown(tmp_path: Path) -> None:
+    # A lone link was plain text, its URL translated; a .md file's markup could not be kept.
+    code, (auto,), _ = _cleaned(["-"], LONE_LINK)
+    assert code == 0 and "[son rapport](https://example.com/rapport)" in auto["body"]
+    code, (forced,), _ = _cleaned(["-", "--input-format", "markdown"], LONE_LINK)
+    assert code == 0 and forced["body"] == "La Cour des comptes publie son rapport sur la dette."
     (tmp_path / "greve.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
     code, (kept,), _ = _cleaned([str(tmp_path / "greve.md"), "--input-format", "text"])
     assert code == 0 and "Les **cheminots** ont voté une [grève reconductible](https" in kept["body"]
