@@ -134,7 +134,8 @@ StdinReader = Callable[[], StdinStream | bytes]
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How inputs are read; every field is checked when the options are built."""
+    """How inputs are read.  A ``max_bytes`` or ``input_format`` the CLI would refuse raises
+    UsageError when the options are built."""
 
     # For input that is not valid UTF-8 and has no byte-order mark (UTF-16/32: for all input).
     encoding: str | None = None
@@ -1239,8 +1240,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str, input_format: st
     if kind is None:
         # A line that says nothing of its text's kind: its content does, as stdin's does (a CMS
         # export or a scraped feed holds pages or Markdown as often as plain text).
-        html = _looks_like_html(body)
-        kind = html, not html and _is_markdown(body, None)
+        kind = _told_kind(body, None)
     lang, language = _given(obj.get("lang")), _given(obj.get("language"))
     return Article(
         _line_id(name, number, obj.get("id")),
