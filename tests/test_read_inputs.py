@@ -1730,3 +1730,12 @@ def test_cli_a_wrong_format_is_one_failed_record(tmp_path: Path) -> None:
     # --input-format, typed for the run, wins over every line's: nothing fails.
     code, records, _ = _cleaned([str(feed), "--input-format", "text"])
     assert code == 0 and [r["body"] for r in records][1] == "**Il** pleut."
+    # A run's record says the same: the line failed, with its id, before any model was needed.
+    no_model = ["--translation-model", "/nonexistent/model", "--summary-model", "/nonexistent/model"]
+    result = CliRunner().invoke(app, ["run", str(feed), "-f", "jsonl", "--no-cache", *no_model])
+    record = json.loads(result.stdout.splitlines()[0])
+    assert result.exit_code == 1 and (record["id"], record["status"]) == ("a", "error")
+    assert (
+        record["error"]["kind"] == "input_format"
+        and record["error"]["message"] == f'{feed}:1: unknown "format" "md"'
+    )
