@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -1072,19 +1073,25 @@ def _keyword_kind(line: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def _classify(lines: Sequence[str]) -> tuple[list[str | None], int | None]:
-    """Kind of every line (None: body) and the index of the title line, if any."""
+def _classify(
+    lines: Sequence[str], table_rows: AbstractSet[int] = frozenset()
+) -> tuple[list[str | None], int | None]:
+    """Kind of every line (None: body) and the index of the title line, if any.
+
+    The lines at ``table_rows`` are body whatever their shape, and stand for it as prose does:
+    a table's short rows look like a list of headlines, but they are the article's data.
+    """
     n = len(lines)
     kinds: list[str | None] = [None] * n
     heads: list[bool] = [False] * n
     for i, line in enumerate(lines):
-        if line:
+        if line and i not in table_rows:
             kinds[i], heads[i] = _keyword_kind(line)
 
     # A labelled time stamp ("Publié le …") or a bare byline is furniture wherever it stands:
     # a standfirst often comes before them, so they are not always in the leading lines.
     for i, line in enumerate(lines):
-        if kinds[i] is None and line and _is_headline_like(line):
+        if kinds[i] is None and line and i not in table_rows and _is_headline_like(line):
             if _is_timestamp(line) and re.match(_TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
                 kinds[i] = TIMESTAMP
             elif _is_byline(line) and len(_words(line)) <= 6:
@@ -1092,7 +1099,7 @@ def _classify(lines: Sequence[str]) -> tuple[list[str | None], int | None]:
 
     # Cookie banners: their buttons ("Accept all", "Refuser") sit next to the banner text.
     for i, line in enumerate(lines):
-        if kinds[i] is None and line and _key(line) in _COOKIE_BUTTONS:
+        if kinds[i] is None and line and i not in table_rows and _key(line) in _COOKIE_BUTTONS:
             near = range(max(0, i - 3), min(n, i + 4))
             if any(kinds[j] == COOKIE for j in near if j != i):
                 kinds[i] = COOKIE
@@ -1107,7 +1114,7 @@ def _classify(lines: Sequence[str]) -> tuple[list[str | None], int | None]:
         while j < n and not lines[j]:
             j += 1
         while j < n and lines[j] and kinds[j] is None and _is_headline_like(lines[j]):
-            if _is_timestamp(lines[j]) or _is_byline(lines[j]):
+            if j in table_rows or _is_timestamp(lines[j]) or _is_byline(lines[j]):
                 break
             kinds[j] = RELATED
             listed.append(j)
@@ -1115,7 +1122,7 @@ def _classify(lines: Sequence[str]) -> tuple[list[str | None], int | None]:
 
     def is_prose(i: int) -> bool:
         line = lines[i]
-        return (
+        return i in table_rows or (
             bool(line)
             and kinds[i] is None
             and not _is_headline_like(line)
@@ -1227,7 +1234,9 @@ def _assemble(lines: Sequence[str], kinds: Sequence[str | None], title: int | No
     )
 
 
-def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
+def clean_text(
+    text: str, *, keep_boilerplate: bool = False, table_rows: AbstractSet[int] = frozenset()
+) -> Cleaned:
     """Separate the article in plain ``text`` from the page furniture around it.
 
     The text is normalised first (:func:`normalize_text`); the body is then a subsequence of
@@ -1237,13 +1246,15 @@ def clean_text(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     subscribe, cookie, copyright, advertisement and navigation lines; "Lire aussi" / "Read
     more" / "Lesen Sie auch" links. A first line that reads as a headline and is followed by the
     body becomes ``title``. Every removed line is listed in ``removed``. With
-    ``keep_boilerplate`` the body is the normalised text, untouched.
+    ``keep_boilerplate`` the body is the normalised text, untouched. ``table_rows`` are the
+    0-based numbers of the normalised text's lines that were a table's rows (see
+    :func:`clean_markdown`): they stay in the body whatever their shape.
     """
     normalized = normalize_text(text)
     if keep_boilerplate or not normalized:
         return Cleaned(body=normalized, title=None, date=None, url=None, removed=())
     lines = normalized.split("\n")
-    kinds, title = _classify(lines)
+    kinds, title = _classify(lines, table_rows)
     return _assemble(lines, kinds, title)
 
 
@@ -1297,6 +1308,14 @@ _MD_ESCAPED_BASE = 0x10FF00
 _MD_ESCAPED = re.compile("[\U0010ff21-\U0010ff7e]")
 
 
+def clean_markdown(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
+    """Markdown ``text`` without its markup (:func:`strip_markdown`), then cleaned as plain text
+    (:func:`clean_text`), a table's rows kept in the body: short cells on short lines look like
+    a list of headlines, and a table at either end would otherwise go as one."""
+    stripped, table_rows = _strip_markdown(text)
+    return clean_text(stripped, keep_boilerplate=keep_boilerplate, table_rows=table_rows)
+
+
 def strip_markdown(text: str) -> str:
     """Markdown ``text`` as the plain text a reader sees, a line of text per source line of text.
 
@@ -1308,8 +1327,14 @@ def strip_markdown(text: str) -> str:
     (paragraphs) stay where the source has them. The result is what :func:`clean_text` then
     cleans: a heading on the first line is a title there like any headline-shaped first line.
     """
+    return _strip_markdown(text)[0]
+
+
+def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
+    """:func:`strip_markdown`'s text, and the 0-based numbers of its lines that are table rows."""
     lines = _without_comments(normalize_text(text)).split("\n")
     out: list[str] = []
+    rows: list[int] = []
     fence: str | None = None
     start = _front_matter_end(lines)
     closers = _longest_fences_after(lines)
@@ -1327,19 +1352,25 @@ def strip_markdown(text: str) -> str:
             continue
         line = raw.replace("\0", "").strip()
         if not line:
-            if "\0" not in raw:
+            # One blank line for a run, none first, as normalize_text leaves them: so the
+            # numbers in ``rows`` are those of the returned text's lines.
+            if "\0" not in raw and out and out[-1]:
                 out.append("")
             continue
         if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or _MD_TABLE_RULE.match(line) or opened:
             continue  # an unclosed fence's own line goes; the text after it is kept
-        if line.startswith("|") and line.endswith("|") and len(line) > 1:
+        row = line.startswith("|") and line.endswith("|") and len(line) > 1
+        if row:
             # A table row: its cells, as a line of text ("Paris, 50 %").
             line = ", ".join(cell.strip() for cell in line[1:-1].split("|") if cell.strip())
         line = _md_block_text(line)
         line = _md_inline_text(line).strip()
         if line:
+            if row:
+                rows.append(len(out))
             out.append(line)
-    return normalize_text("\n".join(out))
+    # Each line is already stripped and not blank: normalising it keeps the lines where they are.
+    return normalize_text("\n".join(out)), frozenset(rows)
 
 
 def _without_comments(text: str) -> str:

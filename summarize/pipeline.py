@@ -1277,12 +1277,13 @@ def input_date(given: str | None, text_date: str | None) -> tuple[str | None, di
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:
     """The article's body and metadata: HTML through the extractor, text through the rules
     (Markdown first loses its markup, with --keep-boilerplate too: it is format, not furniture)."""
-    from .clean import clean_text, extract_html, normalize_text, strip_markdown
+    from .clean import clean_markdown, clean_text, extract_html
 
     if article.html:
         return extract_html(article.text, url=article.url, keep_boilerplate=keep_boilerplate)
-    text = strip_markdown(article.text) if article.markdown else normalize_text(article.text)
-    return clean_text(text, keep_boilerplate=keep_boilerplate)
+    if article.markdown:
+        return clean_markdown(article.text, keep_boilerplate=keep_boilerplate)
+    return clean_text(article.text, keep_boilerplate=keep_boilerplate)
 
 
 def _plain(value: Any) -> Any:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from summarize.clean import (
@@ -37,6 +37,8 @@ from summarize.clean import (
     parse_date,
     strip_markdown,
 )
+from summarize.pipeline import clean_article
+from summarize.read import Article
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "data" / "pages"
@@ -559,6 +561,53 @@ def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
     ]
 
 
+# A table's rows are short lines, shaped like a list of headlines: they stay body wherever the
+# table stands, and the furniture around the table still goes.
+TABLE_MD = "| Poste | Montant |\n|---|---|\n| Écoles | 12 M€ |\n| Voirie | 8 M€ |\n| Culture | 3 M€ |"
+TABLE_ROWS = "Poste, Montant\nÉcoles, 12 M€\nVoirie, 8 M€\nCulture, 3 M€"
+HEADLINE = "Le budget municipal adopté"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "title", "body", "removed"),
+    [
+        # at the start, after a logo (a line that goes: the rows' numbers must follow)
+        ("![logo](logo.png)\n\n" + TABLE_MD + "\n\n" + BODY_FR, None, TABLE_ROWS + "\n\n" + BODY_FR, []),
+        # at the end, after the body and a photo
+        (
+            f"# {HEADLINE}\n\n{BODY_FR}\n\n![photo](photo.jpg)\n\n{TABLE_MD}",
+            HEADLINE,
+            BODY_FR + "\n\n" + TABLE_ROWS,
+            [(1, "title", HEADLINE)],
+        ),
+        # alone after a headline: the table is the body, the headline still the title
+        (f"# {HEADLINE}\n\n{TABLE_MD}", HEADLINE, TABLE_ROWS, [(1, "title", HEADLINE)]),
+        # furniture after the table still goes
+        (
+            f"# {HEADLINE}\n\n{BODY_FR}\n\n{TABLE_MD}\n\nPartager sur Facebook\n\nLire aussi :\n"
+            "- Le maire inaugure la nouvelle médiathèque\n- Les travaux du tramway prennent du retard\n",
+            HEADLINE,
+            BODY_FR + "\n\n" + TABLE_ROWS,
+            [
+                (1, "title", HEADLINE),
+                (11, "share", "Partager sur Facebook"),
+                (13, "read_also", "Lire aussi :"),
+                (14, RELATED, "Le maire inaugure la nouvelle médiathèque"),
+                (15, RELATED, "Les travaux du tramway prennent du retard"),
+            ],
+        ),
+    ],
+    ids=["start", "end", "alone", "furniture_after"],
+)
+def test_markdown_table_rows_are_body_wherever_the_table_stands(
+    markdown: str, title: str | None, body: str, removed: list[tuple[int, str, str]]
+) -> None:
+    # Through the pipeline's step, as a .md file's article goes.
+    cleaned = clean_article(Article("a", "a.md", markdown, markdown=True), keep_boilerplate=False)
+    assert (cleaned.title, cleaned.body) == (title, body)
+    assert [(r.line_no, r.kind, r.text) for r in cleaned.removed] == removed
+
+
 # --- Markdown recognised by its content (stdin, a suffix-less file) ----------------------------
 LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte sera voté en juin."
 
@@ -792,6 +841,33 @@ def test_strip_markdown_never_crashes_and_gives_normalised_text(text: str) -> No
     stripped = strip_markdown(text)
     assert normalize_text(stripped) == stripped
     clean_text(stripped)  # never crashes either
+
+
+TABLE_BITS = [
+    "| Paris | 50 % |",
+    "|---|---|",
+    "![logo](logo.png)",
+    "<!-- pub -->",
+    "***",
+    "# Grève à la SNCF",
+    "Partager sur Facebook",
+    "Lire aussi :",
+    "Le maire inaugure la nouvelle médiathèque",
+    BODY_FR,
+    "",
+]
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(TABLE_BITS), max_size=10).map("\n".join))
+@example("Lire aussi :\n\n|---|---|\n\n| Paris | 50 % |")  # a blank run where a rule row went
+def test_every_markdown_table_row_stays_in_the_body(markdown: str) -> None:
+    # Lines that go (an image, a comment, a rule, blank runs) before or between the rows must
+    # not shift which lines the cleaner holds for rows.
+    cleaned = clean_article(Article("a", "a.md", markdown, markdown=True), keep_boilerplate=False)
+    rows = markdown.split("\n").count("| Paris | 50 % |")
+    assert cleaned.body.split("\n").count("Paris, 50 %") == rows
+    assert cleaned.title != "Paris, 50 %"
 
 
 # --- HTML dates: only a date the page states ---------------------------------------------------
