@@ -608,6 +608,22 @@ def test_markdown_table_rows_are_body_wherever_the_table_stands(
     assert [(r.line_no, r.kind, r.text) for r in cleaned.removed] == removed
 
 
+HEADLINES = ["Le maire inaugure la médiathèque", "Le tramway prend du retard", "Rennes gagne à Lyon"]
+
+
+def test_an_html_pages_table_of_links_still_goes() -> None:
+    # A page's <table> is often layout or a list of links, which trafilatura keeps as a table:
+    # its rows are not protected as a Markdown table's are.
+    links = "".join(f"<tr><td><a href='/{i}'>{text}</a></td></tr>" for i, text in enumerate(HEADLINES))
+    article = f"<h1>{HEADLINE}</h1><p>{BODY_FR}</p><table>{links}</table>"
+    page = f"<html><body><article>{article}</article></body></html>"
+    cleaned = extract_html(page)
+    assert (cleaned.title, cleaned.body) == (HEADLINE, BODY_FR.replace("\n", " "))
+    assert [(r.kind, r.text) for r in cleaned.removed] == [("title", HEADLINE)] + [
+        (RELATED, h) for h in HEADLINES
+    ]
+
+
 # --- Markdown recognised by its content (stdin, a suffix-less file) ----------------------------
 LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte sera voté en juin."
 
