@@ -115,7 +115,7 @@ def _is_combining(ch: str) -> bool:
 def _pieces(paragraphs: Sequence[Paragraph], count: Counter, budget: int, limit: int) -> list[_Piece]:
     pieces: list[_Piece] = []
     for p_index, para in enumerate(paragraphs):
-        joiner_after_para = "\n\n" if para.separator.count("\n") >= 2 else "\n"
+        joiner_after_para = para.joiner
         for s_index, sent in enumerate(para.sentences):
             last = s_index == len(para.sentences) - 1
             for text, offset, joiner in split_long(sent.text, sent.start, count, budget, limit):

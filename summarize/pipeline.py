@@ -812,10 +812,7 @@ class Summarizer:
                 result.warnings.append(warning)
             langs = language.get("paragraphs") or [lang] * len(paragraphs)
         prep.lang = lang
-        prep.paragraphs = [
-            (para.text, plang, "\n\n" if para.separator.count("\n") >= 2 else "\n")
-            for para, plang in zip(paragraphs, langs)
-        ]
+        prep.paragraphs = [(para.text, plang, para.joiner) for para, plang in zip(paragraphs, langs)]
 
     def _detected(self, paragraphs: list[str], body: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """Detection of ``body``, from the cache when it was seen before.

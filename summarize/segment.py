@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Blank lines separate paragraphs; a single newline is a line break inside one.
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*|\n")
+# A line break is \n, \r\n or a lone \r (old Mac files); every line is a paragraph, and blank
+# lines between two are kept as one blank line.
+_NEWLINE = r"(?:\r\n?|\n)"
+_PARAGRAPH_BREAK = re.compile(rf"{_NEWLINE}[ \t]*{_NEWLINE}\s*|{_NEWLINE}")
 
 # Abbreviations after which a full stop does not end a sentence (lower-cased, no dot).
 _ABBREVIATIONS: dict[str, frozenset[str]] = {
@@ -54,6 +56,11 @@ class Paragraph:
     end: int
     sentences: tuple[Sentence, ...]
     separator: str  # the exact whitespace up to the next paragraph ("" for the last one)
+
+    @property
+    def joiner(self) -> str:
+        """The separator as reassembly writes it: "\\n\\n" after a blank line, else "\\n"."""
+        return "\n\n" if len(re.findall(_NEWLINE, self.separator)) >= 2 else "\n"
 
 
 def _language_key(lang: str | None) -> str:

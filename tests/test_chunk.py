@@ -182,3 +182,12 @@ def test_a_lone_character_over_a_tiny_target_is_kept_whole(tiny: dict[str, Path]
     chunks = make_chunks(segment(text), count, ChunkSettings(64, count(prefix), False), prefix=prefix)
     assert reassemble(chunks, [c.text for c in chunks]) == text
     assert all(c.tokens <= 64 for c in chunks)
+
+
+def test_a_lone_carriage_return_is_a_line_break(tiny: dict[str, Path]) -> None:
+    """Old Mac files end lines with \\r alone: their paragraphs must not run together."""
+    text = "Ligne un.\rLigne deux.\r\rParagraphe trois.\r\nFin."
+    paragraphs = segment(text)
+    assert [p.text for p in paragraphs] == ["Ligne un.", "Ligne deux.", "Paragraphe trois.", "Fin."]
+    chunks = make_chunks(paragraphs, LightTokenizer(tiny["marian"]).count, ChunkSettings(64, 8, False))
+    assert reassemble(chunks, [c.text for c in chunks]) == "Ligne un.\nLigne deux.\n\nParagraphe trois.\nFin."
