@@ -194,6 +194,11 @@ def make_chunks(
 def _join(pieces: Sequence[_Piece]) -> str:
     out = [pieces[0].text]
     for before, piece in zip(pieces, pieces[1:]):
-        out.append(" " if "\n" in before.joiner else before.joiner)
+        if piece.start == before.end:
+            # Nothing between them in the body: a cut word, or sentences written without a
+            # space (Chinese, Japanese): the model must not read a space that is not there.
+            out.append("")
+        else:
+            out.append(" " if "\n" in before.joiner else before.joiner)
         out.append(piece.text)
     return "".join(out)

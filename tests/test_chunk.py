@@ -191,3 +191,12 @@ def test_a_lone_carriage_return_is_a_line_break(tiny: dict[str, Path]) -> None:
     assert [p.text for p in paragraphs] == ["Ligne un.", "Ligne deux.", "Paragraphe trois.", "Fin."]
     chunks = make_chunks(paragraphs, LightTokenizer(tiny["marian"]).count, ChunkSettings(64, 8, False))
     assert reassemble(chunks, [c.text for c in chunks]) == "Ligne un.\nLigne deux.\n\nParagraphe trois.\nFin."
+
+
+def test_sentences_written_without_a_space_are_not_given_one(tiny: dict[str, Path]) -> None:
+    """Chinese puts no space after 。: a chunk of several sentences must not gain one."""
+    text = "今天天气很好。我们去公园吧！你来吗？好的。"
+    paragraphs = segment(text, "zh")
+    assert len(paragraphs[0].sentences) == 4
+    (chunk,) = make_chunks(paragraphs, LightTokenizer(tiny["marian"]).count, ChunkSettings(128, 128, True))
+    assert chunk.text == text
