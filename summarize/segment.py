@@ -36,6 +36,13 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
 # Abbreviations that may also end a sentence: only join when the next word starts in lower case.
 _AMBIGUOUS = frozenset({"etc", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
+# Marks that end a sentence, in any script: punctuation other than these that sentencex leaves
+# at the end of a sentence, glued to the next word, opens the next one ("Il part. “Oui.").
+_TERMINATORS = frozenset(".!?…;:。！？｡।॥؟۔።፧։။")
+# A closing quote or bracket followed by hiragana: a Japanese quotation goes on
+# (「行く。」と言った: "'I will go,' he said"), whatever the full stop inside it says.
+_JAPANESE_QUOTE_GOES_ON = re.compile(r"[」』）)]$")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 
 
 @dataclass(frozen=True)
@@ -90,23 +97,61 @@ def _is_abbreviation(sentence: str, following: str, lang: str) -> bool:
     return True
 
 
+def _goes_on(sentence: str, following: str, lang: str) -> bool:
+    """Whether a sentence that sentencex ended goes on into ``following``."""
+    nxt = following.lstrip()
+    if not nxt:
+        return False
+    # A full stop followed by a lower-case word ends no sentence in a script with case: a
+    # Russian "т. е. рано", a German "u. a. wegen", whatever abbreviation list misses it.
+    # (After "?" or "!" a lower-case word may follow: « Quoi ? » dit-il.)
+    if sentence.endswith(".") and not sentence.endswith("...") and nxt[0].islower():
+        return True
+    if _JAPANESE_QUOTE_GOES_ON.search(sentence) and _HIRAGANA.match(nxt):
+        return True
+    return _is_abbreviation(sentence, following, lang)
+
+
+def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
+    """sentencex's sentences, with opening quotes it left at a sentence's end moved on."""
+    import sentencex  # fast C extension; imported here so that --help does not load it
+
+    pieces = [(p["start_index"], p["end_index"]) for p in sentencex.get_sentence_boundaries(lang, text)]
+    for index in range(len(pieces) - 1):
+        start, end = pieces[index]
+        if end <= start or end >= len(text) or text[end - 1].isspace() or text[end].isspace():
+            continue
+        # The boundary falls inside a word: is that word, up to it, only opening punctuation?
+        word_start = end
+        while word_start > start and not text[word_start - 1].isspace():
+            word_start -= 1
+        word = text[word_start:end]
+        if word_start > start and all(_is_opening(ch) for ch in word):
+            pieces[index] = (start, word_start)
+            pieces[index + 1] = (word_start, pieces[index + 1][1])
+    return pieces
+
+
+def _is_opening(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(ch).startswith("P") and ch not in _TERMINATORS
+
+
 def split_sentences(text: str, lang: str | None = None) -> list[tuple[int, int]]:
     """Return (start, end) spans of the sentences of ``text``, whitespace trimmed.
 
     The spans are in order, do not overlap, and everything between them is whitespace.
     """
-    import sentencex  # fast C extension; imported here so that --help does not load it
-
     key = _language_key(lang)
     spans: list[list[int]] = []
-    for piece in sentencex.get_sentence_boundaries(key, text):
-        start, end = piece["start_index"], piece["end_index"]
+    for start, end in _boundaries(text, key):
         chunk = text[start:end]
         stripped_start = start + (len(chunk) - len(chunk.lstrip()))
         stripped_end = start + len(chunk.rstrip())
         if stripped_end <= stripped_start:
             continue
-        if spans and _is_abbreviation(text[spans[-1][0] : spans[-1][1]], text[stripped_start:], key):
+        if spans and _goes_on(text[spans[-1][0] : spans[-1][1]], text[stripped_start:], key):
             spans[-1][1] = stripped_end
         else:
             spans.append([stripped_start, stripped_end])
