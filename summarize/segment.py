@@ -119,7 +119,8 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
     pieces = [(p["start_index"], p["end_index"]) for p in sentencex.get_sentence_boundaries(lang, text)]
     for index in range(len(pieces) - 1):
         start, end = pieces[index]
-        if end <= start or end >= len(text) or text[end - 1].isspace() or text[end].isspace():
+        glued = pieces[index + 1][0] == end and start < end < len(text)
+        if not glued or text[end - 1].isspace() or text[end].isspace():
             continue
         # The boundary falls inside a word: is that word, up to it, only opening punctuation?
         word_start = end
