@@ -18,8 +18,11 @@ from .segment import Paragraph
 
 Counter = Callable[[str], int]
 
-# Split candidates, best first: after clause punctuation, then at whitespace.
-_CLAUSE = re.compile(r"(?<=[;:,\u2014\u2013)\]»])\s+|\s+(?=[\u2014\u2013(«])")
+# Split candidates, best first: after clause punctuation (Arabic's ، and ؛ included), after
+# full-width punctuation, which Chinese and Japanese write with no space after it, then at
+# whitespace.
+_CLAUSE = re.compile(r"(?<=[;:,\u2014\u2013)\]»،؛])\s+|\s+(?=[\u2014\u2013(«])")
+_FULL_WIDTH_CLAUSE = re.compile(r"(?<=[，、；：。！？）」』])(?=\S)")
 _SPACE = re.compile(r"\s+")
 # Above this many characters per budget token a text surely does not fit: split it without
 # counting, so a 200,000-character run is never fed whole to the tokenizer.
@@ -91,10 +94,10 @@ def split_long(
 def _best_cut(text: str) -> tuple[int, str]:
     """The split point nearest the middle, at the best kind of boundary the text has."""
     middle = len(text) // 2
-    for pattern in (_CLAUSE, _SPACE):
+    for pattern, joiner in ((_CLAUSE, " "), (_FULL_WIDTH_CLAUSE, ""), (_SPACE, " ")):
         cuts = [m.end() for m in pattern.finditer(text) if m.start() > 0 and m.end() < len(text)]
         if cuts:
-            return min(cuts, key=lambda c: abs(c - middle)), " "
+            return min(cuts, key=lambda c: abs(c - middle)), joiner
     cut = middle
     # Keep combining marks with their base character.
     while 0 < cut < len(text) - 1 and cut - middle < 32 and _is_combining(text[cut]):

@@ -200,3 +200,29 @@ def test_sentences_written_without_a_space_are_not_given_one(tiny: dict[str, Pat
     assert len(paragraphs[0].sentences) == 4
     (chunk,) = make_chunks(paragraphs, LightTokenizer(tiny["marian"]).count, ChunkSettings(128, 128, True))
     assert chunk.text == text
+
+
+def test_a_long_chinese_sentence_is_cut_after_its_commas(tiny: dict[str, Path]) -> None:
+    """Chinese writes no space after ， or 、: those are its clause boundaries, not the middle
+    of a word (as in 布鲁|塞尔, Brussels, cut in two)."""
+    text = (
+        "欧洲委员会昨天在布鲁塞尔审查了成员国关于空间合作的提案，随后听取了各地区、工会和企业"
+        "代表的意见，并发表了一份长达两百页的报告，部长们将在六月的下次会议上研究该报告。"
+    )
+    count = LightTokenizer(tiny["marian"]).count
+    chunks = make_chunks(segment(text, "zh"), count, ChunkSettings(512, 24, False))
+    assert sum(c.text.endswith(("，", "、")) for c in chunks) >= 4
+    assert "".join(c.text for c in chunks) == text
+    assert reassemble(chunks, [c.text for c in chunks]) == text
+
+
+def test_a_long_arabic_sentence_is_cut_after_its_commas(tiny: dict[str, Path]) -> None:
+    """The Arabic comma ، and semicolon ؛ are clause boundaries, preferred to any space."""
+    text = (
+        "قال الرئيس إن الحكومة ستبدأ العمل غدا، وإن الوزراء سيجتمعون في الصباح؛ "
+        "ثم غادر القاعة دون أن يجيب على أسئلة الصحفيين الذين انتظروه طويلا"
+    )
+    count = LightTokenizer(tiny["marian"]).count
+    chunks = make_chunks(segment(text, "ar"), count, ChunkSettings(512, 16, False))
+    assert {c.text[-1] for c in chunks} >= {"،", "؛"}
+    assert reassemble(chunks, [c.text for c in chunks]) == text
