@@ -24,6 +24,13 @@ Counter = Callable[[str], int]
 _CLAUSE = re.compile(r"(?<=[;:,\u2014\u2013)\]»،؛])\s+|\s+(?=[\u2014\u2013(«])")
 _FULL_WIDTH_CLAUSE = re.compile(r"(?<=[，、；：。！？）」』])(?=\S)")
 _SPACE = re.compile(r"\s+")
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Chinese, Japanese,
+# full-width forms): a cut there falls between words, and the outputs of its two sides, in
+# French or English, are words of their own that need a space between them.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]"
+)
 # Above this many characters per budget token a text surely does not fit: split it without
 # counting, so a 200,000-character run is never fed whole to the tokenizer.
 _CHARS_PER_TOKEN_CEILING = 12
@@ -52,7 +59,9 @@ class Chunk:
     end: int
     tokens: int
     parts: tuple[str, ...]  # its sentences (or pieces of one long sentence), for retries
-    joiner: str  # what separated this chunk from the next: " ", "" (mid-word), "\n" or "\n\n"
+    # What goes between this chunk's output and the next one's: " ", "" (mid-word), "\n" or
+    # "\n\n". A cut in Chinese or Thai text is " ": the outputs are French or English words.
+    joiner: str
 
 
 @dataclass(frozen=True)
@@ -94,10 +103,10 @@ def split_long(
 def _best_cut(text: str) -> tuple[int, str]:
     """The split point nearest the middle, at the best kind of boundary the text has."""
     middle = len(text) // 2
-    for pattern, joiner in ((_CLAUSE, " "), (_FULL_WIDTH_CLAUSE, ""), (_SPACE, " ")):
+    for pattern in (_CLAUSE, _FULL_WIDTH_CLAUSE, _SPACE):
         cuts = [m.end() for m in pattern.finditer(text) if m.start() > 0 and m.end() < len(text)]
         if cuts:
-            return min(cuts, key=lambda c: abs(c - middle)), joiner
+            return min(cuts, key=lambda c: abs(c - middle)), " "
     cut = middle
     # Keep combining marks with their base character.
     while 0 < cut < len(text) - 1 and cut - middle < 32 and _is_combining(text[cut]):
@@ -106,7 +115,9 @@ def _best_cut(text: str) -> tuple[int, str]:
         # A run of marks longer than any real letter has ("Zalgo" text): cut inside it, in the
         # middle, or the recursion would peel one character per level and overflow the stack.
         cut = middle
-    return cut, ""
+    # "" only inside a word of a script that spaces its words: its outputs are pieces of a word.
+    unspaced = _UNSPACED.match(text[cut - 1]) or _UNSPACED.match(text[cut])
+    return cut, " " if unspaced else ""
 
 
 def _is_combining(ch: str) -> bool:

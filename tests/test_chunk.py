@@ -156,14 +156,17 @@ def test_a_run_on_sentence_is_cut_for_translation(
 
 
 def _assert_exact_cover(text: str, chunks: list) -> None:
-    """Nothing lost, repeated or reordered: offsets tile the text and reassembly gives it back."""
-    assert reassemble(chunks, [c.text for c in chunks]) == text
+    """Nothing lost, repeated or reordered: offsets tile the text and reassembly gives it back
+    (text written without spaces gets one at each cut: the outputs there are English words)."""
+    spaced = " " in text
+    rebuilt = reassemble(chunks, [c.text for c in chunks])
+    assert rebuilt == text if spaced else rebuilt == " ".join(c.text for c in chunks)
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
     for chunk in chunks:
         assert text[chunk.start : chunk.end] == chunk.text
     for before, after in zip(chunks, chunks[1:]):
         assert before.end <= after.start
-        assert text[before.end : after.start] == ("" if before.joiner == "" else " ")
+        assert text[before.end : after.start] == ("" if before.joiner == "" or not spaced else " ")
 
 
 def test_an_ordinary_long_sentence_stays_whole_for_translation(tiny: dict[str, Path]) -> None:
@@ -213,7 +216,19 @@ def test_a_long_chinese_sentence_is_cut_after_its_commas(tiny: dict[str, Path]) 
     chunks = make_chunks(segment(text, "zh"), count, ChunkSettings(512, 24, False))
     assert sum(c.text.endswith(("，", "、")) for c in chunks) >= 4
     assert "".join(c.text for c in chunks) == text
-    assert reassemble(chunks, [c.text for c in chunks]) == text
+
+
+def test_outputs_of_text_written_without_spaces_are_joined_with_one(tiny: dict[str, Path]) -> None:
+    """A cut in Chinese falls between words: the English outputs of its sides need a space
+    ("the proposals" + "of the member states"), where a cut inside a Latin word needs none."""
+    count = LightTokenizer(tiny["marian"]).count
+    chinese = "欧洲委员会审查了成员国关于空间合作和地区融资的提案" * 4
+    chunks = make_chunks(segment(chinese, "zh"), count, ChunkSettings(512, 16, False))
+    assert len(chunks) > 1 and all(c.joiner == " " for c in chunks[:-1])
+    assert "".join(c.text for c in chunks) == chinese
+    latin = "abcdéfghij" * 40
+    chunks = make_chunks(segment(latin, "fr"), count, ChunkSettings(512, 16, False))
+    assert len(chunks) > 1 and all(c.joiner == "" for c in chunks[:-1])
 
 
 def test_a_long_arabic_sentence_is_cut_after_its_commas(tiny: dict[str, Path]) -> None:
