@@ -36,6 +36,8 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
 # Abbreviations that may also end a sentence: only join when the next word starts in lower case.
 _AMBIGUOUS = frozenset({"etc", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
+# Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
+_CAPITALISING_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "ARMENIAN")
 # Marks that end a sentence, in any script: punctuation other than these that sentencex leaves
 # at the end of a sentence, glued to the next word, opens the next one ("Il part. “Oui.").
 _TERMINATORS = frozenset(".!?…;:。！？｡।॥؟۔።፧։။")
@@ -102,14 +104,22 @@ def _goes_on(sentence: str, following: str, lang: str) -> bool:
     nxt = following.lstrip()
     if not nxt:
         return False
-    # A full stop followed by a lower-case word ends no sentence in a script with case: a
-    # Russian "т. е. рано", a German "u. a. wegen", whatever abbreviation list misses it.
+    # A full stop followed by a lower-case word ends no sentence in a script whose sentences
+    # start with a capital: a Russian "т. е. рано", whatever abbreviation list misses it.
     # (After "?" or "!" a lower-case word may follow: « Quoi ? » dit-il.)
-    if sentence.endswith(".") and not sentence.endswith("...") and nxt[0].islower():
+    if sentence.endswith(".") and not sentence.endswith("...") and _starts_lower_case(nxt):
         return True
     if _JAPANESE_QUOTE_GOES_ON.search(sentence) and _HIRAGANA.match(nxt):
         return True
     return _is_abbreviation(sentence, following, lang)
+
+
+def _starts_lower_case(text: str) -> bool:
+    import unicodedata
+
+    # Georgian letters are lower case too, but Georgian has no capitals to start a sentence.
+    first = text[0]
+    return first.islower() and unicodedata.name(first, "").startswith(_CAPITALISING_SCRIPTS)
 
 
 def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:

@@ -177,6 +177,8 @@ SCRIPTS_TABLE = [
         ["Он приехал в 5 ч. утра, т. е. рано.", "Потом ушёл."],
     ),
     ("ru", "Проф. Иванов и др. ученые пришли. Конец.", ["Проф. Иванов и др. ученые пришли.", "Конец."]),
+    # Georgian letters are lower case, but its sentences have no capital to start with.
+    ("ka", "ეს პირველი წინადადებაა. ეს მეორეა.", ["ეს პირველი წინადადებაა.", "ეს მეორეა."]),
     # sentencex leaves an opening quote glued to the next word at the end of the sentence before.
     ("en", "He left. “Yes. She stayed.", ["He left.", "“Yes.", "She stayed."]),
     ("ar", "غادر. “نعم.", ["غادر.", "“نعم."]),
