@@ -1290,8 +1290,14 @@ _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]{1,100}\]")
 # An HTML tag inside Markdown (<div class="note">, <b>, <br/>, </p>): the tag goes, its text stays.
 # A letter must follow "<": "< 3 %" and "<3" are text.
 _MD_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,1000})?/?>")
-# A table's separator row: |---|:---:|, with or without the outer pipes.
-_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?$")
+# A table's rule row: |---|:---:|, with or without the outer pipes, as GFM writes it (one "-"
+# is enough there). It makes a table only under a header row of as many cells, and holds a "|":
+# "---" alone is a horizontal rule, or a setext heading's underline.
+_MD_TABLE_RULE = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
+_MD_CELL_BAR = re.compile(r"(?<!\\)\|")  # a "|" that is no escaped "\|"
+# A line that opens another block, which ends a table (GFM) and is no header row: a heading, a
+# quote, a list item, a fence.
+_MD_TABLE_BREAK = re.compile(r"^(?:#{1,6}(?:\s|$)|>|(?:[-*]|\+(?!\s+\d))\s|`{3,}|~{3,})")
 _MD_AUTOLINK = re.compile(
     r"<((?:https?|ftp)://[^\s<>]{1,2000}|[^\s<>@]{1,200}@[^\s<>@]{1,200})>", re.IGNORECASE
 )
@@ -1338,6 +1344,7 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
     fence: str | None = None
     start = _front_matter_end(lines)
     closers = _longest_fences_after(lines)
+    columns = 0  # the number of cells of the table being read; 0 outside a table
     for number in range(start, len(lines)):
         raw = lines[number]
         if fence is not None:
@@ -1349,28 +1356,72 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
         # its own line, since a stray ``` must not take the rest of an article with it unseen.
         if opened and closers[number][opened.group(1)[0]] >= len(opened.group(1)):
             fence = opened.group(1)
+            columns = 0  # a fence ends a table
             continue
         line = raw.replace("\0", "").strip()
+        if not line or opened:
+            columns = 0  # so does a blank line (a comment's too), or a stray fence
         if not line:
             # One blank line for a run, none first, as normalize_text leaves them: so the
             # numbers in ``rows`` are those of the returned text's lines.
             if "\0" not in raw and out and out[-1]:
                 out.append("")
             continue
-        if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or _MD_TABLE_RULE.match(line) or opened:
+        if columns and not _is_table_row(line):
+            columns = 0
+        if not columns and number + 1 < len(lines):
+            # A table starts at a header row with its rule row under it, and nowhere else.
+            columns = _table_columns(line, lines[number + 1].replace("\0", "").strip())
+        if columns:
+            if _MD_TABLE_RULE.match(line):
+                continue  # its rule row, or a row of dashes in it: no text
+            # A row: its cells as a line of text ("Paris, 50 %"), padded or cut to the header's
+            # number as GFM does; a cell is inline text only ("# 1" in a cell is no heading).
+            cells = (_md_inline_text(cell).strip() for cell in _table_cells(line)[:columns])
+            line = ", ".join(cell for cell in cells if cell)
+            if line:
+                rows.append(len(out))
+                out.append(line)
+            continue
+        if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or opened:
             continue  # an unclosed fence's own line goes; the text after it is kept
-        row = line.startswith("|") and line.endswith("|") and len(line) > 1
-        if row:
-            # A table row: its cells, as a line of text ("Paris, 50 %").
-            line = ", ".join(cell.strip() for cell in line[1:-1].split("|") if cell.strip())
+        if "|" in line and _MD_TABLE_RULE.match(line):
+            continue  # a rule row under no header: no text, as a horizontal rule
         line = _md_block_text(line)
         line = _md_inline_text(line).strip()
         if line:
-            if row:
-                rows.append(len(out))
             out.append(line)
     # Each line is already stripped and not blank: normalising it keeps the lines where they are.
     return normalize_text("\n".join(out)), frozenset(rows)
+
+
+def _table_cells(row: str) -> list[str]:
+    """A table row's cells, with or without its outer pipes: ``| a | b |`` and ``a | b`` hold
+    ``a`` and ``b``. An escaped ``\\|`` is a "|" in a cell, as in GFM, and so is a "|" inside
+    a code span (`` `a|b` ``), which GFM would split there: one cell keeps what was written,
+    where GFM's two would be cut to the header's number and lose text."""
+    inner = _MD_CODE_SPAN.sub(lambda m: _MD_CELL_BAR.sub(r"\\|", m.group()), row.strip())
+    inner = inner.removeprefix("|")
+    if inner.endswith("|") and not inner.endswith("\\|"):
+        inner = inner[:-1]
+    return [cell.strip().replace("\\|", "|") for cell in _MD_CELL_BAR.split(inner)]
+
+
+def _is_table_row(line: str) -> bool:
+    """Whether ``line`` goes on a table: it holds a "|" and opens no other block. (GFM also
+    reads a line with no "|" as a row of one cell; here it ends the table, since the line
+    after a table is more often the article going on, or furniture, than a short row.)"""
+    return bool(_MD_CELL_BAR.search(line)) and not _MD_TABLE_BREAK.match(line)
+
+
+def _table_columns(header: str, rule: str) -> int:
+    """The number of cells of the table that ``header`` opens when ``rule`` is the line under
+    it, 0 when they open none. GFM's test: a rule row, as many cells in both, and here a "|"
+    in both (one cell and no "|" is a setext heading: ``Titre`` then ``---``)."""
+    if not (_MD_TABLE_RULE.match(rule) and "|" in rule and _is_table_row(header)):
+        return 0
+    count = len(_table_cells(header))
+    return count if count == len(_table_cells(rule)) else 0
 
 
 def _without_comments(text: str) -> str:
@@ -1469,8 +1520,8 @@ def _md_inline_markup(text: str) -> str:
 # Markdown is where they add up to _MD_ENOUGH, so several kinds of signs are always needed but
 # for a YAML front matter naming a title or date, which is three signs in one (its "---" opening,
 # its keys, its closing "---"), and a table: a "|" header row, then a rule row of as many cells
-# ("|---|---|"), which no plain-text file of 3,100 measured holds (a plain-text table's header
-# has no "|": turtle.py's docstrings, Perl's).
+# ("|---|---|", "--- | :-:", "|-|"), which no plain-text file of 3,100 measured holds (a
+# plain-text table's header has no "|": turtle.py's docstrings, Perl's).
 _MD_ENOUGH = 2.5
 # Characters looked at, as looks_like_html does: a large input is judged on its start.
 _MD_SNIFF = 100_000
@@ -1497,7 +1548,6 @@ _MD_SIGN_REFERENCE = re.compile(r"\[(?!\d+\])[^\[\]\n]{1,500}\]\[[^\[\]\n]{0,200
 _MD_SIGN_REF_TARGET = re.compile(r"\[[^\]^\n]{1,200}\]:[ \t]*<?(?:https?://|/)\S")
 _MD_SIGN_SETEXT = re.compile(r"(?:={3,}|-{3,})")
 _MD_SIGN_TABLE_RULE = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?")
-_MD_CELL_BAR = re.compile(r"(?<!\\)\|")  # a "|" that is no escaped "\|"
 # What front matter names for a news article's own title and date.
 _MD_SIGN_FRONT_KEYS = re.compile(r"(?:title|date|publishdate|published)\s*:", re.IGNORECASE)
 
@@ -1538,10 +1588,14 @@ def markdown_signs(text: str) -> dict[str, float]:
             signs["quote"] = 0.5
         elif previous and _MD_SIGN_SETEXT.fullmatch(line):
             signs["setext heading"] = 0.5
-        if "|" in line and "-" in line and _MD_SIGN_TABLE_RULE.fullmatch(line) and "|" in previous:
-            # As many cells as its header, as GFM asks of a table: enough alone (see _MD_ENOUGH).
-            weight = _MD_ENOUGH if _cell_count(line) == _cell_count(previous) else 2.0
-            signs["table"] = max(weight, signs.get("table", 0.0))
+        if "|" in line and "-" in line and "|" in previous:
+            # A table as strip_markdown reads one (GFM's: a header row, then a rule row of as
+            # many cells) is enough alone (see _MD_ENOUGH); a "|" line over a rule row of
+            # another number of cells is a strong sign only.
+            if _table_columns(previous, line):
+                signs["table"] = _MD_ENOUGH
+            elif _MD_SIGN_TABLE_RULE.fullmatch(line):
+                signs["table"] = max(2.0, signs.get("table", 0.0))
         if _MD_SIGN_REF_TARGET.match(line):
             signs["reference target"] = 1.5
         previous = line
@@ -1561,11 +1615,6 @@ def markdown_signs(text: str) -> dict[str, float]:
         if pattern.search(head):
             signs[kind] = weight
     return signs
-
-
-def _cell_count(row: str) -> int:
-    """How many cells a table row has: ``| a | b |`` and ``a | b`` have two."""
-    return len(_MD_CELL_BAR.split(row.strip().removeprefix("|").removesuffix("|")))
 
 
 def looks_like_markdown(text: str) -> bool:

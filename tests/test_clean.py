@@ -551,6 +551,52 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
     assert (cleaned.title, cleaned.body) == (title, body)
 
 
+# Tables in the shapes GFM allows: a header row, then a rule row of as many cells; rows go on to
+# a blank line or a line that is not a row. Each row is its non-empty cells, joined by ", ".
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("Ville | Part\n--- | ---\nParis | 50 %", "Ville, Part\nParis, 50 %"),
+        ("| Ville | Part\n--- | ---:|\nParis | 50 % |", "Ville, Part\nParis, 50 %"),
+        ("| Ville | Part |\n|:-|-:|\n| Paris | 50 % |", "Ville, Part\nParis, 50 %"),
+        ("Ville | Part\n:---: | :---\nParis | 50 %", "Ville, Part\nParis, 50 %"),
+        ("| Ligne | Trajet |\n|---|---|\n| A \\| B | Paris \\| Lyon |", "Ligne, Trajet\nA | B, Paris | Lyon"),
+        ("| Commande | Effet |\n|---|---|\n| `ls | wc` | `a\\|b` |", "Commande, Effet\nls | wc, a|b"),
+        ("| Ville | Part | Note |\n|---|---|---|\n| Paris |  | hausse |\n| | | |",
+         "Ville, Part, Note\nParis, hausse"),
+        ("| Ville | Part |\n|---|---|\n| Paris |\n| Lyon | 40 % | de trop |",
+         "Ville, Part\nParis\nLyon, 40 %"),
+        ("| Ville | Part |\n|---|---|", "Ville, Part"),
+        ("| Ville |\n|---|\n| Paris |", "Ville\nParis"),
+        ("| Ville | Part |\n|---|---|\n| # 1 | - 2 |", "Ville, Part\n# 1, - 2"),
+        (
+            "Les chiffres du jour :\nVille | Part\n--- | ---\nParis | 50 %\nLa suite, sans barre.",
+            "Les chiffres du jour :\nVille, Part\nParis, 50 %\nLa suite, sans barre.",
+        ),
+        ("Ville | Part\n--- | ---\nParis | 50 %\n\nLyon | 40 %", "Ville, Part\nParis, 50 %\n\nLyon | 40 %"),
+        ("Ville | Part\n--- | ---\nParis | 50 %\n> Lyon | 40 %", "Ville, Part\nParis, 50 %\nLyon | 40 %"),
+        ("| Ville | Part |\n|---|---|\n|---|---|\n| Paris | 50 % |", "Ville, Part\nParis, 50 %"),
+        # no table: a header and a rule row of other numbers of cells, a row with no rule row
+        ("| Ville | Part |\n|---|\n| Paris | 50 % |", "| Ville | Part |\n| Paris | 50 % |"),
+        ("| Paris | 50 % |", "| Paris | 50 % |"),
+        # a setext heading and a horizontal rule are no table, a "|" in the text or not
+        ("Grève | SNCF\n---\nParis | 50 %", "Grève | SNCF\nParis | 50 %"),
+        ("Grève\n---\n\nParis | 50 %", "Grève\n\nParis | 50 %"),
+        ("Avant | après\n\n---\n\nParis | 50 %", "Avant | après\n\nParis | 50 %"),
+        ("Ville | Part\n***\nParis | 50 %", "Ville | Part\nParis | 50 %"),
+    ],
+    ids=[
+        "no-outer-pipes", "some-outer-pipes", "one-dash-colons", "centred", "escaped-pipe", "pipe-in-code",
+        "empty-cells", "fewer-and-more-cells", "header-only", "one-column", "cells-are-inline-only",
+        "after-a-paragraph-line", "ends-at-blank-line", "ends-at-quote", "dash-row-inside",
+        "cell-counts-differ", "row-without-rule", "setext-heading", "setext-heading-plain",
+        "horizontal-rule", "star-rule",
+    ],
+)  # fmt: skip
+def test_markdown_tables_in_every_gfm_shape(markdown: str, plain: str) -> None:
+    assert strip_markdown(markdown) == plain
+
+
 def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
     markdown = "# Grève à la SNCF\n\n*Publié le 17 juin 2024 à 16h01*\n\n" + BODY_FR
     cleaned = clean_text(strip_markdown(markdown))
@@ -565,6 +611,7 @@ def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
 # table stands, and the furniture around the table still goes.
 TABLE_MD = "| Poste | Montant |\n|---|---|\n| Écoles | 12 M€ |\n| Voirie | 8 M€ |\n| Culture | 3 M€ |"
 TABLE_ROWS = "Poste, Montant\nÉcoles, 12 M€\nVoirie, 8 M€\nCulture, 3 M€"
+TABLE_BARE = "Poste | Montant\n:-- | --:\nÉcoles | 12 M€\nVoirie | 8 M€\nCulture | 3 M€"
 HEADLINE = "Le budget municipal adopté"
 
 
@@ -596,8 +643,23 @@ HEADLINE = "Le budget municipal adopté"
                 (15, RELATED, "Les travaux du tramway prennent du retard"),
             ],
         ),
+        # the same table without its outer pipes, at the start and at the end
+        ("![logo](logo.png)\n\n" + TABLE_BARE + "\n\n" + BODY_FR, None, TABLE_ROWS + "\n\n" + BODY_FR, []),
+        (
+            f"# {HEADLINE}\n\n{BODY_FR}\n\n![photo](photo.jpg)\n\n{TABLE_BARE}",
+            HEADLINE,
+            BODY_FR + "\n\n" + TABLE_ROWS,
+            [(1, "title", HEADLINE)],
+        ),
+        # right under the body's last line, no blank line between: the table still ends it
+        (
+            f"# {HEADLINE}\n\n{BODY_FR}\n{TABLE_BARE}",
+            HEADLINE,
+            BODY_FR + "\n" + TABLE_ROWS,
+            [(1, "title", HEADLINE)],
+        ),
     ],
-    ids=["start", "end", "alone", "furniture_after"],
+    ids=["start", "end", "alone", "furniture_after", "bare_start", "bare_end", "bare_after_paragraph_line"],
 )
 def test_markdown_table_rows_are_body_wherever_the_table_stands(
     markdown: str, title: str | None, body: str, removed: list[tuple[int, str, str]]
@@ -646,6 +708,9 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         # A table alone: a "|" header, then a rule row of as many cells, which plain text never writes
         ("Résultats du second tour :\n\n| Candidat | Voix |\n|---|---|\n| A. Martin | 42 % |\n", True),
         ("Candidat | Voix\n:--- | ---:\nA. Martin | 42 %\n\n" + BODY_FR, True),
+        ("Candidat | Voix\n-|-\nA. Martin | 42 %\n\n" + BODY_FR, True),  # one "-" a cell is enough
+        ("| Candidat |\n|:---:|\n| A. Martin |\n\n" + BODY_FR, True),  # one column, between pipes
+        (BODY_FR + "\n| Candidat | Voix |\n| --- | --- |\n| A. Martin | 42 % |\n", True),  # after a line
         # Plain text: the signs of one kind, or only the weak ones plain text writes too
         ("#1 des ventes en France, le roman de l'été.\n#2 : un essai sur l'IA.\n\n" + BODY_FR, False),
         ("C# is the language of the new ticketing system.\n\n- faster\n- cheaper\n", False),
@@ -666,14 +731,19 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         # A plain-text table: its header has no "|" (turtle.py's docstrings), or not as many cells
         ("Mode      Cap initial\n----------|-----------\nstandard  | à droite\n\n" + BODY_FR, False),
         ("Ville | Taux\n---|---|---\nParis | 6,1\n\n" + BODY_FR, False),
+        # A setext heading or a horizontal rule under a line holding "|": no table
+        ("Grève | SNCF\n------------\n\n" + BODY_FR, False),
+        ("Paris | Lyon | Marseille\n\n---\n\n" + BODY_FR, False),
         ("", False),
     ],
     ids=[
         "heading+bold", "link+emphasis", "link+list", "heading+image", "front-matter-title",
         "front-matter+link", "heading+fence", "reference-links", "heading+table", "heading+quote+bold",
-        "setext+link", "table-alone", "table-no-outer-bars", "numbered-hash", "c-sharp", "hashtags",
+        "setext+link", "table-alone", "table-no-outer-bars", "table-one-dash", "table-one-column",
+        "table-after-paragraph-line", "numbered-hash", "c-sharp", "hashtags",
         "asterisk-note", "dash-list", "footnote", "one-heading+list", "weak-signs-only", "one-link",
-        "one-fence", "shell-comments", "arithmetic", "plain-table", "table-of-other-cells", "empty",
+        "one-fence", "shell-comments", "arithmetic", "plain-table", "table-of-other-cells",
+        "setext-with-bar", "rule-under-bars", "empty",
     ],
 )  # fmt: skip
 def test_markdown_is_recognised_by_its_content(text: str, markdown: bool) -> None:
@@ -859,8 +929,10 @@ def test_strip_markdown_never_crashes_and_gives_normalised_text(text: str) -> No
     clean_text(stripped)  # never crashes either
 
 
+TABLE_BIT = "| Ville | Part |\n|---|---|\n| Paris | 50 % |"
 TABLE_BITS = [
-    "| Paris | 50 % |",
+    TABLE_BIT,
+    "Ville | Part\n--- | ---\nParis | 50 %",
     "|---|---|",
     "![logo](logo.png)",
     "<!-- pub -->",
@@ -876,14 +948,16 @@ TABLE_BITS = [
 
 @PROPERTY
 @given(st.lists(st.sampled_from(TABLE_BITS), max_size=10).map("\n".join))
-@example("Lire aussi :\n\n|---|---|\n\n| Paris | 50 % |")  # a blank run where a rule row went
+@example("Lire aussi :\n\n|---|---|\n\n" + TABLE_BIT)  # a blank run where a lone rule row went
+@example("Lire aussi :\n" + TABLE_BIT + "\n" + TABLE_BIT)  # a second header row is a row of the first
 def test_every_markdown_table_row_stays_in_the_body(markdown: str) -> None:
     # Lines that go (an image, a comment, a rule, blank runs) before or between the rows must
-    # not shift which lines the cleaner holds for rows.
+    # not shift which lines the cleaner holds for rows; a table's rule row never stays.
     cleaned = clean_article(Article("a", "a.md", markdown, markdown=True), keep_boilerplate=False)
-    rows = markdown.split("\n").count("| Paris | 50 % |")
+    rows = markdown.count("Paris | 50 %")
     assert cleaned.body.split("\n").count("Paris, 50 %") == rows
-    assert cleaned.title != "Paris, 50 %"
+    assert cleaned.title not in ("Paris, 50 %", "Ville, Part")
+    assert "---" not in cleaned.body
 
 
 # --- HTML dates: only a date the page states ---------------------------------------------------
