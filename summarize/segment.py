@@ -13,6 +13,7 @@ choice was measured on, against pysbd as well.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # A line break is \n, \r\n or a lone \r (old Mac files); every line is a paragraph, and blank
@@ -115,8 +116,6 @@ def _goes_on(sentence: str, following: str, lang: str) -> bool:
 
 
 def _starts_lower_case(text: str) -> bool:
-    import unicodedata
-
     # Georgian letters are lower case too, but Georgian has no capitals to start a sentence.
     first = text[0]
     return first.islower() and unicodedata.name(first, "").startswith(_CAPITALISING_SCRIPTS)
@@ -144,8 +143,6 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
 
 
 def _is_opening(ch: str) -> bool:
-    import unicodedata
-
     return unicodedata.category(ch).startswith("P") and ch not in _TERMINATORS
 
 
