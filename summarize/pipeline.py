@@ -33,6 +33,7 @@ from .engines import (
     pick_backend,
 )
 from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
+from .events import ArticleDone, Computing, ModelLoaded, ModelLoading, Observer
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
 from .models import ModelRef, ResolvedModel, read_json, resolve
@@ -99,8 +100,10 @@ class TaskRunner:
         cache: Any,
         stats: RunStats,
         notices: list[str] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.task = task
+        self.observer = observer
         self.options = options
         self.model: ResolvedModel = resolve(ref, options.models_dir, offline=options.offline)
         self.settings: Settings = effective_settings(self.model.path, task, overrides)
@@ -263,11 +266,21 @@ class TaskRunner:
             # A model that failed to load fails again at once for the next article.
             if self._load_error is not None:
                 raise self._load_error
+            tell = self.observer
+            engine = self.engine_options
+            if tell is not None:
+                converting = engine.backend == "ctranslate2" and not _is_converted(self.model, engine)
+                tell(ModelLoading(self.task, self.model.id, engine.backend, engine.dtype, converting))
+            ok = False
             try:
-                self._engine = load_engine(self.model, self.engine_options)
+                self._engine = load_engine(self.model, engine)
+                ok = True
             except ModelError as exc:
                 self._load_error = exc
                 raise
+            finally:
+                if tell is not None:
+                    tell(ModelLoaded(self.task, self.model.id, ok))
         return self._engine
 
 
@@ -310,16 +323,31 @@ def loaded_conversion(model: ResolvedModel, options: RunOptions) -> Path | None:
     Such a run never reads the checkpoint's weights: a damaged weights file beside its
     conversion does not stop it.
     """
-    from .convert import converted_path, is_converted
+    from .convert import is_converted
 
     engine = resolve_engine_options(options, model)
     if engine.backend != "ctranslate2":
         return None
+    path = _conversion(model, engine, options.models_dir)
+    return path if is_converted(path) else None
+
+
+def _conversion(model: ResolvedModel, engine: EngineOptions, models_dir: Path) -> Path:
+    """Where the CTranslate2 engine with ``engine`` (resolved) keeps ``model``'s conversion."""
+    from .convert import converted_path
     from .engines.ct2 import compute_type_for, storage_for
 
     device = "cuda" if engine.device == "cuda" else "cpu"
-    path = converted_path(model, options.models_dir, storage_for(compute_type_for(engine.dtype, device)))
-    return path if is_converted(path) else None
+    return converted_path(model, models_dir, storage_for(compute_type_for(engine.dtype, device)))
+
+
+def _is_converted(model: ResolvedModel, engine: EngineOptions) -> bool:
+    """Whether loading ``model`` with ``engine`` (resolved, CTranslate2) finds its conversion made."""
+    from .convert import is_converted
+    from .engines.ct2 import default_models_dir
+
+    folder = engine.models_dir or default_models_dir(model)  # as the engine picks it
+    return is_converted(_conversion(model, engine, Path(folder).resolve()))
 
 
 def _auto_dtype(engine: EngineOptions, backend: str) -> str:
@@ -499,14 +527,20 @@ class Summarizer:
 
     The output cache is ``options.cache_dir``'s ``outputs.sqlite3``, opened here and closed by
     :meth:`close` (or ``with``), unless a :class:`~summarize.cache.Cache` (or None) is passed.
+    ``observer``, when given, is called with each :mod:`summarize.events` event as the run
+    works (a model loading, a result out); it runs in the caller's thread, between results.
     """
 
-    def __init__(self, options: RunOptions, cache: Any = _FROM_OPTIONS) -> None:
+    def __init__(
+        self, options: RunOptions, cache: Any = _FROM_OPTIONS, observer: Observer | None = None
+    ) -> None:
         if options.engine.backend in ("auto", "ctranslate2"):
             from .engines.ct2 import check_isa_variable
 
             check_isa_variable()  # before any record: a bad setting must not cost a half-written run
         self.options = options
+        # Told what the run is doing (see summarize.events); never part of a key or signature.
+        self.observer = observer
         # Opened here, it is closed here: a cache passed in belongs to its caller (the CLI).
         self._owns_cache = cache is _FROM_OPTIONS and options.cache_dir is not None
         if cache is _FROM_OPTIONS:
@@ -548,7 +582,14 @@ class Summarizer:
             )
             try:
                 self._runners[key] = TaskRunner(
-                    role, ModelRef(model_id), overrides, self.options, self.cache, self.stats, self.notices
+                    role,
+                    ModelRef(model_id),
+                    overrides,
+                    self.options,
+                    self.cache,
+                    self.stats,
+                    self.notices,
+                    self.observer,
                 )
             except ModelError as exc:
                 self._unusable[key] = exc
@@ -570,7 +611,10 @@ class Summarizer:
             # well; each takes only the articles already read, so that a slow source (a feed
             # on stdin) never holds back a record until the window is full.
             while window := ready.take(size):
-                yield from self._isolated(window)
+                for result in self._isolated(window):
+                    if self.observer is not None:
+                        self.observer(_done(result))
+                    yield result
                 size = min(size * 2, self.options.window_articles)
 
     def _isolated(self, items: list[Item]) -> list[ArticleResult]:
@@ -614,6 +658,8 @@ class Summarizer:
         done = self._from_memo(items, keys)
         prepared = {i: self._prepare(item) for i, item in enumerate(items) if i not in done}
         live = [p for p in prepared.values() if p.result.status == "ok"]
+        if live and self.observer is not None:
+            self.observer(Computing(len(live)))
         english = self._to_english(live)
         if "summary" in self.options.tasks:
             french = self._to_french(live, english)
@@ -1284,6 +1330,12 @@ def clean_article(article: Article, keep_boilerplate: bool) -> Any:
     if article.markdown:
         return clean_markdown(article.text, keep_boilerplate=keep_boilerplate)
     return clean_text(article.text, keep_boilerplate=keep_boilerplate)
+
+
+def _done(result: ArticleResult) -> ArticleDone:
+    """The event that says ``result`` is out."""
+    computed = any(not hit for hit in result.cached.values())
+    return ArticleDone(result.id, result.source, result.status, result.failed, computed)
 
 
 def _plain(value: Any) -> Any:

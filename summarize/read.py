@@ -1289,3 +1289,47 @@ def _given(value: object) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value.strip() if isinstance(value, str) else _id_text(value)
+
+
+def listed_total(inputs: list[str], never_read: frozenset[tuple[int, int]] = frozenset()) -> int | None:
+    """How many items :func:`iter_articles` yields for ``inputs`` (patterns expanded), when
+    names and folder listings tell it without reading a file; else None.
+
+    Known for files named with an article suffix and folders of such files (each yields one
+    item, a failure included).  Not for stdin, a URL, JSON Lines (a ``.jsonl`` name), a name
+    whose content decides its kind, or a pipe.  A folder's earlier results, skipped when read
+    (see :func:`folder_notes`), are counted: telling them would mean reading every file.
+    """
+    total = 0
+    for raw in inputs:
+        path = input_path(raw)
+        if path is None:
+            return None
+        try:
+            info = path.stat()
+        except OSError:
+            total += 1  # reading it says why, in one failure
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            try:
+                with os.scandir(path) as scan:
+                    for entry in scan:
+                        if not _is_article_name(entry.name):
+                            continue
+                        if entry.name.lower().endswith(".jsonl"):
+                            return None
+                        with contextlib.suppress(OSError):  # a broken link is one failure
+                            if entry.is_dir():
+                                continue  # subfolders are not read
+                            if never_read:
+                                found = entry.stat()
+                                if (found.st_dev, found.st_ino) in never_read:
+                                    continue
+                        total += 1
+            except OSError:
+                total += 1
+        elif not stat.S_ISREG(info.st_mode) or _article_suffix(path) in (None, ".jsonl"):
+            return None
+        else:
+            total += 1
+    return total

@@ -1,0 +1,109 @@
+"""What the library tells an observer (summarize.events), and the article count a listing gives.
+
+The library never prints: ``Summarizer(observer=...)`` is told what it is doing, in order, and
+the command line draws its progress line from that (see test_progress.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from summarize.engines import EngineOptions
+from summarize.events import ArticleDone, Computing, Event, ModelLoaded, ModelLoading
+from summarize.options import RunOptions
+from summarize.pipeline import Summarizer
+from summarize.read import Article, listed_total
+from summarize.routing import RoutingConfig
+
+COPY_MODEL = Path(__file__).resolve().parent / "fixtures" / "copy_model"
+
+
+def test_the_summarizer_tells_phases_and_articles_in_order(tmp_path: Path) -> None:
+    """The copy model on the default engine: converted on first use, then loaded as it is."""
+    options = RunOptions(
+        tasks=("translation",),
+        routing=RoutingConfig(translation_model=str(COPY_MODEL)),
+        source_lang="fr",
+        models_dir=tmp_path / "models",
+        cache_dir=tmp_path / "cache",
+        engine=EngineOptions(threads=1),
+    )
+    articles = [Article("a", "a.txt", "Le ciel est bleu."), Article("b", "b.txt", "La mer est calme.")]
+
+    def run(options: RunOptions) -> list[Event]:
+        events: list[Event] = []
+        with Summarizer(options, observer=events.append) as summarizer:
+            for result in summarizer.process(articles):
+                events.append(result)  # type: ignore[arg-type]  # where each result comes out
+        return events
+
+    first = run(options)
+    model = str(COPY_MODEL.resolve())
+    assert first[:3] == [
+        Computing(1),
+        ModelLoading("translation", model, "ctranslate2", "int8", converting=True),
+        ModelLoaded("translation", model, ok=True),
+    ]
+    done = [e for e in first if isinstance(e, ArticleDone)]
+    assert done == [ArticleDone(i, f"{i}.txt", "ok", False, True) for i in ("a", "b")]
+    # Each event just before its result.
+    assert [type(e).__name__ for e in first[3:]] == [
+        "ArticleDone",
+        "ArticleResult",
+        "Computing",
+        "ArticleDone",
+        "ArticleResult",
+    ]
+    # Converted once: a run without the cache only loads it.
+    second = run(dataclasses.replace(options, cache_dir=None))
+    assert ModelLoading("translation", model, "ctranslate2", "int8", converting=False) in second
+    # Served from the cache: no model, and no article computed.
+    third = run(options)
+    assert [e for e in third if isinstance(e, (ModelLoading, Computing))] == []
+    assert [e.computed for e in third if isinstance(e, ArticleDone)] == [False, False]
+
+
+def test_a_model_that_cannot_load_is_said_loaded_not_ok(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in os.listdir(COPY_MODEL):
+        (broken / name).write_bytes(
+            (COPY_MODEL / name).read_bytes() if (COPY_MODEL / name).is_file() else b""
+        )
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    options = RunOptions(
+        tasks=("translation",),
+        routing=RoutingConfig(translation_model=str(broken)),
+        source_lang="fr",
+        models_dir=tmp_path / "models",
+        cache_dir=None,
+        engine=EngineOptions(backend="transformers", dtype="float32"),
+    )
+    events: list[Event] = []
+    results = list(Summarizer(options, observer=events.append).process([Article("a", "a.txt", "Le ciel.")]))
+    assert results[0].failed
+    loaded = [e for e in events if isinstance(e, ModelLoaded)]
+    assert loaded == [ModelLoaded("translation", str(broken.resolve()), ok=False)]
+
+
+def test_listed_total(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    (news / "sub.txt").mkdir(parents=True)  # a subfolder, even with an article's name, is not read
+    for name in ("a.txt", "b.md", "c.html", ".hidden.txt", "notes.pdf"):
+        (news / name).write_text("x")
+    (tmp_path / "one.txt").write_text("x")
+    (tmp_path / "feed.jsonl").write_text("{}")
+    (tmp_path / "notes").write_text("x")
+    assert listed_total([str(news), str(tmp_path / "one.txt"), str(tmp_path / "missing.txt")]) == 5
+    assert listed_total([str(news)], never_read=frozenset({_inode(news / "a.txt")})) == 2
+    for other in ("-", "https://example.org/a", str(tmp_path / "feed.jsonl"), str(tmp_path / "notes")):
+        assert listed_total([str(news), other]) is None, other
+    (news / "more.jsonl").write_text("{}")
+    assert listed_total([str(news)]) is None
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
