@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from collections.abc import Iterable
 
     from .cache import Cache
+    from .events import Event, ModelLoading
     from .options import RunOptions
     from .read import Item
 
@@ -524,7 +527,14 @@ def run(
             _signals.install()
         from .generation import Overrides
         from .options import TASKS, ChunkOptions, RunOptions
-        from .read import ReadOptions, expand_patterns, folder_notes, iter_articles, local_files
+        from .read import (
+            ReadOptions,
+            expand_patterns,
+            folder_notes,
+            iter_articles,
+            listed_total,
+            local_files,
+        )
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
         if encoding:
@@ -614,6 +624,8 @@ def run(
                 verbose,
                 local_files(inputs) if output_dir else frozenset(),
                 kept,
+                # Counted only for a progress line: listing folders is no work for a pipe's run.
+                listed_total(inputs, _stdout_file()) if _is_terminal(sys.stderr) else None,
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
@@ -750,7 +762,7 @@ def _open_cache(options: RunOptions) -> Cache | None:
     return cache
 
 
-def _cache_warnings(cache: Cache | None, shown: int) -> int:
+def _cache_warnings(cache: Cache | None, shown: int, say: Callable[[str], None] = _err) -> int:
     """Print the cache's warnings from number ``shown`` on; return how many are printed now.
 
     The cache turns itself off mid-run (a full disk, a read-only folder met at the first
@@ -758,7 +770,7 @@ def _cache_warnings(cache: Cache | None, shown: int) -> int:
     """
     warnings = cache.warnings if cache is not None else []
     for warning in warnings[shown:]:
-        _err(f"warning: {warning}")
+        say(f"warning: {warning}")
     return len(warnings)
 
 
@@ -770,7 +782,12 @@ def _run(
     verbose: bool,
     inputs: frozenset[Path] = frozenset(),
     kept: _Kept | None = None,
+    total: int | None = None,
 ) -> int:
+    """Run the articles, write their results; return how many failed.
+
+    ``total``: how many articles ``items`` holds, when known (the progress line's "12/200").
+    """
     import json
 
     from .output import DirectoryWriter, StreamWriter, to_record
@@ -782,9 +799,16 @@ def _run(
     cache = _open_cache(options)
     if kept is not None:
         kept.cache = cache
-    summarizer = Summarizer(options, cache)
     # stderr may be closed (`2>&-`): the results on stdout or in the folder still come out.
-    progress = _Progress(sys.stderr is not None and sys.stderr.isatty())
+    progress = _Progress(sys.stderr, total)
+    summarizer = Summarizer(options, cache, observer=progress if progress.enabled else None)
+    # A result printed on the terminal the line is drawn on would run into it.
+    results_on_terminal = isinstance(writer, StreamWriter) and _is_terminal(sys.stdout)
+
+    def say(message: str) -> None:
+        progress.clear()
+        _err(message)
+
     done = failed = repeated = 0
     reported: set[tuple[str | None, str | None]] = set()
     shown = len(cache.warnings) if cache is not None else 0
@@ -792,17 +816,18 @@ def _run(
     try:
         for result in summarizer.process(items):
             done += 1
-            progress.clear()
             for notice in summarizer.notices[noticed:]:
-                _err(f"warning: {notice}")
+                say(f"warning: {notice}")
             noticed = len(summarizer.notices)
+            if results_on_terminal:
+                progress.clear()
             with _signals.held():  # never half a record, in a file or on stdout
                 writer.write(to_record(result))
             if isinstance(writer, DirectoryWriter):
                 for notice in writer.notices[writer_noticed:]:  # a file of the user's, stepped around
-                    _err(f"warning: {notice}")
+                    say(f"warning: {notice}")
                 writer_noticed = len(writer.notices)
-            shown = _cache_warnings(cache, shown)
+            shown = _cache_warnings(cache, shown, say)
             if result.failed:
                 failed += 1
                 error = result.error or {}
@@ -813,8 +838,8 @@ def _run(
                     repeated += 1
                 else:
                     reported.add(said)
-                    _err(_failure_line(result.source, *said))
-            progress.show(f"{done} done, {failed} failed")
+                    say(_failure_line(result.source, *said))
+            progress.tick()
     finally:
         try:
             progress.clear()
@@ -922,23 +947,177 @@ def _failure_line(source: str, message: str | None, hint: str | None) -> str:
 
 
 class _Progress:
-    """A "N done" counter on stderr, only on a terminal, erased before anything else prints."""
+    """The progress line on stderr, drawn only on a terminal and erased before anything else
+    prints: what the run is doing (converting or loading a model), then the articles done (of
+    how many, when the inputs tell it cheaply), how many failed, the rate, and the time left.
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+    It is the run's observer (see summarize.events): events update it, and a phase (a model
+    converting or loading) or a stretch of model work draws it at once; results draw it through
+    :meth:`tick`, at most every ``interval`` seconds, so that a fast all-hit run does not spend
+    its time writing to the terminal.
+
+    The rate counts the articles a model worked on, over the time the run spent outside model
+    loading: articles served from the cache come back in milliseconds and would make any
+    estimate of the work left far too short.  Until a model has worked, it counts every article.
+    """
+
+    ERASE = "\r\x1b[K"
+
+    def __init__(
+        self,
+        stream: TextIO | None,
+        total: int | None = None,
+        clock: Callable[[], float] | None = None,
+        interval: float = 0.1,
+    ) -> None:
+        import time
+
+        self.stream = stream
+        self.enabled = _is_terminal(stream)
+        self.total = total
+        self.clock = clock or time.monotonic
+        self.interval = interval
+        self.start = self.clock()
         self.visible = False
+        self.done = self.failed = self.computed = 0
+        self.phase: str | None = None
+        self.phase_since = 0.0
+        self.loading = 0.0  # seconds spent converting and loading models: no article's time
+        self.drawn_at: float | None = None
+        self.drawn_done = -1  # the count the line showed when last drawn
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        self.ellipsis = "\u2026" if encoding == "utf8" else "..."
 
-    def show(self, text: str) -> None:
-        if self.enabled:
-            sys.stderr.write(f"\r\x1b[K{text}")
-            sys.stderr.flush()
-            self.visible = True
+    def __call__(self, event: Event) -> None:
+        """Take one event of the run (the Summarizer's observer)."""
+        from .events import ArticleDone, Computing, ModelLoaded, ModelLoading
+
+        if not self.enabled:
+            return
+        if isinstance(event, ArticleDone):
+            self.done += 1
+            self.failed += event.failed
+            self.computed += event.computed
+        elif isinstance(event, ModelLoading):
+            self.phase_since = self.clock()
+            self.phase = self._phase_text(event)
+            self._draw(self.line())
+        elif isinstance(event, ModelLoaded):
+            if self.phase is not None:
+                self.loading += self.clock() - self.phase_since
+            self.phase = None
+            self._draw(self.line())
+        elif isinstance(event, Computing) and (self.done != self.drawn_done or not self.visible):
+            # Model work may follow for a while: the line must not stay behind the results.
+            self._draw(self.line())
+
+    def tick(self) -> None:
+        """Draw the line once a result is out, unless it was drawn less than ``interval`` ago."""
+        if self.enabled and (self.drawn_at is None or self.clock() - self.drawn_at >= self.interval):
+            self._draw(self.line())
 
     def clear(self) -> None:
+        """Erase the line (before a message or a result prints, and at the end)."""
         if self.visible:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+            self._write(self.ERASE)
             self.visible = False
+
+    def line(self) -> str:
+        """The text to show now."""
+        counts = self._counts()
+        if self.phase is not None:
+            return f"{counts}; {self.phase}" if self.done else self.phase
+        parts = [counts]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        rate = self.rate()
+        if rate is not None:
+            parts.append(_rate_text(rate))
+            if self.total is not None and self.done < self.total:
+                parts.append(_eta_text((self.total - self.done) / rate))
+        return ", ".join(parts)
+
+    def rate(self) -> float | None:
+        """Articles a second (see the class), once a second of work gives it some meaning."""
+        busy = self.clock() - self.start - self.loading
+        if busy < 1 or not self.done:
+            return None
+        return (self.computed or self.done) / busy
+
+    def _counts(self) -> str:
+        if self.total is not None and self.done <= self.total:
+            return f"{self.done}/{self.total} articles"
+        return _count(self.done, "article")  # more than counted: a total that was wrong is dropped
+
+    def _phase_text(self, event: ModelLoading) -> str:
+        from .output import printable
+
+        model = printable(event.model, one_line=True)
+        if event.converting:
+            return f"converting {model} for CTranslate2 {event.dtype} (first use){self.ellipsis}"
+        return f"loading {model}{self.ellipsis}"
+
+    def _draw(self, text: str) -> None:
+        self.drawn_at = self.clock()
+        self.drawn_done = self.done
+        width = _columns(self.stream) - 1  # the last column would wrap on some terminals
+        if len(text) > width:
+            text = text[: max(0, width - len(self.ellipsis))] + self.ellipsis
+        self.visible = True  # before the write: one cut short by Ctrl-C is still erased
+        self._write(self.ERASE + text)
+
+    def _write(self, text: str) -> None:
+        assert self.stream is not None
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:  # whoever read the messages went away: as _err does
+            self.enabled = self.visible = False
+            _silence(self.stream)
+        except (OSError, ValueError):  # a terminal closed under the run: no progress, results go on
+            self.enabled = self.visible = False
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    """Whether ``stream`` is a terminal (a closed or missing one is not)."""
+    if stream is None:
+        return False
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _columns(stream: TextIO | None) -> int:
+    """The terminal's width (read at each draw: it may be resized), 80 when it cannot be told."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80  # type: ignore[union-attr]
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return 80
+
+
+def _rate_text(rate: float) -> str:
+    """``12/s``, ``0.8/s``; under one article in ten seconds, a minute's worth: ``3.5/min``."""
+    if rate >= 10:
+        return f"{rate:.0f}/s"
+    if rate >= 0.1:
+        return f"{rate:.1f}/s"
+    return f"{rate * 60:.1f}/min"
+
+
+def _eta_text(seconds: float) -> str:
+    """The time left, rounded as much as an estimate deserves: to 10 s under a minute, to the
+    minute under an hour, to 10 minutes past it."""
+    if seconds < 10:
+        return "a few seconds left"
+    tens = math.floor(seconds / 10 + 0.5) * 10
+    if tens < 60:
+        return f"about {tens} s left"
+    minutes = math.floor(seconds / 60 + 0.5)
+    if minutes < 60:
+        return f"about {minutes} min left"
+    hours, rest = divmod(math.floor(seconds / 600 + 0.5) * 10, 60)
+    return f"about {hours} h left" if rest == 0 else f"about {hours} h {rest} min left"
 
 
 def _size(n: float) -> str:
