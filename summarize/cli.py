@@ -958,7 +958,8 @@ class _Progress:
 
     The rate counts the articles a model worked on, over the time the run spent outside model
     loading: articles served from the cache come back in milliseconds and would make any
-    estimate of the work left far too short.  Until a model has worked, it counts every article.
+    estimate of the work left far too short.  Until a model has worked, it counts every article,
+    and none is shown while the first model work is under way.
     """
 
     ERASE = "\r\x1b[K"
@@ -983,6 +984,7 @@ class _Progress:
         self.phase: str | None = None
         self.phase_since = 0.0
         self.loading = 0.0  # seconds spent converting and loading models: no article's time
+        self.working = False  # model work under way, no result of it out yet
         self.drawn_at: float | None = None
         self.drawn_done = -1  # the count the line showed when last drawn
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
@@ -995,6 +997,7 @@ class _Progress:
         if not self.enabled:
             return
         if isinstance(event, ArticleDone):
+            self.working = False
             self.done += 1
             self.failed += event.failed
             self.computed += event.computed
@@ -1007,9 +1010,12 @@ class _Progress:
                 self.loading += self.clock() - self.phase_since
             self.phase = None
             self._draw(self.line())
-        elif isinstance(event, Computing) and (self.done != self.drawn_done or not self.visible):
-            # Model work may follow for a while: the line must not stay behind the results.
-            self._draw(self.line())
+        elif isinstance(event, Computing):
+            self.working = True
+            if self.done != self.drawn_done or not self.visible or not self.computed:
+                # Model work may follow for a while: the line must not stay behind the results
+                # (nor show a rate of cache hits, see rate()).
+                self._draw(self.line())
 
     def tick(self) -> None:
         """Draw the line once a result is out, unless it was drawn less than ``interval`` ago."""
@@ -1040,8 +1046,8 @@ class _Progress:
     def rate(self) -> float | None:
         """Articles a second (see the class), once a second of work gives it some meaning."""
         busy = self.clock() - self.start - self.loading
-        if busy < 1 or not self.done:
-            return None
+        if busy < 1 or not self.done or (self.working and not self.computed):
+            return None  # the first model work is under way: a rate of cache hits would mislead
         return (self.computed or self.done) / busy
 
     def _counts(self) -> str:

@@ -103,6 +103,8 @@ def test_cache_hits_do_not_shorten_the_time_left_and_loading_does_not_slow_the_r
         progress(event)
     progress.tick()
     assert _last(stream) == "1000/1100 articles, 1000/s, a few seconds left"
+    progress(Computing(16))  # model work starts: the rate of cache hits says nothing of it
+    assert _last(stream) == "1000/1100 articles"
     progress(ModelLoading("summary", "m", "ctranslate2", "int8", converting=True))
     clock.now += 40  # converting and loading: no article's time
     progress(ModelLoaded("summary", "m"))
