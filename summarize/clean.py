@@ -2102,11 +2102,100 @@ def _lone_line_kind(line: str) -> str:
     return BYLINE if _is_byline(line) else BOILERPLATE
 
 
-def _trafilatura_text(document: Any) -> str:
+# --- a page's data tables ------------------------------------------------------------------------
+# trafilatura keeps every <table> it meets, layout and lists of links as much as an article's
+# election results or budget lines; only a table that reads as data has its rows kept as body.
+# Cells that hold a block of the page's own (a heading, a list, a nested table) or a paragraph's
+# worth of words are layout: trafilatura returns a layout table whole, the article in a cell.
+_LAYOUT_CELL_TAGS = ("head", "list", "table", "quote")
+_LAYOUT_CELL_WORDS = 40
+# A mark on each piece of a data table's rows while the text is built, to find their line
+# numbers: plane 16's private use area, which no news text uses (see _MD_ESCAPED_BASE).
+_ROW_MARK = "\U0010fff0"
+
+
+def _cell_text(cell: Any) -> str:
+    return " ".join("".join(cell.itertext()).split())
+
+
+def _is_number_cell(text: str) -> bool:
+    """A figure such as "12 480", "41,2 %", "12 M€" or "2-1": digits are most of its characters."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits > 0 and 2 * digits >= sum(ch.isalnum() for ch in text)
+
+
+def _link_cells(root: Any) -> frozenset[str]:
+    """Texts of the page's table cells that are mostly link text (trafilatura drops the links)."""
+    if root is None:
+        return frozenset()
+    found: set[str] = set()
+    for cell in root.iter("td", "th"):
+        words = _cell_text(cell).split()
+        linked = sum(len(_cell_text(a).split()) for a in cell.iter("a"))
+        if words and 2 * linked >= len(words):
+            found.add(" ".join(words))
+    return frozenset(found)
+
+
+def _is_data_table(table: Any, link_cells: AbstractSet[str]) -> bool:
+    """Whether a table of trafilatura's output reads as data: it has header cells (``<th>``,
+    ``role="head"`` there) or most of its rows hold a figure beside other cells; few of its cells
+    are links (a third at most: a league table's team names); and no cell is layout."""
+    cells = [cell for cell in table.iter("cell") if _cell_text(cell)]
+    if not cells or any(
+        next(cell.iter(*_LAYOUT_CELL_TAGS), None) is not None
+        or len(_cell_text(cell).split()) > _LAYOUT_CELL_WORDS
+        for cell in cells
+    ):
+        return False
+    if 3 * sum(_cell_text(cell) in link_cells for cell in cells) > len(cells):
+        return False
+    if any(cell.get("role") == "head" for cell in cells):
+        return True
+    rows = [[_cell_text(c) for c in row.iter("cell")] for row in table.iter("row")]
+    rows = [[text for text in row if text] for row in rows]
+    rows = [row for row in rows if row]
+    figures = sum(len(row) >= 2 and any(_is_number_cell(text) for text in row) for row in rows)
+    return figures >= 2 and 2 * figures > len(rows)
+
+
+def _marked(text: str | None) -> str | None:
+    if not text or not text.strip():
+        return text
+    rest = text.lstrip()
+    return text[: len(text) - len(rest)] + _ROW_MARK + rest
+
+
+def _trafilatura_text(document: Any, root: Any) -> tuple[str, frozenset[int]]:
+    """trafilatura's article as normalised text, and the 0-based numbers of its lines that are
+    rows of a data table (see :func:`_is_data_table`), for :func:`clean_text`'s ``table_rows``."""
     body = getattr(document, "body", None)
-    if body is not None and len(body):
-        return _element_text(body, skip_hidden=False)
-    return getattr(document, "text", None) or ""
+    if body is None or not len(body):
+        return normalize_text(getattr(document, "text", None) or ""), frozenset()
+    text = normalize_text(_element_text(body, skip_hidden=False))
+    tables = list(body.iter("table"))
+    if not tables:
+        return text, frozenset()
+    links = _link_cells(root)
+    data = [table for table in tables if _is_data_table(table, links)]
+    if not data:
+        return text, frozenset()
+    # Build the text again with a mark on every piece of text in a row (after its leading space,
+    # which the line may drop): the lines that hold a mark are the rows, numbered as in the text
+    # built without marks, which must come out the same.
+    for table in data:
+        for row in table.iter("row"):
+            for element in row.iter():
+                element.text = _marked(element.text)
+                if element is not row:
+                    element.tail = _marked(element.tail)
+    rows: set[int] = set()
+    lines: list[str] = []
+    for number, line in enumerate(normalize_text(_element_text(body, skip_hidden=False)).split("\n")):
+        if _ROW_MARK in line:
+            rows.add(number)
+        lines.append(line.replace(_ROW_MARK, ""))
+    return text, frozenset(rows) if "\n".join(lines) == text else frozenset()
 
 
 def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = False) -> Cleaned:
@@ -2146,7 +2235,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         )
     except Exception:  # trafilatura can fail on odd markup; the fallback below still works
         document = None
-    extracted = normalize_text(_trafilatura_text(document)) if document is not None else ""
+    extracted, rows = _trafilatura_text(document, root) if document is not None else ("", frozenset())
     if extracted and has_text(extracted):
         meta = {
             "title": getattr(document, "title", None),
@@ -2156,9 +2245,9 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         source = extracted
     else:
         meta = _metadata(trafilatura, html, url)
-        source = normalize_text(visible)
+        source, rows = normalize_text(visible), frozenset()
 
-    cleaned = clean_text(source)
+    cleaned = clean_text(source, table_rows=rows)
     title = _clean_meta(meta.get("title")) or cleaned.title
     body = cleaned.body
     # trafilatura keeps the <h1>; when it repeats the title, it is the title, not the body.

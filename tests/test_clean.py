@@ -675,7 +675,7 @@ HEADLINES = ["Le maire inaugure la médiathèque", "Le tramway prend du retard",
 
 def test_an_html_pages_table_of_links_still_goes() -> None:
     # A page's <table> is often layout or a list of links, which trafilatura keeps as a table:
-    # its rows are not protected as a Markdown table's are.
+    # its rows are not protected as a Markdown table's are unless it reads as data (below).
     links = "".join(f"<tr><td><a href='/{i}'>{text}</a></td></tr>" for i, text in enumerate(HEADLINES))
     article = f"<h1>{HEADLINE}</h1><p>{BODY_FR}</p><table>{links}</table>"
     page = f"<html><body><article>{article}</article></body></html>"
@@ -684,6 +684,114 @@ def test_an_html_pages_table_of_links_still_goes() -> None:
     assert [(r.kind, r.text) for r in cleaned.removed] == [("title", HEADLINE)] + [
         (RELATED, h) for h in HEADLINES
     ]
+
+
+# A news page's data table (results by candidate, a budget by line) is article content: its rows
+# stay body wherever the table stands, while a table of links or a layout table still goes.
+PARAGRAPHS = [line.replace("\n", " ") for line in BODY_FR.split("\n")]
+RESULTS = [
+    ("Marie Dupont", "12 480", "41,2"),
+    ("Jean Martin", "9 310", "30,7"),
+    ("Paul Roux", "3 390", "11,2"),
+]
+RESULTS_HTML = (
+    "<table><thead><tr><th>Candidat</th><th>Voix</th><th>%</th></tr></thead><tbody>"
+    + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>" for a, b, c in RESULTS)
+    + "</tbody></table>"
+)
+RESULTS_ROWS = "Candidat Voix %\n" + "\n".join(" ".join(row) for row in RESULTS)
+BUDGET_HTML = (
+    "<table>"
+    + "".join(
+        f"<tr><td>{a}</td><td>{b}</td></tr>"
+        for a, b in [("Écoles", "12 M€"), ("Voirie", "8 M€"), ("Culture", "3 M€")]
+    )
+    + "</table>"
+)
+
+
+def _article_page(*blocks: str) -> str:
+    article = f"<article><h1>{HEADLINE}</h1>{''.join(blocks)}</article>"
+    return f"<html><body><nav><a href='/'>Accueil</a></nav>{article}</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("blocks", "body"),
+    [
+        # after the last paragraph, where results and budgets usually stand
+        ([f"<p>{PARAGRAPHS[0]}</p>", f"<p>{PARAGRAPHS[1]}</p>", RESULTS_HTML], [*PARAGRAPHS, RESULTS_ROWS]),
+        # right under the headline, before the text
+        ([RESULTS_HTML, f"<p>{PARAGRAPHS[0]}</p>", f"<p>{PARAGRAPHS[1]}</p>"], [RESULTS_ROWS, *PARAGRAPHS]),
+        # between two paragraphs
+        (
+            [f"<p>{PARAGRAPHS[0]}</p>", RESULTS_HTML, f"<p>{PARAGRAPHS[1]}</p>"],
+            [PARAGRAPHS[0], RESULTS_ROWS, PARAGRAPHS[1]],
+        ),
+        # no <th>: most rows hold a figure beside a label
+        (
+            [f"<p>{PARAGRAPHS[0]}</p>", f"<p>{PARAGRAPHS[1]}</p>", BUDGET_HTML],
+            [*PARAGRAPHS, "Écoles 12 M€\nVoirie 8 M€\nCulture 3 M€"],
+        ),
+    ],
+    ids=["end", "start", "middle", "figures_without_th"],
+)
+def test_an_html_pages_data_table_stays_in_the_body(blocks: list[str], body: list[str]) -> None:
+    cleaned = extract_html(_article_page(*blocks))
+    assert (cleaned.title, cleaned.body) == (HEADLINE, "\n\n".join(body))
+    assert [(r.kind, r.text) for r in cleaned.removed] == [("navigation", "Accueil"), ("title", HEADLINE)]
+
+
+def test_a_data_rows_lines_all_stay_and_furniture_after_the_table_goes() -> None:
+    # trafilatura makes a <br> in a cell a paragraph: the row spans lines, and every one of them
+    # is the row's; the three rows after it keep their numbers (misnumbered, they would go).
+    later = [("Jean Martin", "9 310"), ("Paul Roux", "3 390"), ("Luc Petit", "1 020")]
+    rows = "".join(f"<tr><td>{name}</td><td>{votes}</td></tr>" for name, votes in later)
+    first = "<tr><td>Marie Dupont<br>(DVG)</td><td>12 480</td></tr>"
+    table = f"<table><tr><th>Candidat</th><th>Voix</th></tr>{first}{rows}</table>"
+    paragraphs = [f"<p>{paragraph}</p>" for paragraph in PARAGRAPHS]
+    cleaned = extract_html(_article_page(*paragraphs, table, "<p>Partager sur Facebook</p>"))
+    table_text = "Candidat Voix\nMarie Dupont\n\n(DVG)\n\n12 480\n" + "\n".join(" ".join(r) for r in later)
+    assert cleaned.body == "\n\n".join([*PARAGRAPHS, table_text])
+    assert [(r.kind, r.text) for r in cleaned.removed][-1] == ("share", "Partager sur Facebook")
+
+
+def test_an_html_pages_table_of_links_under_a_header_still_goes() -> None:
+    # A <th> makes no data table of headline links: the page's cells are mostly link text.
+    links = "".join(f"<tr><td><a href='/{i}'>{text}</a></td></tr>" for i, text in enumerate(HEADLINES))
+    table = f"<table><tr><th>Les plus lus</th></tr>{links}</table>"
+    cleaned = extract_html(_article_page(f"<p>{PARAGRAPHS[0]}</p>", f"<p>{PARAGRAPHS[1]}</p>", table))
+    assert (cleaned.title, cleaned.body) == (HEADLINE, "\n\n".join(PARAGRAPHS))
+    assert [r.text for r in cleaned.removed if r.kind == RELATED] == ["Les plus lus", *HEADLINES]
+
+
+ARTICLE_HTML = f"<h1>{HEADLINE}</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>"
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # its menu in <th> cells of links, its footer a row of links
+        [
+            "".join(f"<th><a href='/{name}'>{name}</a></th>" for name in ("Accueil", "Politique", "Sport")),
+            f"<td colspan='3'>{ARTICLE_HTML}</td>",
+            "<td><a href='/p'>Partager</a></td><td><a href='/m'>Mentions légales</a></td><td>© 2024</td>",
+        ],
+        # no links: a masthead <th>, figures beside the article, a copyright footer
+        [
+            "<th colspan='2'>Le Quotidien de Quimper</th>",
+            f"<td>Météo 18 °C<br>CAC 40 +0,4 %</td><td>{ARTICLE_HTML}</td>",
+            "<td colspan='2'>© 2024 Le Quotidien de Quimper. Tous droits réservés.</td>",
+        ],
+    ],
+    ids=["menu_of_links", "masthead_and_figures"],
+)
+def test_an_html_pages_layout_table_still_goes(rows: list[str]) -> None:
+    # An old page laid out in a table: trafilatura returns the table whole, the article in one
+    # of its cells, so its other rows are no data whatever header cells or figures they hold.
+    page = "<html><body><table>" + "".join(f"<tr>{row}</tr>" for row in rows) + "</table></body></html>"
+    cleaned = extract_html(page)
+    assert (cleaned.title, cleaned.body) == (HEADLINE, "\n\n".join(PARAGRAPHS))
+    assert all(word not in cleaned.body for word in ("Accueil", "Quimper", "Météo", "Mentions légales"))
 
 
 # --- Markdown recognised by its content (stdin, a suffix-less file) ----------------------------
