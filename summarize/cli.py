@@ -248,6 +248,18 @@ class _Kept:
         return "finished results are kept in the cache"
 
 
+def _no_download_bars_off_a_terminal() -> None:
+    """Keep the Hugging Face client's download bars to a terminal, as our own progress is kept.
+
+    The client draws them on stderr whatever it is, so `models pull 2>log` or a cron job would
+    fill the log with bars.  Set in the environment, which the client reads when it is first
+    imported (always later than this: it is imported only to download); a value the user set
+    is kept.
+    """
+    if sys.stderr is None or not sys.stderr.isatty():
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 @contextlib.contextmanager
 def _edge(kept: str | _Kept = "") -> Iterator[None]:
     """Turn every failure into one line on stderr and an exit code; never a traceback.
@@ -522,6 +534,7 @@ def run(
     130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
     kept = _Kept()
+    _no_download_bars_off_a_terminal()
     with _edge(kept="" if no_cache or show_clean else kept):
         if threading_main():
             _signals.install()
@@ -1293,6 +1306,7 @@ def models_pull(
 
     Models already stored are not downloaded again (only converted if they never were).
     """
+    _no_download_bars_off_a_terminal()
     with _edge():
         from .routing import models_for_langs
 

@@ -1071,3 +1071,34 @@ def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pyt
     shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
     assert shown.exit_code == 0, shown.stderr
     assert {r["id"]: r["url"] for r in map(json.loads, shown.stdout.splitlines())} == urls
+
+
+@pytest.mark.parametrize("given", [None, "0"])
+@pytest.mark.parametrize(
+    "command", [["run", "--show-clean"], ["models", "pull", "--offline", "--no-convert"]]
+)
+def test_the_hub_clients_download_bars_stay_off_a_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], given: str | None
+) -> None:
+    # CliRunner's stderr is no terminal: as under `models pull 2>log` or cron.
+    if given is None:
+        monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    else:
+        monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", given)
+    article = tmp_path / "a.txt"
+    article.write_text("Le conseil municipal a voté le budget mardi soir.\n", encoding="utf-8")
+    target = [str(article)] if command[0] == "run" else [str(tmp_path / "no-model")]
+    _invoke([*command, *target, "--models-dir", str(tmp_path / "m")])
+    assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == (given or "1")  # the user's own is kept
+
+
+def test_the_hub_client_reads_the_setting_when_it_is_first_imported() -> None:
+    # What the test above relies on: the client is not imported by then, and honours the value.
+    code = (
+        "import sys; from summarize.cli import _no_download_bars_off_a_terminal as quiet; "
+        "assert 'huggingface_hub' not in sys.modules; quiet(); "
+        "from huggingface_hub.utils import are_progress_bars_disabled; print(are_progress_bars_disabled())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_DISABLE_PROGRESS_BARS"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == "True"
