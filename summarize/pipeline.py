@@ -33,7 +33,7 @@ from .engines import (
     pick_backend,
 )
 from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
-from .events import ArticleDone, Computing, ModelLoaded, ModelLoading, Observer
+from .events import ArticleDone, Computing, Event, ModelLoaded, ModelLoading, Observer
 from .generation import Overrides, Settings, effective_settings
 from .guard import check_translation
 from .models import ModelRef, ResolvedModel, read_json, resolve
@@ -529,6 +529,7 @@ class Summarizer:
     :meth:`close` (or ``with``), unless a :class:`~summarize.cache.Cache` (or None) is passed.
     ``observer``, when given, is called with each :mod:`summarize.events` event as the run
     works (a model loading, a result out); it runs in the caller's thread, between results.
+    An exception it raises leaves :meth:`process` as it is (the caller's bug, no article's).
     """
 
     def __init__(
@@ -589,12 +590,16 @@ class Summarizer:
                     self.cache,
                     self.stats,
                     self.notices,
-                    self.observer,
+                    self._tell,
                 )
             except ModelError as exc:
                 self._unusable[key] = exc
                 raise
         return self._runners[key]
+
+    @property
+    def _tell(self) -> Observer | None:
+        return _told(self.observer)
 
     def signatures(self) -> dict[str, dict[str, Any]]:
         """The signature of every model this run used, by role and model id, sorted by them:
@@ -605,6 +610,15 @@ class Summarizer:
 
     def process(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         """Yield one result per item, in order, working a window of articles at a time."""
+        try:
+            yield from self._windows(items)
+        except _ObserverFailed as failed:
+            error = failed.error
+        else:
+            return
+        raise error  # out of the handler: the observer's exception as it was, cause and all
+
+    def _windows(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         size = 1
         with _Ready(items, self.options.window_articles) as ready:
             # Windows grow 1, 2, 4... so the first result shows at once and later ones batch
@@ -612,8 +626,8 @@ class Summarizer:
             # on stdin) never holds back a record until the window is full.
             while window := ready.take(size):
                 for result in self._isolated(window):
-                    if self.observer is not None:
-                        self.observer(_done(result))
+                    if self._tell is not None:
+                        self._tell(_done(result))
                     yield result
                 size = min(size * 2, self.options.window_articles)
 
@@ -631,7 +645,7 @@ class Summarizer:
             return self._process_window(items)
         except ModelError as exc:
             error = error_dict(exc)
-        except SummarizeError:
+        except (SummarizeError, _ObserverFailed):
             raise
         except Exception as exc:
             if self.options.debug:
@@ -658,8 +672,8 @@ class Summarizer:
         done = self._from_memo(items, keys)
         prepared = {i: self._prepare(item) for i, item in enumerate(items) if i not in done}
         live = [p for p in prepared.values() if p.result.status == "ok"]
-        if live and self.observer is not None:
-            self.observer(Computing(len(live)))
+        if live and self._tell is not None:
+            self._tell(Computing(len(live)))
         english = self._to_english(live)
         if "summary" in self.options.tasks:
             french = self._to_french(live, english)
@@ -1330,6 +1344,30 @@ def clean_article(article: Article, keep_boilerplate: bool) -> Any:
     if article.markdown:
         return clean_markdown(article.text, keep_boilerplate=keep_boilerplate)
     return clean_text(article.text, keep_boilerplate=keep_boilerplate)
+
+
+class _ObserverFailed(Exception):
+    """The observer raised ``error``: the caller's bug, which must leave the run as it is
+    rather than become an error record for each article of the window."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _told(observer: Observer | None) -> Observer | None:
+    """``observer``, its exceptions wrapped in :class:`_ObserverFailed` (None stays None)."""
+    if observer is None:
+        return None
+    call = observer
+
+    def tell(event: Event) -> None:
+        try:
+            call(event)
+        except Exception as exc:
+            raise _ObserverFailed(exc) from exc
+
+    return tell
 
 
 def _done(result: ArticleResult) -> ArticleDone:

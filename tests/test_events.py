@@ -10,6 +10,8 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pytest
+
 from summarize.engines import EngineOptions
 from summarize.events import ArticleDone, Computing, Event, ModelLoaded, ModelLoading
 from summarize.options import RunOptions
@@ -86,6 +88,34 @@ def test_a_model_that_cannot_load_is_said_loaded_not_ok(tmp_path: Path) -> None:
     assert results[0].failed
     loaded = [e for e in events if isinstance(e, ModelLoaded)]
     assert loaded == [ModelLoaded("translation", str(broken.resolve()), ok=False)]
+
+
+@pytest.mark.parametrize("failing", [Computing, ModelLoading, ModelLoaded, ArticleDone])
+def test_an_observer_that_raises_stops_the_run_with_its_error(tmp_path: Path, failing: type) -> None:
+    """The observer's bug is the caller's: it comes out of process() as it is, never as an
+    "internal error" record blamed on each article (whose model work would be thrown away)."""
+    options = RunOptions(
+        tasks=("translation",),
+        routing=RoutingConfig(translation_model=str(COPY_MODEL)),
+        source_lang="fr",
+        models_dir=tmp_path / "models",
+        cache_dir=None,
+        engine=EngineOptions(backend="transformers", dtype="float32"),
+    )
+
+    class ObserverBug(Exception):
+        pass
+
+    def observer(event: Event) -> None:
+        if isinstance(event, failing):
+            raise ObserverBug("the observer's own bug") from KeyError("its cause")
+
+    articles = [Article("a", "a.txt", "Le ciel est bleu."), Article("b", "b.txt", "La mer est calme.")]
+    results = []
+    with pytest.raises(ObserverBug) as raised:
+        results.extend(Summarizer(options, observer=observer).process(articles))
+    assert isinstance(raised.value.__cause__, KeyError)
+    assert [r for r in results if r.status == "error"] == []
 
 
 def test_listed_total(tmp_path: Path) -> None:
