@@ -1345,6 +1345,7 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
     start = _front_matter_end(lines)
     closers = _longest_fences_after(lines)
     columns = 0  # the number of cells of the table being read; 0 outside a table
+    depth = 0  # how many quotes ("> > ") hold that table: its rows are at the same depth
     for number in range(start, len(lines)):
         raw = lines[number]
         if fence is not None:
@@ -1367,17 +1368,21 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
             if "\0" not in raw and out and out[-1]:
                 out.append("")
             continue
-        if columns and not _is_table_row(line):
+        # A table in a quote (GFM reads one there) is read from its lines less their ">".
+        line_depth, inner = _quoted(line)
+        if columns and (line_depth != depth or not _is_table_row(inner)):
             columns = 0
         if not columns and number + 1 < len(lines):
             # A table starts at a header row with its rule row under it, and nowhere else.
-            columns = _table_columns(line, lines[number + 1].replace("\0", "").strip())
+            next_depth, rule = _quoted(lines[number + 1].replace("\0", "").strip())
+            columns = _table_columns(inner, rule) if next_depth == line_depth else 0
+            depth = line_depth
         if columns:
-            if _MD_TABLE_RULE.match(line):
+            if _MD_TABLE_RULE.match(inner):
                 continue  # its rule row, or a row of dashes in it: no text
             # A row: its cells as a line of text ("Paris, 50 %"), padded or cut to the header's
             # number as GFM does; a cell is inline text only ("# 1" in a cell is no heading).
-            cells = (_md_inline_text(cell).strip() for cell in _table_cells(line)[:columns])
+            cells = (_md_inline_text(cell).strip() for cell in _table_cells(inner)[:columns])
             line = ", ".join(cell for cell in cells if cell)
             if line:
                 rows.append(len(out))
@@ -1385,7 +1390,7 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
             continue
         if _MD_RULE.match(line) or _MD_DEFINITION.match(line) or opened:
             continue  # an unclosed fence's own line goes; the text after it is kept
-        if "|" in line and _MD_TABLE_RULE.match(line):
+        if "|" in inner and _MD_TABLE_RULE.match(inner):
             continue  # a rule row under no header: no text, as a horizontal rule
         line = _md_block_text(line)
         line = _md_inline_text(line).strip()
@@ -1393,6 +1398,14 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
             out.append(line)
     # Each line is already stripped and not blank: normalising it keeps the lines where they are.
     return normalize_text("\n".join(out)), frozenset(rows)
+
+
+def _quoted(line: str) -> tuple[int, str]:
+    """How many quote markers open ``line`` ("> > a" holds 2), and its text after them."""
+    opened = _MD_QUOTE.match(line)
+    if not opened:
+        return 0, line
+    return opened.group(0).count(">"), line[opened.end() :].strip()
 
 
 def _table_cells(row: str) -> list[str]:

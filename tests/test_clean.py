@@ -584,13 +584,21 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
         ("Grève\n---\n\nParis | 50 %", "Grève\n\nParis | 50 %"),
         ("Avant | après\n\n---\n\nParis | 50 %", "Avant | après\n\nParis | 50 %"),
         ("Ville | Part\n***\nParis | 50 %", "Ville | Part\nParis | 50 %"),
+        # in a quote, as GFM reads it: the quote's lines, less their ">", are the table's
+        ("> Le bilan :\n>\n> | Ville | Part |\n> | --- | --- |\n> | Paris | 50 % |",
+         "Le bilan :\nVille, Part\nParis, 50 %"),
+        ("> > Ville | Part\n> > --- | ---\n> > Paris | 50 %\n> Lyon | 40 %",
+         "Ville, Part\nParis, 50 %\nLyon | 40 %"),
+        ("> | Ville | Part |\n| --- | --- |\n| Paris | 50 % |", "| Ville | Part |\n| Paris | 50 % |"),
+        ("> Citation\n> |---|---|", "Citation"),
     ],
     ids=[
         "no-outer-pipes", "some-outer-pipes", "one-dash-colons", "centred", "escaped-pipe", "pipe-in-code",
         "empty-cells", "fewer-and-more-cells", "header-only", "one-column", "cells-are-inline-only",
         "after-a-paragraph-line", "ends-at-blank-line", "ends-at-quote", "dash-row-inside",
         "cell-counts-differ", "row-without-rule", "setext-heading", "setext-heading-plain",
-        "horizontal-rule", "star-rule",
+        "horizontal-rule", "star-rule", "in-a-quote", "ends-at-another-quote-depth", "header-quoted-only",
+        "quoted-rule-row-alone",
     ],
 )  # fmt: skip
 def test_markdown_tables_in_every_gfm_shape(markdown: str, plain: str) -> None:
