@@ -1080,8 +1080,11 @@ class _Progress:
         self.drawn_at = self.clock()
         self.drawn_done = self.done
         width = _columns(self.stream) - 1  # the last column would wrap on some terminals
-        if len(text) > width:
-            text = text[: max(0, width - len(self.ellipsis))] + self.ellipsis
+        if _width(text) > width:
+            room = max(0, width - len(self.ellipsis))
+            while _width(text) > room:
+                text = text[: len(text) - max(1, (_width(text) - room) // 2)]
+            text += self.ellipsis
         self.visible = True  # before the write: one cut short by Ctrl-C is still erased
         self._write(self.ERASE + text)
 
@@ -1113,6 +1116,17 @@ def _columns(stream: TextIO | None) -> int:
         return os.get_terminal_size(stream.fileno()).columns or 80  # type: ignore[union-attr]
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return 80
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for a wide (Chinese, Japanese...) character,
+    none for a combining mark; a line cut by characters would wrap, and then stay behind."""
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 def _rate_text(rate: float) -> str:

@@ -12,6 +12,7 @@ import os
 import pty
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,16 @@ def test_a_long_line_is_cut_to_the_terminal_width() -> None:
     progress(ModelLoading("summary", "/models/" + "x" * 200, "transformers", "float32"))
     shown = _last(stream)
     assert len(shown) == 79 and shown.startswith("loading /models/xx") and shown.endswith("x…")
+
+
+def test_a_line_of_wide_characters_is_cut_to_the_columns_it_takes() -> None:
+    """A Chinese or Japanese folder name takes two columns a character: cut by characters, the
+    line wrapped, and each redraw (which erases one line) left the one above behind."""
+    progress, stream, _ = _progress()
+    progress(ModelLoading("summary", "/模型/" + "翻译" * 60, "transformers", "float32"))
+    shown = _last(stream)
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in shown)
+    assert 70 < columns <= 79 and shown.startswith("loading /模型/翻译") and shown.endswith("…")
 
 
 def test_a_model_folder_with_a_newline_stays_on_one_line() -> None:
