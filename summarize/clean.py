@@ -1290,6 +1290,8 @@ _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]{1,100}\]")
 # An HTML tag inside Markdown (<div class="note">, <b>, <br/>, </p>): the tag goes, its text stays.
 # A letter must follow "<": "< 3 %" and "<3" are text.
 _MD_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,1000})?/?>")
+# A line break (GFM's only way to break a line in a table cell): a space between its two words.
+_MD_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # A table's rule row: |---|:---:|, with or without the outer pipes, as GFM writes it (one "-"
 # is enough there). It makes a table only under a header row of as many cells, and holds a "|":
 # "---" alone is a horizontal rule, or a setext heading's underline.
@@ -1511,7 +1513,7 @@ def _md_inline_text(line: str) -> str:
 
 def _md_inline_markup(text: str) -> str:
     text = _MD_ESCAPE.sub(lambda m: chr(_MD_ESCAPED_BASE + ord(m.group(1))), text)
-    text = _MD_HTML_TAG.sub("", text)
+    text = _MD_HTML_TAG.sub("", _MD_BREAK_TAG.sub(" ", text))
     text = _MD_IMAGE.sub("", text)
     text = _MD_FOOTNOTE_REF.sub("", text)
     text = _MD_LINK.sub(r"\1", text)

@@ -605,6 +605,20 @@ def test_markdown_tables_in_every_gfm_shape(markdown: str, plain: str) -> None:
     assert strip_markdown(markdown) == plain
 
 
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("| Ville | Part |\n|---|---|\n| Paris | **50 %**<br>hausse |", "Ville, Part\nParis, 50 % hausse"),
+        ("| Ville | Part |\n|---|---|\n| Paris | un<br/>deux<BR />3 |", "Ville, Part\nParis, un deux 3"),
+        ("Le maire de Paris<br>et celui de Lyon", "Le maire de Paris et celui de Lyon"),
+        ('Un <b>mot</b> en <span class="x">gras</span>', "Un mot en gras"),
+    ],
+)
+def test_a_markdown_line_break_tag_is_a_space(markdown: str, plain: str) -> None:
+    """<br> is how GFM breaks a line inside a table cell: dropped, it glued two words."""
+    assert strip_markdown(markdown) == plain
+
+
 def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
     markdown = "# Grève à la SNCF\n\n*Publié le 17 juin 2024 à 16h01*\n\n" + BODY_FR
     cleaned = clean_text(strip_markdown(markdown))
