@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 # --- kinds of removed lines ------------------------------------------------------------------
@@ -1310,6 +1311,9 @@ _MD_EMPHASIS = re.compile(
     r"(?<![\w_])(_{1,3})(?![\s_])(.{1,1000}?)(?<![\s_])\3(?![\w_])|"
     r"(?<![\w~])~~(?![\s~])(.{1,1000}?)(?<![\s~])~~(?![\w~])"
 )
+# An entity or numeric character reference, as CommonMark reads one: its ";" is required
+# ("?a=1&para=2" holds none, though HTML would take "&para" for a "¶").
+_MD_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Escaped punctuation (\*, \_) waits in plane 16's private use area, which no news text uses,
 # while the markup around it is read.
 _MD_ESCAPED_BASE = 0x10FF00
@@ -1524,6 +1528,8 @@ def _md_inline_markup(text: str) -> str:
             break
         text = stripped
     text = re.sub(r" {2,}", " ", text)  # where an image was, between two words
+    # Last: the character a reference gives is never markup ("&#42;" is a "*").
+    text = _MD_ENTITY.sub(lambda m: unescape(m.group()), text)
     return _MD_ESCAPED.sub(lambda m: chr(ord(m.group()) - _MD_ESCAPED_BASE), text)
 
 

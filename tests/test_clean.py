@@ -619,6 +619,22 @@ def test_a_markdown_line_break_tag_is_a_space(markdown: str, plain: str) -> None
     assert strip_markdown(markdown) == plain
 
 
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        ("| Poste | Part |\n|---|---|\n| R&amp;D | 5 &lt; 6 |", "Poste, Part\nR&D, 5 < 6"),
+        ("L&#39;&eacute;t&eacute; &amp; l&#x2019;hiver", "L'été & l’hiver"),
+        # no entity: no ";", an unknown name, an escaped "&", a code span, a character that
+        # an entity gives is never markup
+        ("?a=1&para=2 AT&T &foo; \\&amp; `&amp;`", "?a=1&para=2 AT&T &foo; &amp; &amp;"),
+        ("&#42;pas en italique&#42;", "*pas en italique*"),
+    ],
+)
+def test_markdown_entities_are_their_characters(markdown: str, plain: str) -> None:
+    """CommonMark reads "&amp;" as "&": a table exported from a page holds "R&amp;D"."""
+    assert strip_markdown(markdown) == plain
+
+
 def test_markdown_time_stamp_in_emphasis_is_the_date() -> None:
     markdown = "# Grève à la SNCF\n\n*Publié le 17 juin 2024 à 16h01*\n\n" + BODY_FR
     cleaned = clean_text(strip_markdown(markdown))
