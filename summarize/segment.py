@@ -34,8 +34,9 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "de": frozenset("hr fr dr prof bzw ca evtl usw z.b d.h nr s vgl str".split()),
     "es": frozenset("sr sra srta dr dra ud uds pág art etc núm".split()),
 }
-# Abbreviations that may also end a sentence: only join when the next word starts in lower case.
+# Abbreviations that may also end a sentence: only join when the next word is in lower case.
 _AMBIGUOUS = frozenset({"etc", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
+_WORD = re.compile(r"[^\W\d_]+")
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
 _CAPITALISING_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "ARMENIAN")
@@ -96,7 +97,7 @@ def _is_abbreviation(sentence: str, following: str, lang: str) -> bool:
     if word not in _known_abbreviations(lang) and not initial:
         return False
     if word in _AMBIGUOUS:
-        return nxt[0].islower()
+        return _lower_case_word(nxt)
     return True
 
 
@@ -106,7 +107,8 @@ def _goes_on(sentence: str, following: str, lang: str) -> bool:
     if not nxt:
         return False
     # A full stop followed by a lower-case word ends no sentence in a script whose sentences
-    # start with a capital: a Russian "т. е. рано", whatever abbreviation list misses it.
+    # start with a capital: a Russian "т. е. рано", whatever abbreviation list misses it. A word
+    # with a capital inside (iPhone, eBay, mRNA) is a name that may start one.
     # (After "?" or "!" a lower-case word may follow: « Quoi ? » dit-il.)
     if sentence.endswith(".") and not sentence.endswith("...") and _starts_lower_case(nxt):
         return True
@@ -115,10 +117,15 @@ def _goes_on(sentence: str, following: str, lang: str) -> bool:
     return _is_abbreviation(sentence, following, lang)
 
 
+def _lower_case_word(text: str) -> bool:
+    """Whether ``text`` starts with a word written all in lower case ("рано", not "iPhone")."""
+    word = _WORD.match(text)
+    return bool(word) and word.group(0).islower()
+
+
 def _starts_lower_case(text: str) -> bool:
     # Georgian letters are lower case too, but Georgian has no capitals to start a sentence.
-    first = text[0]
-    return first.islower() and unicodedata.name(first, "").startswith(_CAPITALISING_SCRIPTS)
+    return _lower_case_word(text) and unicodedata.name(text[0], "").startswith(_CAPITALISING_SCRIPTS)
 
 
 def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:

@@ -51,6 +51,12 @@ FRENCH_TABLE = [
         "Il a acheté des pommes, des poires, etc. et il est rentré.",
         ["Il a acheté des pommes, des poires, etc. et il est rentré."],
     ),
+    # A brand written with a capital inside (iPhone, eBay) starts a sentence: no lower-case word.
+    (
+        "Apple a présenté son téléphone. iPhone 16 sera vendu en septembre.",
+        ["Apple a présenté son téléphone.", "iPhone 16 sera vendu en septembre."],
+    ),
+    ("Il a tout vendu. eBay a pris sa commission.", ["Il a tout vendu.", "eBay a pris sa commission."]),
 ]
 
 
@@ -182,6 +188,12 @@ SCRIPTS_TABLE = [
     # sentencex leaves an opening quote glued to the next word at the end of the sentence before.
     ("en", "He left. “Yes. She stayed.", ["He left.", "“Yes.", "She stayed."]),
     ("ar", "غادر. “نعم.", ["غادر.", "“نعم."]),
+    # A word with a capital inside is no lower-case word going on (a Russian "т. е. рано" is).
+    (
+        "en",
+        "Apple updated its phones. iOS 18 came out. mRNA vaccines work.",
+        ["Apple updated its phones.", "iOS 18 came out.", "mRNA vaccines work."],
+    ),
 ]
 
 
