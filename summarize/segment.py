@@ -41,8 +41,23 @@ _LAST_WORD = re.compile(r"(\S+)\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
 _CAPITALISING_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "ARMENIAN")
 # Marks that end a sentence, in any script: punctuation other than these that sentencex leaves
-# at the end of a sentence, glued to the next word, opens the next one ("Il part. “Oui.").
+# at the end of a sentence, glued to the next word, opens the next one ("Il part. “Oui.")...
 _TERMINATORS = frozenset(".!?…;:。！？｡।॥؟۔።፧։။")
+# ...unless it closes a quote or bracket the sentence opened ("« Oui. »Puis"): each closing mark
+# with the marks it closes, in French, English and German (»…« and „…“) use.
+_CLOSES = {
+    "»": "«",
+    "«": "»",
+    "”": "“„",
+    "“": "„",
+    "’": "‘‚",
+    "‘": "‚",
+    "›": "‹",
+    "‹": "›",
+    '"': '"',
+    ")": "(",
+    "]": "[",
+}
 # A closing quote or bracket followed by hiragana: a Japanese quotation goes on
 # (「行く。」と言った: "'I will go,' he said"), whatever the full stop inside it says.
 _JAPANESE_QUOTE_GOES_ON = re.compile(r"[」』）)]$")
@@ -143,14 +158,22 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
         while word_start > start and not text[word_start - 1].isspace():
             word_start -= 1
         word = text[word_start:end]
-        if word_start > start and all(_is_opening(ch) for ch in word):
+        opened = text[:word_start]
+        if word_start > start and all(_is_opening(ch, opened) for ch in word):
             pieces[index] = (start, word_start)
             pieces[index + 1] = (word_start, pieces[index + 1][1])
     return pieces
 
 
-def _is_opening(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("P") and ch not in _TERMINATORS
+def _is_opening(ch: str, before: str) -> bool:
+    """Whether the mark ``ch``, after ``before`` in its paragraph, opens the next sentence."""
+    if not unicodedata.category(ch).startswith("P") or ch in _TERMINATORS:
+        return False
+    openers = _CLOSES.get(ch, "")
+    if ch in openers:  # a straight quote closes one left open: an odd count before it
+        return before.count(ch) % 2 == 0
+    # It closes a quote when more were opened than closed before it (one may span sentences).
+    return sum(map(before.count, openers)) <= before.count(ch)
 
 
 def split_sentences(text: str, lang: str | None = None) -> list[tuple[int, int]]:

@@ -57,6 +57,11 @@ FRENCH_TABLE = [
         ["Apple a présenté son téléphone.", "iPhone 16 sera vendu en septembre."],
     ),
     ("Il a tout vendu. eBay a pris sa commission.", ["Il a tout vendu.", "eBay a pris sa commission."]),
+    # A closing » stays with its sentence, with or without a space after it.
+    ("« Oui. »Puis il est parti.", ["« Oui. »", "Puis il est parti."]),
+    ("« Oui. » Puis il est parti.", ["« Oui. »", "Puis il est parti."]),
+    ("Il part. « Oui. »Non.", ["Il part.", "« Oui. »", "Non."]),
+    ("Il dit « Oui. »Puis il part.", ["Il dit « Oui. »", "Puis il part."]),
 ]
 
 
@@ -188,6 +193,11 @@ SCRIPTS_TABLE = [
     # sentencex leaves an opening quote glued to the next word at the end of the sentence before.
     ("en", "He left. “Yes. She stayed.", ["He left.", "“Yes.", "She stayed."]),
     ("ar", "غادر. “نعم.", ["غادر.", "“نعم."]),
+    ("en", 'He left. "Yes. She stayed.', ["He left.", '"Yes.', "She stayed."]),
+    # ...but a closing quote glued to the next sentence stays with its own.
+    ("en", "“Yes.”Then he left.", ["“Yes.”", "Then he left."]),
+    ("en", '"Yes."Then he left.', ['"Yes."', "Then he left."]),
+    ("de", "„Ja.“Dann ging er.", ["„Ja.“", "Dann ging er."]),
     # A word with a capital inside is no lower-case word going on (a Russian "т. е. рано" is).
     (
         "en",
