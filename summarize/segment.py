@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 # A line break is \n, \r\n or a lone \r (old Mac files); every line is a paragraph, and blank
 # lines between two are kept as one blank line.
@@ -35,7 +36,11 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     "es": frozenset("sr sra srta dr dra ud uds pág art etc núm".split()),
 }
 # Abbreviations that may also end a sentence: only join when the next word is in lower case.
-_AMBIGUOUS = frozenset({"etc", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
+_AMBIGUOUS = frozenset({"etc", "usw", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
+# Abbreviations that end a list ("etc.", German "usw.", Russian "и т. д.", "и т. п."): before a
+# capitalised word they end the sentence too, which sentencex (French, Spanish, German, Russian)
+# never cuts.
+_LIST_END = re.compile(r"(?<![^\W\d_])(?:etc|usw|т\.\s?[дп])\.(?=\s)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
@@ -162,7 +167,7 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
         if word_start > start and all(_is_opening(ch, opened) for ch in word):
             pieces[index] = (start, word_start)
             pieces[index + 1] = (word_start, pieces[index + 1][1])
-    return pieces
+    return [piece for start, end in pieces for piece in _split_list_ends(text, start, end)]
 
 
 def _is_opening(ch: str, before: str) -> bool:
@@ -174,6 +179,22 @@ def _is_opening(ch: str, before: str) -> bool:
         return before.count(ch) % 2 == 0
     # It closes a quote when more were opened than closed before it (one may span sentences).
     return sum(map(before.count, openers)) <= before.count(ch)
+
+
+def _split_list_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut the span after each list's end ("etc.") that a capitalised word follows."""
+    cuts = [
+        match.end()
+        for match in _LIST_END.finditer(text, start, end)
+        if _has_capital(text[match.end() : end].lstrip())
+    ]
+    bounds = [start, *cuts, end]
+    return list(pairwise(bounds))
+
+
+def _has_capital(text: str) -> bool:
+    word = _WORD.match(text)
+    return bool(word) and any(ch.isupper() for ch in word.group(0))
 
 
 def split_sentences(text: str, lang: str | None = None) -> list[tuple[int, int]]:

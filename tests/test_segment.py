@@ -51,6 +51,15 @@ FRENCH_TABLE = [
         "Il a acheté des pommes, des poires, etc. et il est rentré.",
         ["Il a acheté des pommes, des poires, etc. et il est rentré."],
     ),
+    # "etc." ends a list, and before a capital the sentence too (sentencex never cuts there).
+    (
+        "Il a acheté des pommes, des poires, etc. Le marché fermait.",
+        ["Il a acheté des pommes, des poires, etc.", "Le marché fermait."],
+    ),
+    (
+        "Il a acheté des pommes, etc., puis il est rentré.",
+        ["Il a acheté des pommes, etc., puis il est rentré."],
+    ),
     # A brand written with a capital inside (iPhone, eBay) starts a sentence: no lower-case word.
     (
         "Apple a présenté son téléphone. iPhone 16 sera vendu en septembre.",
@@ -203,6 +212,22 @@ SCRIPTS_TABLE = [
         "en",
         "Apple updated its phones. iOS 18 came out. mRNA vaccines work.",
         ["Apple updated its phones.", "iOS 18 came out.", "mRNA vaccines work."],
+    ),
+    # A list's end ("etc.", "usw.", "и т. д.") before a capital ends the sentence.
+    (
+        "es",
+        "Compró manzanas, peras, etc. El mercado cerró.",
+        ["Compró manzanas, peras, etc.", "El mercado cerró."],
+    ),
+    ("de", "Er kaufte Äpfel, Birnen usw. Dann ging er.", ["Er kaufte Äpfel, Birnen usw.", "Dann ging er."]),
+    ("ru", "Купил яблоки, груши и т. д. Потом ушёл.", ["Купил яблоки, груши и т. д.", "Потом ушёл."]),
+    # Russian "г." is a year after a number and a city before a name, and a capital may follow
+    # either inside a sentence ("В 2020 г. Путин ..."): sentencex never cuts there, nor do we.
+    ("ru", "Он живёт в г. Москве. Потом уехал.", ["Он живёт в г. Москве.", "Потом уехал."]),
+    (
+        "ru",
+        "В 2020 г. Путин подписал закон. Потом уехал.",
+        ["В 2020 г. Путин подписал закон.", "Потом уехал."],
     ),
 ]
 
