@@ -545,6 +545,7 @@ def run(
             expand_patterns,
             folder_notes,
             iter_articles,
+            list_folders,
             listed_total,
             local_files,
         )
@@ -613,7 +614,9 @@ def run(
             debug=debug,
             detector_dir=_user_cache_dir(),
         )
-        for note in _ineffective_options(ctx, only) + notes + folder_notes(inputs):
+        # Listed once: each article file's head is looked at for both the notes and the total.
+        listings = list_folders(inputs)
+        for note in _ineffective_options(ctx, only) + notes + folder_notes(inputs, listings):
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,
@@ -638,7 +641,7 @@ def run(
                 local_files(inputs) if output_dir else frozenset(),
                 kept,
                 # Counted only for a progress line: listing folders is no work for a pipe's run.
-                listed_total(inputs, _stdout_file()) if _is_terminal(sys.stderr) else None,
+                listed_total(inputs, _stdout_file(), listings) if _is_terminal(sys.stderr) else None,
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 

@@ -454,32 +454,64 @@ def _is_article_name(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(ARTICLE_SUFFIXES)
 
 
-def folder_notes(inputs: list[str]) -> list[str]:
-    """One line for each folder among ``inputs`` that holds no article file, or that holds files
-    or subfolders a run does not read (an earlier run's results among them): a wrong folder
-    must not pass in silence."""
-    notes = []
-    kinds = ", ".join(ARTICLE_SUFFIXES)
+@dataclass(frozen=True)
+class FolderListing:
+    """What a folder named as an input holds, as a run reads it (hidden names left out), sorted:
+    told once, from one listing and one look at each article file's head, for both
+    :func:`folder_notes` and :func:`listed_total`."""
+
+    folder: Path
+    articles: tuple[str, ...]  # files named as articles that a run reads
+    results: tuple[str, ...]  # files named as articles that are this tool's results: skipped
+    others: tuple[str, ...]  # files not named as articles: not read
+    subfolders: tuple[str, ...]  # not read
+
+
+def list_folders(inputs: list[str]) -> dict[str, FolderListing]:
+    """The :class:`FolderListing` of each input that is a folder that can be listed, by input."""
+    listings: dict[str, FolderListing] = {}
     for raw in inputs:
         folder = input_path(raw)
         try:
-            if folder is None or not folder.is_dir():
+            if raw in listings or folder is None or not folder.is_dir():
                 continue
             # One scan: a directory entry knows whether it is a folder without a stat of its own.
             with os.scandir(folder) as scan:
                 entries = sorted((e.name, e.is_dir()) for e in scan if not e.name.startswith("."))
         except OSError:
             continue  # reading it says why
-        subfolders = [name for name, is_dir in entries if is_dir]
         files = [name for name, is_dir in entries if not is_dir]
-        others = [name for name in files if not _is_article_name(name)]
-        results = [name for name in files if _is_article_name(name) and is_own_output(folder / name)]
+        named = [name for name in files if _is_article_name(name)]
+        ours = {name for name in named if is_own_output(folder / name)}
+        listings[raw] = FolderListing(
+            folder=folder,
+            articles=tuple(name for name in named if name not in ours),
+            results=tuple(name for name in named if name in ours),
+            others=tuple(name for name in files if not _is_article_name(name)),
+            subfolders=tuple(name for name, is_dir in entries if is_dir),
+        )
+    return listings
+
+
+def folder_notes(inputs: list[str], listings: dict[str, FolderListing] | None = None) -> list[str]:
+    """One line for each folder among ``inputs`` that holds no article file, or that holds files
+    or subfolders a run does not read (an earlier run's results among them): a wrong folder
+    must not pass in silence.  ``listings``: :func:`list_folders` of ``inputs``, when known."""
+    if listings is None:
+        listings = list_folders(inputs)
+    notes = []
+    kinds = ", ".join(ARTICLE_SUFFIXES)
+    for raw in inputs:
+        if (listing := listings.get(raw)) is None:
+            continue
+        folder = listing.folder
+        results, others, subfolders = list(listing.results), list(listing.others), list(listing.subfolders)
         ours = _some(results, "result of summarize", "results of summarize")
         subs = _some(subfolders, "subfolder")
         # Subfolders are not read: say how to read them, as a folder of folders (news/2024/...)
         # would otherwise be "nothing to read" and no more.
         deeper = f"name them, or pass a pattern such as '{folder / '**' / '*.txt'}'" if subfolders else ""
-        if len(others) + len(results) == len(files):
+        if not listing.articles:
             only = " and ".join(x for x in (ours, subs) if x)
             only = f", only {only}" if only else ""
             end = f"subfolders are not read: {deeper}" if deeper else "nothing to read"
@@ -1291,15 +1323,22 @@ def _given(value: object) -> str | None:
     return value.strip() if isinstance(value, str) else _id_text(value)
 
 
-def listed_total(inputs: list[str], never_read: frozenset[tuple[int, int]] = frozenset()) -> int | None:
+def listed_total(
+    inputs: list[str],
+    never_read: frozenset[tuple[int, int]] = frozenset(),
+    listings: dict[str, FolderListing] | None = None,
+) -> int | None:
     """How many items :func:`iter_articles` yields for ``inputs`` (patterns expanded), when
-    names and folder listings tell it without reading a file; else None.
+    names and folder listings tell it; else None.  ``listings``: :func:`list_folders` of
+    ``inputs``, when known (the run lists its folders once, for :func:`folder_notes` too).
 
     Known for files named with an article suffix and folders of such files (each yields one
     item, a failure included).  Not for stdin, a URL, JSON Lines (a ``.jsonl`` name), a name
-    whose content decides its kind, or a pipe.  A folder's earlier results, skipped when read
-    (see :func:`folder_notes`), are counted: telling them would mean reading every file.
+    whose content decides its kind, or a pipe.  A folder's earlier results (a ``.jsonl`` one
+    too) are not counted: the listing tells them, and the reader skips them.
     """
+    if listings is None:
+        listings = list_folders(inputs)
     total = 0
     for raw in inputs:
         path = input_path(raw)
@@ -1311,22 +1350,18 @@ def listed_total(inputs: list[str], never_read: frozenset[tuple[int, int]] = fro
             total += 1  # reading it says why, in one failure
             continue
         if stat.S_ISDIR(info.st_mode):
-            try:
-                with os.scandir(path) as scan:
-                    for entry in scan:
-                        if not _is_article_name(entry.name):
-                            continue
-                        if entry.name.lower().endswith(".jsonl"):
-                            return None
-                        with contextlib.suppress(OSError):  # a broken link is one failure
-                            if entry.is_dir():
-                                continue  # subfolders are not read
-                            if never_read:
-                                found = entry.stat()
-                                if (found.st_dev, found.st_ino) in never_read:
-                                    continue
-                        total += 1
-            except OSError:
+            listing = listings.get(raw)
+            if listing is None:
+                total += 1  # it could not be listed: reading it says why, in one failure
+                continue
+            for name in listing.articles:
+                if never_read:
+                    with contextlib.suppress(OSError):  # a broken link is one failure
+                        found = (path / name).stat()
+                        if (found.st_dev, found.st_ino) in never_read:
+                            continue  # the run's own output file
+                if name.lower().endswith(".jsonl"):
+                    return None
                 total += 1
         elif not stat.S_ISREG(info.st_mode) or _article_suffix(path) in (None, ".jsonl"):
             return None

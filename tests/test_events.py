@@ -7,6 +7,7 @@ the command line draws its progress line from that (see test_progress.py).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from summarize.engines import EngineOptions
 from summarize.events import ArticleDone, Computing, Event, ModelLoaded, ModelLoading
 from summarize.options import RunOptions
 from summarize.pipeline import Summarizer
-from summarize.read import Article, listed_total
+from summarize.read import Article, ReadOptions, iter_articles, listed_total
 from summarize.routing import RoutingConfig
 
 COPY_MODEL = Path(__file__).resolve().parent / "fixtures" / "copy_model"
@@ -132,6 +133,45 @@ def test_listed_total(tmp_path: Path) -> None:
         assert listed_total([str(news), other]) is None, other
     (news / "more.jsonl").write_text("{}")
     assert listed_total([str(news)]) is None
+
+
+def test_listed_total_leaves_out_a_folders_earlier_results(tmp_path: Path) -> None:
+    from summarize.own_output import RECORD_KEYS
+
+    news = tmp_path / "news"
+    news.mkdir()
+    for name in ("a.txt", "b.md", "c.txt"):
+        (news / name).write_text("Le conseil municipal a voté.\n", encoding="utf-8")
+    # `summarize run news/a.txt -o news/`, then `summarize run news/ > news/all.jsonl`: skipped when
+    # read, they were counted (3/4), and a .jsonl result left no total at all.
+    (news / "a-2.txt").write_text(
+        "== a — Titre\n\nRésumé (fr):\nLe conseil a voté.\n\nTranslation (en):\nThe council voted.\n",
+        encoding="utf-8",
+    )
+    assert listed_total([str(news)]) == 3
+    record = {**dict.fromkeys(RECORD_KEYS[:-1]), "id": "a", "status": "ok"}
+    (news / "all.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert len(list(iter_articles([str(news)], ReadOptions()))) == 3
+    assert listed_total([str(news)]) == 3
+    # The run's own stdout file, in the folder: not read, so not counted, .jsonl or not.
+    (news / "out.jsonl").write_text("")
+    assert listed_total([str(news)], never_read=frozenset({_inode(news / "out.jsonl")})) == 3
+    (news / "feed.jsonl").write_text('{"text": "Bonjour."}\n')  # a user's JSON Lines: lines untold
+    assert listed_total([str(news)], never_read=frozenset({_inode(news / "out.jsonl")})) is None
+    # The run's listing is used as it is: no file is looked at a second time.
+    from summarize.read import FolderListing, list_folders
+
+    listing = FolderListing(folder=news, articles=("a.txt",), results=(), others=(), subfolders=())
+    assert listed_total([str(news)], listings={str(news): listing}) == 1
+    assert list_folders([str(news), str(news / "a.txt"), "-"]) == {
+        str(news): FolderListing(
+            folder=news,
+            articles=("a.txt", "b.md", "c.txt", "feed.jsonl", "out.jsonl"),
+            results=("a-2.txt", "all.jsonl"),
+            others=(),
+            subfolders=(),
+        )
+    }
 
 
 def _inode(path: Path) -> tuple[int, int]:
