@@ -107,8 +107,9 @@ class _Bytes:
         return data
 
     def line(self) -> bytes | None:
-        """The next line, without its b"\n" and past _KEEP bytes cut to its start and its last
-        byte (a title or message can be as long as the article); None when the file ends first."""
+        """The next line, without its b"\n" (nor a b"\r" before it: a result saved on Windows)
+        and past _KEEP bytes cut to its start and its end (a title or message can be as
+        long as the article); None when the file ends first."""
         line = b""
         while (end := self.buf.find(b"\n", self.pos)) < 0:
             line = _ends(line + self.take(len(self.buf)))
@@ -116,11 +117,12 @@ class _Bytes:
                 return None
         line = _ends(line + self.take(end))
         self.take(end + 1)
-        return line
+        return line.removesuffix(b"\r")
 
 
 def _ends(line: bytes) -> bytes:
-    return line if len(line) <= _KEEP + 1 else line[:_KEEP] + line[-1:]
+    # Two last bytes kept: the one a line ends with survives a b"\r" after it.
+    return line if len(line) <= _KEEP + 2 else line[:_KEEP] + line[-2:]
 
 
 def _is_text_result(data: _Bytes) -> bool:
@@ -129,10 +131,11 @@ def _is_text_result(data: _Bytes) -> bool:
         return False
     if status:
         return bool(_STATUS_START.match(status)) and status.endswith(b"]")
-    # A label is told from a longer line by one byte more (the file may end just after it).
-    while len(data.buf) - data.pos <= _LONGEST_LABEL and data.more():
+    # A label is told from a longer line by a byte more, past a b"\r" (the file may end just
+    # after it).
+    while len(data.buf) - data.pos <= _LONGEST_LABEL + 1 and data.more():
         pass
-    return data.buf[data.pos :].split(b"\n", 1)[0] in _LABELS
+    return data.buf[data.pos :].split(b"\n", 1)[0].removesuffix(b"\r") in _LABELS
 
 
 def _condensed_json(data: _Bytes) -> bytes:

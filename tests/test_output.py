@@ -176,6 +176,32 @@ def test_every_result_file_is_recognised_as_ours(fmt: str, tmp_path) -> None:  #
     assert paths[0].stat().st_size > 16384  # recognised from its head alone
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_a_result_saved_with_windows_line_ends_is_still_ours(fmt: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A text result opened and saved on Windows (\\r\\n) was taken for a user's file: a re-run
+    with --output-dir wrote NAME-2 beside it, and a folder run read it as an article."""
+    from summarize.output import DirectoryWriter
+    from summarize.own_output import is_own_output
+
+    records = _records()
+    paths = [DirectoryWriter(tmp_path / "out", fmt).write(record) for record in records]
+    for path in paths:
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert [is_own_output(path) for path in paths] == [True] * 4
+    again = DirectoryWriter(tmp_path / "out", fmt)
+    assert [again.write(record) for record in records] == paths and again.notices == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_a_windows_line_end_is_seen_past_a_long_line_and_a_chunk_end() -> None:
+    """A status line past the kept length, whose "]" ends one chunk and "\\r\\n" starts the next."""
+    from summarize.own_output import recognise
+
+    status = b"[partial: " + b"x" * 70_000 + b"]"
+    chunks = [b"== a\r\n" + status, b"\r\n\r\nTranslation (en):\r\nHalf.\r\n"]
+    assert recognise(lambda size: chunks.pop(0) if chunks else b"")
+
+
 FEED_LINE = {"id": "a", "source": "lemonde", "title": "T", "url": "https://x", "date": "2024", "text": "Un."}
 
 
@@ -278,6 +304,13 @@ def test_a_jsonl_stream_of_results_is_recognised_as_ours(tmp_path) -> None:  # t
         "== Titre de section ==\n\nLe conseil municipal a voté.\n",  # a wiki heading
         "== a\nRésumé (fr):\nsans ligne vide\n",
         "== a\n[ok: this line is the user's]",  # the head ends before the line does
+        # Saved on Windows, a user's text is no more ours than before.
+        "== Titre de section ==\r\n\r\nLe conseil municipal a voté.\r\n",
+        "== a\r\nRésumé (fr):\r\nsans ligne vide\r\n",
+        "== a\r\n\r\nRésumé (fr): le conseil a voté.\r\n",
+        "== a\r\n\r\nRésumé (fr):\rLe conseil a voté.\r\n",  # a lone \r is no line end
+        "== a\r\n[ok: the user's line\r\nLe conseil a voté.]\r\n",
+        "== a\r\n\r\r\nTranslation (en):\r\n",  # "\r" is not a blank line
         json.dumps(FEED_LINE) + "\n",  # an input feed shares the first keys
         json.dumps({k: FEED_LINE.get(k) for k in ("id", "source", "title", "url", "date")})[:-1],
         json.dumps([_record("a")]),  # a --format json stream: an array, saved by the shell

@@ -544,6 +544,18 @@ def _result_line(ident: str) -> str:
     return json.dumps({**record, "id": ident, "translation_en": "The council voted.", "status": "ok"})
 
 
+def test_a_folder_skips_a_result_saved_with_windows_line_ends(tmp_path: Path) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_bytes("== Le conseil ==\r\n\r\nLe conseil municipal a voté.\r\n".encode())
+    (news / "a-2.txt").write_bytes(RESULT_TEXT.replace("\n", "\r\n").encode())  # re-saved on Windows
+    items = list(iter_articles([str(news)], ReadOptions()))
+    assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
+    assert read.folder_notes([str(news)]) == [
+        f"{news}: skipped 1 result of summarize (a-2.txt); results are not read as articles"
+    ]
+
+
 def test_a_folder_skips_an_earlier_runs_results_and_says_so(tmp_path: Path) -> None:
     news = tmp_path / "news"
     news.mkdir()
