@@ -1298,6 +1298,9 @@ _MD_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # "---" alone is a horizontal rule, or a setext heading's underline.
 _MD_TABLE_RULE = re.compile(r"^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$")
 _MD_CELL_BAR = re.compile(r"(?<!\\)\|")  # a "|" that is no escaped "\|"
+# A list item's marker before a table's header row ("- | a | b |", "1. | a | b |"): GFM reads the
+# table in the item, its other rows indented to the item's text. A number is kept, as rendered.
+_MD_ITEM = re.compile(r"(?:[-*]|\+(?!\s+\d)|(\d{1,9}[.)]))\s+")
 # A line that opens another block, which ends a table (GFM) and is no header row: a heading, a
 # quote, a list item, a fence.
 _MD_TABLE_BREAK = re.compile(r"^(?:#{1,6}(?:\s|$)|>|(?:[-*]|\+(?!\s+\d))\s|`{3,}|~{3,})")
@@ -1378,18 +1381,21 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
         line_depth, inner = _quoted(line)
         if columns and (line_depth != depth or not _is_table_row(inner)):
             columns = 0
+        item = ""
         if not columns and number + 1 < len(lines):
             # A table starts at a header row with its rule row under it, and nowhere else.
-            next_depth, rule = _quoted(lines[number + 1].replace("\0", "").strip())
-            columns = _table_columns(inner, rule) if next_depth == line_depth else 0
+            below = lines[number + 1].replace("\0", "").strip()
+            columns, item, header = _table_header(line, below)
             depth = line_depth
+            if columns:
+                inner = header
         if columns:
             if _MD_TABLE_RULE.match(inner):
                 continue  # its rule row, or a row of dashes in it: no text
             # A row: its cells as a line of text ("Paris, 50 %"), padded or cut to the header's
             # number as GFM does; a cell is inline text only ("# 1" in a cell is no heading).
             cells = (_md_inline_text(cell).strip() for cell in _table_cells(inner)[:columns])
-            line = ", ".join(cell for cell in cells if cell)
+            line = " ".join(x for x in (item, ", ".join(cell for cell in cells if cell)) if x)
             if line:
                 rows.append(len(out))
                 out.append(line)
@@ -1412,6 +1418,21 @@ def _quoted(line: str) -> tuple[int, str]:
     if not opened:
         return 0, line
     return opened.group(0).count(">"), line[opened.end() :].strip()
+
+
+def _table_header(line: str, below: str) -> tuple[int, str, str]:
+    """The table that opens at ``line`` with ``below`` under it (both stripped): its number of
+    cells (0: none), the number of the list item its header sits in ("" for none or a bullet),
+    and the header row less the quote and list markers before it. Both lines are in as many
+    quotes; the header may open a list item ("- | a | b |"), its rule row is then indented."""
+    depth, header = _quoted(line)
+    below_depth, rule = _quoted(below)
+    if below_depth != depth:
+        return 0, "", header
+    item = _MD_ITEM.match(header)
+    if item and (columns := _table_columns(header[item.end() :], rule)):
+        return columns, item.group(1) or "", header[item.end() :]
+    return _table_columns(header, rule), "", header
 
 
 def _table_cells(row: str) -> list[str]:

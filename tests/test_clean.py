@@ -591,6 +591,15 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
          "Ville, Part\nParis, 50 %\nLyon | 40 %"),
         ("> | Ville | Part |\n| --- | --- |\n| Paris | 50 % |", "| Ville | Part |\n| Paris | 50 % |"),
         ("> Citation\n> |---|---|", "Citation"),
+        # in a list item, as GFM reads it: the header on the item's line, its rows indented
+        # (a number is kept, as rendered; the next item ends the table)
+        ("1. | Ville | Part |\n   | --- | --- |\n   | Paris | 50 % |", "1. Ville, Part\nParis, 50 %"),
+        ("- | Ville | Part |\n  | --- | --- |\n  | Paris | 50 % |\n- Lyon | 40 %",
+         "Ville, Part\nParis, 50 %\nLyon | 40 %"),
+        ("* Ville | Part\n  --- | ---\n  Paris | 50 %", "Ville, Part\nParis, 50 %"),
+        ("> 2) | Ville | Part |\n>    |---|---|\n>    | Paris | 50 % |", "2) Ville, Part\nParis, 50 %"),
+        ("- Paris | 50 %\n- Lyon | 40 %", "Paris | 50 %\nLyon | 40 %"),
+        ("- | Ville | Part |\n- | --- | --- |", "| Ville | Part |"),
     ],
     ids=[
         "no-outer-pipes", "some-outer-pipes", "one-dash-colons", "centred", "escaped-pipe", "pipe-in-code",
@@ -598,7 +607,8 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
         "after-a-paragraph-line", "ends-at-blank-line", "ends-at-quote", "dash-row-inside",
         "cell-counts-differ", "row-without-rule", "setext-heading", "setext-heading-plain",
         "horizontal-rule", "star-rule", "in-a-quote", "ends-at-another-quote-depth", "header-quoted-only",
-        "quoted-rule-row-alone",
+        "quoted-rule-row-alone", "in-a-numbered-item", "in-a-bullet-item", "in-a-star-item",
+        "in-a-quoted-item", "items-with-pipes-no-rule", "rule-row-on-an-item",
     ],
 )  # fmt: skip
 def test_markdown_tables_in_every_gfm_shape(markdown: str, plain: str) -> None:
