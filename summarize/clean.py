@@ -1562,8 +1562,8 @@ def _md_inline_markup(text: str) -> str:
 # Markdown is where they add up to _MD_ENOUGH, so several kinds of signs are always needed but
 # for a YAML front matter naming a title or date, which is three signs in one (its "---" opening,
 # its keys, its closing "---"), and a table: a "|" header row, then a rule row of as many cells
-# ("|---|---|", "--- | :-:", "|-|"), which no plain-text file of 3,100 measured holds (a
-# plain-text table's header has no "|": turtle.py's docstrings, Perl's).
+# ("|---|---|", "--- | :-:", "|-|"), in a quote or a list item too, which no plain-text file of
+# 3,097 measured holds (a plain-text table's header has no "|": turtle.py's docstrings, Perl's).
 _MD_ENOUGH = 2.5
 # Characters looked at, as looks_like_html does: a large input is judged on its start.
 _MD_SNIFF = 100_000
@@ -1632,9 +1632,9 @@ def markdown_signs(text: str) -> dict[str, float]:
             signs["setext heading"] = 0.5
         if "|" in line and "-" in line and "|" in previous:
             # A table as strip_markdown reads one (GFM's: a header row, then a rule row of as
-            # many cells) is enough alone (see _MD_ENOUGH); a "|" line over a rule row of
-            # another number of cells is a strong sign only.
-            if _table_columns(previous, line):
+            # many cells, in a quote or a list item too) is enough alone (see _MD_ENOUGH); a "|"
+            # line over a rule row of another number of cells is a strong sign only.
+            if _table_header(previous, line)[0]:
                 signs["table"] = _MD_ENOUGH
             elif _MD_SIGN_TABLE_RULE.fullmatch(line):
                 signs["table"] = max(2.0, signs.get("table", 0.0))

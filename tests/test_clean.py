@@ -867,6 +867,9 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         ("Candidat | Voix\n-|-\nA. Martin | 42 %\n\n" + BODY_FR, True),  # one "-" a cell is enough
         ("| Candidat |\n|:---:|\n| A. Martin |\n\n" + BODY_FR, True),  # one column, between pipes
         (BODY_FR + "\n| Candidat | Voix |\n| --- | --- |\n| A. Martin | 42 % |\n", True),  # after a line
+        # in a quote or a list item, as strip_markdown reads one there
+        ("Le bilan :\n\n> | Candidat | Voix |\n> | --- | --- |\n> | A. Martin | 42 % |\n\n" + BODY_FR, True),
+        ("1. | Candidat | Voix |\n   | --- | --- |\n   | A. Martin | 42 % |\n\n" + BODY_FR, True),
         # Plain text: the signs of one kind, or only the weak ones plain text writes too
         ("#1 des ventes en France, le roman de l'été.\n#2 : un essai sur l'IA.\n\n" + BODY_FR, False),
         ("C# is the language of the new ticketing system.\n\n- faster\n- cheaper\n", False),
@@ -887,6 +890,7 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         # A plain-text table: its header has no "|" (turtle.py's docstrings), or not as many cells
         ("Mode      Cap initial\n----------|-----------\nstandard  | à droite\n\n" + BODY_FR, False),
         ("Ville | Taux\n---|---|---\nParis | 6,1\n\n" + BODY_FR, False),
+        ("> Ville | Taux\n> ---|---|---\n> Paris | 6,1\n\n" + BODY_FR, False),
         # A setext heading or a horizontal rule under a line holding "|": no table
         ("Grève | SNCF\n------------\n\n" + BODY_FR, False),
         ("Paris | Lyon | Marseille\n\n---\n\n" + BODY_FR, False),
@@ -896,9 +900,11 @@ LINK = "Selon [le ministère](https://www.ecologie.gouv.fr/logement), le texte s
         "heading+bold", "link+emphasis", "link+list", "heading+image", "front-matter-title",
         "front-matter+link", "heading+fence", "reference-links", "heading+table", "heading+quote+bold",
         "setext+link", "table-alone", "table-no-outer-bars", "table-one-dash", "table-one-column",
-        "table-after-paragraph-line", "numbered-hash", "c-sharp", "hashtags",
+        "table-after-paragraph-line", "table-in-a-quote", "table-in-a-list-item", "numbered-hash",
+        "c-sharp", "hashtags",
         "asterisk-note", "dash-list", "footnote", "one-heading+list", "weak-signs-only", "one-link",
         "one-fence", "shell-comments", "arithmetic", "plain-table", "table-of-other-cells",
+        "quoted-table-of-other-cells",
         "setext-with-bar", "rule-under-bars", "empty",
     ],
 )  # fmt: skip

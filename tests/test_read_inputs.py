@@ -772,10 +772,18 @@ HUGO_ARTICLE = (
 )
 
 
+# Plain prose but for a table in a quote, which strip_markdown reads as a table.
+QUOTED_TABLE = (
+    "Le conseil municipal a voté le budget hier soir.\n\n"
+    "> | Poste | Montant |\n> | --- | --- |\n> | Écoles | 12 M€ |\n\n"
+    "Le vote a eu lieu à main levée.\n"
+)
+
+
 @pytest.mark.parametrize(
     ("text", "markdown"),
-    [(MARKDOWN_ARTICLE, True), (HUGO_ARTICLE, True), (PROSE_WITH_A_TAG, False)],
-    ids=["markdown", "front-matter", "plain"],
+    [(MARKDOWN_ARTICLE, True), (HUGO_ARTICLE, True), (QUOTED_TABLE, True), (PROSE_WITH_A_TAG, False)],
+    ids=["markdown", "front-matter", "quoted-table", "plain"],
 )
 def test_markdown_on_stdin_or_in_a_suffix_less_file_is_told_by_its_content(
     tmp_path: Path, text: str, markdown: bool
