@@ -23,15 +23,27 @@ from summarize.routing import RoutingConfig
 COPY_MODEL = Path(__file__).resolve().parent / "fixtures" / "copy_model"
 
 
-def test_the_summarizer_tells_phases_and_articles_in_order(tmp_path: Path) -> None:
-    """The copy model on the default engine: converted on first use, then loaded as it is."""
-    options = RunOptions(
+def _translation(
+    model: Path,
+    tmp_path: Path,
+    cache_dir: Path | None = None,
+    engine: EngineOptions | None = None,
+) -> RunOptions:
+    """A French-to-English run of ``model`` alone (on transformers float32 unless ``engine``)."""
+    return RunOptions(
         tasks=("translation",),
-        routing=RoutingConfig(translation_model=str(COPY_MODEL)),
+        routing=RoutingConfig(translation_model=str(model)),
         source_lang="fr",
         models_dir=tmp_path / "models",
-        cache_dir=tmp_path / "cache",
-        engine=EngineOptions(threads=1),
+        cache_dir=cache_dir,
+        engine=engine or EngineOptions(backend="transformers", dtype="float32"),
+    )
+
+
+def test_the_summarizer_tells_phases_and_articles_in_order(tmp_path: Path) -> None:
+    """The copy model on the default engine: converted on first use, then loaded as it is."""
+    options = _translation(
+        COPY_MODEL, tmp_path, cache_dir=tmp_path / "cache", engine=EngineOptions(threads=1)
     )
     articles = [Article("a", "a.txt", "Le ciel est bleu."), Article("b", "b.txt", "La mer est calme.")]
 
@@ -76,14 +88,7 @@ def test_a_model_that_cannot_load_is_said_loaded_not_ok(tmp_path: Path) -> None:
             (COPY_MODEL / name).read_bytes() if (COPY_MODEL / name).is_file() else b""
         )
     (broken / "model.safetensors").write_bytes(b"not weights")
-    options = RunOptions(
-        tasks=("translation",),
-        routing=RoutingConfig(translation_model=str(broken)),
-        source_lang="fr",
-        models_dir=tmp_path / "models",
-        cache_dir=None,
-        engine=EngineOptions(backend="transformers", dtype="float32"),
-    )
+    options = _translation(broken, tmp_path)
     events: list[Event] = []
     results = list(Summarizer(options, observer=events.append).process([Article("a", "a.txt", "Le ciel.")]))
     assert results[0].failed
@@ -95,14 +100,7 @@ def test_a_model_that_cannot_load_is_said_loaded_not_ok(tmp_path: Path) -> None:
 def test_an_observer_that_raises_stops_the_run_with_its_error(tmp_path: Path, failing: type) -> None:
     """The observer's bug is the caller's: it comes out of process() as it is, never as an
     "internal error" record blamed on each article (whose model work would be thrown away)."""
-    options = RunOptions(
-        tasks=("translation",),
-        routing=RoutingConfig(translation_model=str(COPY_MODEL)),
-        source_lang="fr",
-        models_dir=tmp_path / "models",
-        cache_dir=None,
-        engine=EngineOptions(backend="transformers", dtype="float32"),
-    )
+    options = _translation(COPY_MODEL, tmp_path)
 
     class ObserverBug(Exception):
         pass
