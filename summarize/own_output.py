@@ -8,6 +8,7 @@ Kept free of heavy imports: reading a folder must not load torch.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -43,6 +44,9 @@ _STATUS_START = re.compile(rb"\[(?:ok|partial|skipped|error): ")
 _LABELS = (SUMMARY_LABEL.encode(), TRANSLATION_LABEL.encode())
 _LONGEST_LABEL = max(map(len, _LABELS))
 _SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+_JSON_START = re.compile(rb"[ \t\n\r]*\{")
+# Enough bytes to see a UTF-8 BOM and the text format's "== " after it.
+_START = len(codecs.BOM_UTF8) + 3
 _DECODER = json.JSONDecoder()
 
 
@@ -80,10 +84,14 @@ def looks_like_own_output(data: bytes) -> bool:
 def recognise(read: Callable[[int], bytes]) -> bool:
     """Whether the bytes that ``read(size)`` gives, from the start, are a result of ours."""
     data = _Bytes(read)
-    data.more()
-    if data.buf.startswith(b"== "):
+    while len(data.buf) < _START and data.more():  # a short read is not the end of the file
+        pass
+    # One UTF-8 BOM, as older Windows Notepad puts before what it saves, is not content.
+    if data.buf.startswith(codecs.BOM_UTF8):
+        data.take(len(codecs.BOM_UTF8))
+    if data.buf.startswith(b"== ", data.pos):
         return _is_text_result(data)
-    if data.buf.lstrip(b" \t\n\r").startswith(b"{"):
+    if _JSON_START.match(data.buf, data.pos):
         return _is_json_record(_condensed_json(data).decode("utf-8", "replace"))
     return False
 

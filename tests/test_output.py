@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import errno
 import io
 import json
@@ -202,6 +203,39 @@ def test_a_windows_line_end_is_seen_past_a_long_line_and_a_chunk_end() -> None:
     assert recognise(lambda size: chunks.pop(0) if chunks else b"")
 
 
+@pytest.mark.parametrize("crlf", [False, True])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_a_result_saved_with_a_bom_is_still_ours(fmt: str, crlf: bool, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Older Windows Notepad saves UTF-8 behind a byte-order mark (EF BB BF), with \\r\\n or
+    not: the result was taken for a user's file, and a re-run with --output-dir wrote NAME-2."""
+    from summarize.output import DirectoryWriter
+    from summarize.own_output import is_own_output
+
+    records = _records()
+    paths = [DirectoryWriter(tmp_path / "out", fmt).write(record) for record in records]
+    for path in paths:
+        data = path.read_bytes()
+        path.write_bytes(codecs.BOM_UTF8 + (data.replace(b"\n", b"\r\n") if crlf else data))
+    assert [is_own_output(path) for path in paths] == [True] * 4
+    again = DirectoryWriter(tmp_path / "out", fmt)
+    assert [again.write(record) for record in records] == paths and again.notices == []
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)
+    assert not any(p.read_bytes().startswith(codecs.BOM_UTF8) for p in paths)  # written anew
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b"\xef", b"\xbb\xbf=", b"= a\n\nTranslation (en):\nHalf.\n"],
+        [b"\xef\xbb", b"\xbf\n" + json.dumps(_record("a")).encode()],
+    ],
+)
+def test_a_bom_is_seen_across_short_reads(chunks: list[bytes]) -> None:
+    from summarize.own_output import recognise
+
+    assert recognise(lambda size: chunks.pop(0) if chunks else b"")
+
+
 FEED_LINE = {"id": "a", "source": "lemonde", "title": "T", "url": "https://x", "date": "2024", "text": "Un."}
 
 
@@ -318,13 +352,30 @@ def test_a_jsonl_stream_of_results_is_recognised_as_ours(tmp_path) -> None:  # t
         "",
     ],
 )
-def test_files_that_only_look_alike_are_not_ours(data: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])  # saved by older Windows Notepad
+def test_files_that_only_look_alike_are_not_ours(data: str, bom: bytes, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from summarize.own_output import is_own_output
 
     path = tmp_path / "a.txt"
-    path.write_text(data, encoding="utf-8")
+    path.write_bytes(bom + data.encode())
     assert not is_own_output(path)
     assert not is_own_output(tmp_path) and not is_own_output(tmp_path / "missing.txt")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_bom_is_accepted_once_and_only_first(fmt: str) -> None:
+    """A BOM is skipped only as a file's very first bytes: a second one, or one after a line
+    end, is content (U+FEFF), and the file is not a result."""
+    from summarize.own_output import looks_like_own_output
+
+    bom = codecs.BOM_UTF8
+    result = (
+        "== a — Titre\n\nRésumé (fr):\nLe conseil a voté.\n" if fmt == "text" else json.dumps(_record("a"))
+    ).encode()
+    assert looks_like_own_output(result) and looks_like_own_output(bom + result)
+    assert not looks_like_own_output(bom + bom + result)
+    assert not looks_like_own_output(b"\n" + bom + result)
+    assert not looks_like_own_output(result[:1] + bom + result[1:])
 
 
 def test_a_fifo_is_not_read_to_tell_whose_it_is(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ No model and no network: the reader is called directly, or the CLI with ``--show
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -553,6 +554,25 @@ def test_a_folder_skips_a_result_saved_with_windows_line_ends(tmp_path: Path) ->
     assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
     assert read.folder_notes([str(news)]) == [
         f"{news}: skipped 1 result of summarize (a-2.txt); results are not read as articles"
+    ]
+
+
+def test_a_folder_run_skips_results_saved_with_a_bom(tmp_path: Path) -> None:
+    """Older Windows Notepad saves UTF-8 behind a byte-order mark: such a result was read as an
+    article. A user's article with a BOM is still read. (A .json file is no article a folder
+    run reads: its own BOM'd results are in tests/test_output.py.)"""
+    news = tmp_path / "news"
+    news.mkdir()
+    bom = codecs.BOM_UTF8
+    (news / "a.txt").write_bytes(bom + "== Le conseil ==\r\n\r\nLe conseil municipal a voté.\r\n".encode())
+    (news / "a-2.txt").write_bytes(bom + RESULT_TEXT.replace("\n", "\r\n").encode())
+    (news / "all.jsonl").write_bytes(bom + f"{_result_line('a')}\n{_result_line('b')}\n".encode())
+    result = CliRunner().invoke(app, ["run", str(news), "--show-clean", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a"]
+    assert result.stderr.splitlines() == [
+        f"summarize: warning: {news}: skipped 2 results of summarize (a-2.txt, all.jsonl); "
+        "results are not read as articles"
     ]
 
 
