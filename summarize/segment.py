@@ -37,10 +37,10 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
 }
 # Abbreviations that may also end a sentence: only join when the next word is in lower case.
 _AMBIGUOUS = frozenset({"etc", "usw", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
-# Abbreviations that end a list ("etc.", German "usw.", Russian "и т. д.", "и т. п."): before a
-# capitalised word they end the sentence too, which sentencex (French, Spanish, German, Russian)
-# never cuts.
-_LIST_END = re.compile(r"(?<![^\W\d_])(?:etc|usw|т\.\s?[дп])\.(?=\s)", re.IGNORECASE)
+# Abbreviations that end a list ("etc.", Italian "ecc.", German "usw.", Russian "и т. д.",
+# "и т. п."): before a capitalised word they end the sentence too, which sentencex (French,
+# Spanish, Italian, Catalan, German, Russian) never cuts.
+_LIST_END = re.compile(r"(?<![^\W\d_])(?:etc|ecc|usw|т\.\s?[дп])\.(?=\s)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).

@@ -221,6 +221,35 @@ SCRIPTS_TABLE = [
     ),
     ("de", "Er kaufte Äpfel, Birnen usw. Dann ging er.", ["Er kaufte Äpfel, Birnen usw.", "Dann ging er."]),
     ("ru", "Купил яблоки, груши и т. д. Потом ушёл.", ["Купил яблоки, груши и т. д.", "Потом ушёл."]),
+    # Italian "ecc." likewise (sentencex never cuts after it); before a lower-case word, or
+    # with a comma, the list and its sentence go on, as after "etc." in Portuguese and Catalan.
+    (
+        "it",
+        "Ha comprato mele, pere ecc. Il mercato chiudeva.",
+        ["Ha comprato mele, pere ecc.", "Il mercato chiudeva."],
+    ),
+    ("it", "Ha comprato mele, pere ecc. e poi è tornato.", ["Ha comprato mele, pere ecc. e poi è tornato."]),
+    ("it", "Ha comprato mele, pere, ecc., poi è tornato.", ["Ha comprato mele, pere, ecc., poi è tornato."]),
+    (
+        "pt",
+        "Comprou maçãs, peras etc. O mercado fechava.",
+        ["Comprou maçãs, peras etc.", "O mercado fechava."],
+    ),
+    (
+        "pt",
+        "Comprou maçãs, peras etc. e voltou para casa.",
+        ["Comprou maçãs, peras etc. e voltou para casa."],
+    ),
+    (
+        "ca",
+        "Va comprar pomes, peres, etc. El mercat tancava.",
+        ["Va comprar pomes, peres, etc.", "El mercat tancava."],
+    ),
+    (
+        "ca",
+        "Va comprar pomes, peres, etc. i va tornar a casa.",
+        ["Va comprar pomes, peres, etc. i va tornar a casa."],
+    ),
     # Russian "г." is a year after a number and a city before a name, and a capital may follow
     # either inside a sentence ("В 2020 г. Путин ..."): sentencex never cuts there, nor do we.
     ("ru", "Он живёт в г. Москве. Потом уехал.", ["Он живёт в г. Москве.", "Потом уехал."]),
