@@ -1044,10 +1044,13 @@ def _from_bytes(
     except InputError as exc:
         yield ReadFailure(name, source, exc)
         return
-    if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)):
+    # A feed saved under an article's name (export.txt) is still a feed: translating its JSON is
+    # no use.  Only plainly so, every line an article object, since the name says otherwise.
+    named = suffix is not None and _plainly_articles(text)
+    if suffix == ".jsonl" or (suffix is None and _looks_like_jsonl(text)) or named == "lines":
         text = _lines_utf8_or(data, text, options.encoding)
         yield from _none_is_empty(name, source, _from_jsonl(name, source, text, options.input_format))
-    elif suffix is None and (array := _json_array_error(source, text)) is not None:
+    elif (suffix is None or named == "array") and (array := _json_array_error(source, text)) is not None:
         yield ReadFailure(name, source, array)
     else:
         html, markdown = _KINDS.get(options.input_format) or _told_kind(text.lstrip("\ufeff"), suffix)
@@ -1069,6 +1072,28 @@ def _told_kind(body: str, suffix: str | None) -> tuple[bool, bool]:
         # would run into one paragraph and its furniture would stay.
         html = (suffix in HTML_SUFFIXES and "<" in body) or _looks_like_html(body)
     return html, not html and _is_markdown(body, suffix)
+
+
+def _plainly_articles(text: str) -> str | None:
+    """What JSON ``text`` plainly is, for a file whose name says it is an article: "lines" when
+    every non-blank line is a JSON object with a "text" string (JSON Lines), "array" when the
+    whole is a JSON array of such objects; else None (an article, as its name says)."""
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith("{"):
+        lines = [line for line in body.split("\n") if line.strip()]
+        return "lines" if all(_is_article_object(_json_object(line)) for line in lines) else None
+    if body.startswith("["):
+        try:
+            items = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if isinstance(items, list) and items and all(_is_article_object(item) for item in items):
+            return "array"
+    return None
+
+
+def _is_article_object(obj: object) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("text"), str)
 
 
 def _json_array_error(source: str, text: str) -> InputError | None:

@@ -464,6 +464,47 @@ def test_a_json_array_of_articles_is_refused_with_the_way_to_json_lines(tmp_path
     assert failure.error.hint == f"give one object a line, for example: {hint}"
 
 
+@pytest.mark.parametrize("file_name", ["export.txt", "feed.md", "feed.html"])
+def test_a_feed_saved_under_an_articles_name_is_read_as_json_lines(tmp_path: Path, file_name: str) -> None:
+    # A feed exported as export.txt was one article made of its JSON, translated.
+    src = tmp_path / file_name
+    src.write_text(
+        jsonl([{"id": "a", "text": "Il pleut."}, {"id": "b", "text": "Il neige."}]), encoding="utf-8"
+    )
+    items = list(iter_articles([str(src)], ReadOptions()))
+    assert [(type(item).__name__, item.id, item.text) for item in items] == [
+        ("Article", "a", "Il pleut."),
+        ("Article", "b", "Il neige."),
+    ]
+
+
+def test_an_array_of_articles_saved_as_txt_is_refused_with_the_way_to_json_lines(tmp_path: Path) -> None:
+    src = tmp_path / "articles.txt"
+    src.write_text('[{"id": "a", "text": "Il pleut."}]\n', encoding="utf-8")
+    (failure,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message == f"{src}: a JSON array of 1 object, not JSON Lines"
+    assert failure.error.hint == f"give one object a line, for example: jq -c '.[]' {src} | summarize run -"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"text": "Il pleut."}\nLe conseil municipal a voté le budget.\n',  # prose after a line
+        '{"id": "a", "summary_fr": "Il pleut."}\n',  # an object, but no article in it
+        '{"text": 3}\n',  # "text" that is no text
+        '[{"id": "a"}]\n',  # an array of objects without "text"
+        "[1] Le conseil a voté.\n",  # a note mark, not JSON
+    ],
+)
+def test_a_txt_file_is_json_only_when_plainly_a_feed(tmp_path: Path, content: str) -> None:
+    # Its name says it is an article: anything less than a feed stays one, as written.
+    src = tmp_path / "a.txt"
+    src.write_text(content, encoding="utf-8")
+    (item,) = iter_articles([str(src)], ReadOptions())
+    assert isinstance(item, Article) and item.text == content
+
+
 def test_a_json_object_over_several_lines_is_refused_with_the_way_to_json_lines(tmp_path: Path) -> None:
     # Pretty-printed, one object was one article made of its JSON, translated.
     src = tmp_path / "article.json"
@@ -480,13 +521,6 @@ def test_a_json_object_over_several_lines_is_refused_with_the_way_to_json_lines(
 def test_text_that_is_no_array_of_objects_stays_an_article(text: str) -> None:
     (item,) = _stdin(text)
     assert isinstance(item, Article) and item.text == text
-
-
-def test_a_txt_file_holding_json_lines_stays_one_article(tmp_path: Path) -> None:
-    src = tmp_path / "notes.txt"
-    src.write_text('{"id": "a", "text": "Il pleut."}\n', encoding="utf-8")
-    (item,) = iter_articles([str(src)], ReadOptions())
-    assert isinstance(item, Article) and item.id == "notes"
 
 
 KINDS = ".txt, .md, .markdown, .jsonl, .html, .htm"
