@@ -541,7 +541,8 @@ class Summarizer:
             check_isa_variable()  # before any record: a bad setting must not cost a half-written run
         self.options = options
         # Told what the run is doing (see summarize.events); never part of a key or signature.
-        self.observer = observer
+        # Wrapped once: its exceptions must leave the run as they are (see process).
+        self._tell = _told(observer)
         # Opened here, it is closed here: a cache passed in belongs to its caller (the CLI).
         self._owns_cache = cache is _FROM_OPTIONS and options.cache_dir is not None
         if cache is _FROM_OPTIONS:
@@ -596,10 +597,6 @@ class Summarizer:
                 self._unusable[key] = exc
                 raise
         return self._runners[key]
-
-    @property
-    def _tell(self) -> Observer | None:
-        return _told(self.observer)
 
     def signatures(self) -> dict[str, dict[str, Any]]:
         """The signature of every model this run used, by role and model id, sorted by them:
