@@ -33,6 +33,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,6 +105,11 @@ def write_jsonl(path: Path, items: Sequence[str], ids: Sequence[str] | None = No
 def records(stdout: str) -> list[dict]:
     """The complete JSON Lines records of ``stdout`` (a killed run may leave half a line)."""
     return [json.loads(line) for line in stdout.split("\n")[:-1] if line.strip()]
+
+
+def records_by_id(stdout: str, field: str | None = None) -> dict[str, Any]:
+    """The JSON Lines records of ``stdout`` by their ``id`` (or, with ``field``, that field of each)."""
+    return {r["id"]: r if field is None else r[field] for r in records(stdout)}
 
 
 # --- privileges ------------------------------------------------------------------------------
@@ -477,6 +483,7 @@ def by_own_shell(cmd: list[str]) -> list[str]:
 MEMORY_PROBE = r"""
 import json, resource, sys, time
 from pathlib import Path
+from typing import Any
 target, model, size = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 from summarize.chunk import ChunkSettings, make_chunks
 from summarize.clean import clean_text, normalize_text

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fault_tools import jsonl
+from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
 from summarize.cli import app
@@ -117,7 +117,7 @@ def test_dates_are_iso_8601_or_null_in_the_records(models: dict[str, Path], tmp_
     (tmp_path / "d.txt").write_text("Publié le 31/05/2024\n" + body, encoding="utf-8")
     result = _invoke(["run", str(tmp_path), "--format", "jsonl", "--only", "translation"])
     assert result.exit_code == 0, result.stderr
-    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout)
     assert {name: r["date"] for name, r in records.items()} == {
         "a": "2024-06-17T16:01",
         "b": "2024-06-01",
@@ -980,7 +980,7 @@ def test_a_json_lines_date_is_the_records_and_one_that_is_no_date_is_a_warning(
     feed.write_text(jsonl(lines), encoding="utf-8")
     result = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
     assert result.exit_code == 0, result.stderr
-    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout)
     assert {k: r["date"] for k, r in records.items()} == {
         "iso": "2026-01-01T10:00+02:00",
         "bad": "2024-06-17T16:01",
@@ -1015,7 +1015,7 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
     feed.write_text(jsonl(lines), encoding="utf-8")
     ran = _invoke(["run", str(feed), "-f", "jsonl", "--only", "translation"])
     assert ran.exit_code == 0, ran.stderr
-    titles = {r["id"]: r["title"] for r in map(json.loads, ran.stdout.splitlines())}
+    titles = records_by_id(ran.stdout, "title")
     assert titles == {
         "given": "Le titre du flux",
         "blank": "Le titre du texte",
@@ -1024,7 +1024,7 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
     }
     shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
     assert shown.exit_code == 0, shown.stderr
-    assert {r["id"]: r["title"] for r in map(json.loads, shown.stdout.splitlines())} == titles
+    assert records_by_id(shown.stdout, "title") == titles
 
     # The text layout's header line is the run's: "== ID — TITLE", on one line.
     def heads(args: list[str]) -> list[str]:
@@ -1060,7 +1060,7 @@ def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pyt
     model = ["--translation-model", str(COPY_MODEL), "--only", "translation"]
     ran = _invoke(["run", str(feed), "-f", "jsonl", *model])
     assert ran.exit_code == 0, ran.stderr
-    urls = {r["id"]: r["url"] for r in map(json.loads, ran.stdout.splitlines())}
+    urls = records_by_id(ran.stdout, "url")
     assert urls == {
         "given": "https://example.org/a",
         "blank": None,
@@ -1070,7 +1070,7 @@ def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pyt
     }
     shown = _invoke(["run", str(feed), "--show-clean", "-f", "jsonl"])
     assert shown.exit_code == 0, shown.stderr
-    assert {r["id"]: r["url"] for r in map(json.loads, shown.stdout.splitlines())} == urls
+    assert records_by_id(shown.stdout, "url") == urls
 
 
 @pytest.mark.parametrize("given", [None, "0"])

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fault_tools import jsonl
+from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
 from summarize.cli import app
@@ -63,7 +63,7 @@ def _run(routed: dict[str, str], tmp_path: Path, articles: dict[str, str]) -> di
     )
     result = CliRunner().invoke(app, ["run", str(src), "--format", "jsonl", "--config", routed["config"]])
     assert result.exit_code == 0, result.stderr
-    return {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    return records_by_id(result.stdout)
 
 
 def test_each_language_takes_its_route(routed: dict[str, str], tmp_path: Path) -> None:
@@ -235,7 +235,7 @@ def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str]
     args = ["run", str(src), "--format", "jsonl", "--config", str(config)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
-    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout)
     es = records["es"]
     assert es["status"] == "partial" and es["translation_en"] and es["summary_fr"] is None
     assert es["error"]["task"] == "summary" and es["error"]["message"].startswith("no French summary: ")
@@ -252,7 +252,7 @@ def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str]
     weights.write_bytes(weights.read_bytes()[:100])
     result = CliRunner().invoke(app, [*args, "--no-cache"])
     assert result.exit_code == 1
-    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout)
     es = records["es"]
     assert es["status"] == "partial" and es["summary_fr"] and es["translation_en"] is None
     assert es["error"]["task"] == "translation"
@@ -263,7 +263,7 @@ def test_a_missing_model_costs_one_output_not_the_article(routed: dict[str, str]
     # Both halves gone: the article fails as a whole, and says so without a half-made record.
     config.write_text(config.read_text(encoding="utf-8").replace(routed["es-fr"], str(tmp_path / "gone")))
     result = CliRunner().invoke(app, [*args, "--no-cache"])
-    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout)
     es = records["es"]
     assert es["status"] == "error" and es["summary_fr"] is None and es["translation_en"] is None
     assert es["error"]["task"] == "translation" and not es["models"] and not es["chunks"]
@@ -308,7 +308,7 @@ def _run_lines(routed: dict[str, str], tmp_path: Path, lines: list[dict], *args:
     src.write_text(jsonl(lines, ensure_ascii=False), encoding="utf-8")
     command = ["run", str(src), "--format", "jsonl", "--config", routed["config"], "--only", "translation"]
     result = CliRunner().invoke(app, [*command, *args])
-    return result, {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    return result, records_by_id(result.stdout)
 
 
 def test_a_lines_lang_is_taken_instead_of_detection(routed: dict[str, str], tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from fault_tools import jsonl
+from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
 from summarize import read
@@ -1599,7 +1599,7 @@ def test_show_clean_takes_a_lines_date_over_the_texts(tmp_path: Path) -> None:
     src.write_text(jsonl(lines), encoding="utf-8")
     result = CliRunner().invoke(app, ["run", str(src), "--show-clean", "-f", "jsonl"])
     assert result.exit_code == 0, result.stderr
-    records = {r["id"]: r["date"] for r in map(json.loads, result.stdout.splitlines())}
+    records = records_by_id(result.stdout, "date")
     assert records == {
         "plain": "2026-01-01",
         "utc": "2026-01-01T10:00Z",
