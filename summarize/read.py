@@ -782,12 +782,12 @@ def _line_failure(
     """Line ``number``'s failure, a record of its own, named as its article would have been:
     by the line's ``id`` when it has one, so that the results still join with the inputs."""
     where = f"{source}:{number}"
-    return ReadFailure(_line_id(name, number, ident), where, error(f"{where}: {what}", hint))
+    return ReadFailure(_object_id(f"{name}-{number}", ident), where, error(f"{where}: {what}", hint))
 
 
-def _line_id(name: str, number: int, ident: object) -> str:
-    """A JSON Lines article's id: the line's own, else ``FILE-LINE``."""
-    return _id_text(ident) if ident not in (None, "") else f"{name}-{number}"
+def _object_id(default: str, ident: object) -> str:
+    """A JSON Lines article's id: the line's own, else ``default`` (``FILE-LINE``)."""
+    return _id_text(ident) if ident not in (None, "") else default
 
 
 def _line_item(
@@ -1275,23 +1275,45 @@ def _jsonl_line(name: str, source: str, number: int, line: str, input_format: st
         return _line_failure(
             name, source, number, InputError, f"not valid JSON ({why})", "fix or remove that line"
         )
-    body = obj.get("text") if isinstance(obj, dict) else None
+    return article_from_object(obj, f"{name}-{number}", where, input_format)
+
+
+def article_from_object(
+    obj: object,
+    default_id: str,
+    where: str,
+    input_format: str = "auto",
+    *,
+    text_key: str = "text",
+    needs: str = 'each line needs {"text": "..."}',
+) -> Item:
+    """The article a JSON object gives, as a JSON Lines line's (``where``: ``feed.jsonl:3``), or
+    the failure that names what is wrong with it, never an exception.
+
+    Its fields: ``text_key`` (a string, required), ``id`` (else ``default_id``), ``title``,
+    ``url``, ``date``, ``lang`` (or ``language``) and ``format``; others are ignored.  Its
+    text's kind: ``input_format`` unless "auto", else its "format", else its content.
+    ``needs``: the hint of a failure for want of text.
+    """
+    ident = obj.get("id") if isinstance(obj, dict) else None
+
+    def failure(error: type[InputError], what: str, hint: str) -> ReadFailure:
+        # Named as its article would have been, so that the results still join with the inputs.
+        return ReadFailure(_object_id(default_id, ident), where, error(f"{where}: {what}", hint))
+
+    body = obj.get(text_key) if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        return failure(InputError, f"{_JSON_KINDS[type(obj)]}, not a JSON object", needs)
     if not isinstance(body, str):
-        what = _no_text(obj) if isinstance(obj, dict) else f"{_JSON_KINDS[type(obj)]}, not a JSON object"
-        ident = obj.get("id") if isinstance(obj, dict) else None
-        return _line_failure(name, source, number, InputError, what, 'each line needs {"text": "..."}', ident)
+        return failure(InputError, _no_text(obj, text_key), needs)
     kind = _KINDS.get(input_format)  # --input-format, typed for the run, wins over the line
     if kind is None and (said := _given(obj.get("format"))) is not None:
         if said.lower() not in INPUT_FORMATS:
-            return _line_failure(
-                name,
-                source,
-                number,
+            return failure(
                 InputFormatError,
-                f'unknown "format" {json.dumps(obj["format"], ensure_ascii=False)}',
+                f'unknown "format" {json.dumps(obj["format"], ensure_ascii=False, default=str)}',
                 "expected one of: " + ", ".join(INPUT_FORMATS) + '; fix its "format", leave it out to have '
                 "the kind told by the text, or pass --input-format",
-                obj.get("id"),
             )
         kind = _KINDS.get(said.lower())  # "auto": as if absent
     if kind is None:
@@ -1300,7 +1322,7 @@ def _jsonl_line(name: str, source: str, number: int, line: str, input_format: st
         kind = _told_kind(body, None)
     lang, language = _given(obj.get("lang")), _given(obj.get("language"))
     return Article(
-        _line_id(name, number, obj.get("id")),
+        _object_id(default_id, ident),
         where,
         body,
         title=_opt_str(obj.get("title")),
@@ -1313,16 +1335,16 @@ def _jsonl_line(name: str, source: str, number: int, line: str, input_format: st
     )
 
 
-def _no_text(obj: dict[str, object]) -> str:
-    """What a JSON object without a "text" string has instead, so that a feed whose articles are
-    under "body" or "content" says so at once."""
-    if "text" in obj:
-        return f'"text" is {_JSON_KINDS.get(type(obj["text"]), "an object")}, not a string'
+def _no_text(obj: dict[str, object], key: str = "text") -> str:
+    """What a JSON object without a "text" (``key``) string has instead, so that a feed whose
+    articles are under "body" or "content" says so at once."""
+    if key in obj:
+        return f'"{key}" is {_JSON_KINDS.get(type(obj[key]), "an object")}, not a string'
     if not obj:
-        return 'an empty object, no "text"'
-    keys = [json.dumps(key, ensure_ascii=False) for key in list(obj)[:6]]
+        return f'an empty object, no "{key}"'
+    keys = [json.dumps(name, ensure_ascii=False) for name in list(obj)[:6]]
     more = ", ..." if len(obj) > 6 else ""
-    return f'no "text" field, only {", ".join(keys)}{more}'
+    return f'no "{key}" field, only {", ".join(keys)}{more}'
 
 
 def _id_text(ident: object) -> str:
@@ -1332,7 +1354,8 @@ def _id_text(ident: object) -> str:
         return ident
     if isinstance(ident, int | float) and not isinstance(ident, bool):
         return str(ident)
-    return json.dumps(ident, ensure_ascii=False)
+    # default=str: a batch row's cell may be no JSON value (a datetime, a UUID).
+    return json.dumps(ident, ensure_ascii=False, default=str)
 
 
 def _opt_str(value: object) -> str | None:
