@@ -88,7 +88,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -281,6 +281,16 @@ class RoutingConfig:
     to_french_by_lang: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: the file these overrides came from (None: defaults, no file)
     path: Path | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A MappingProxyType does not pickle, and options travel pickled to worker processes
+        # (a BatchSummarizer's): its dict does, made read-only again on arrival.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in state.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, MappingProxyType(value) if isinstance(value, dict) else value)
 
 
 _NO_OVERRIDES = RoutingConfig()

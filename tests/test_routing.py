@@ -389,3 +389,20 @@ def test_unreadable_files_are_config_errors(tmp_path: Path) -> None:
     assert info.value.line == 2
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path)  # a folder
+
+
+def test_run_options_pickle_with_their_routing_tables() -> None:
+    # Ray sends the constructor's options to each worker pickled; RoutingConfig's read-only
+    # tables (MappingProxyType) made every RunOptions refuse to pickle.
+    import pickle
+    from types import MappingProxyType
+
+    from summarize.options import RunOptions
+
+    routing = RoutingConfig(translation_by_lang=MappingProxyType({"de": "Helsinki-NLP/opus-mt-de-en"}))
+    options = RunOptions(routing=routing, cache_dir=Path("c"))
+    copy = pickle.loads(pickle.dumps(options))
+    assert copy == options
+    assert copy.routing.translation_by_lang["de"] == "Helsinki-NLP/opus-mt-de-en"
+    with pytest.raises(TypeError):  # read-only still
+        copy.routing.translation_by_lang["de"] = "other"  # type: ignore[index]
