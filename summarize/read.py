@@ -1348,14 +1348,16 @@ def _no_text(obj: dict[str, object], key: str = "text") -> str:
 
 
 def _id_text(ident: object) -> str:
-    """A JSON Lines id as text: a string as is, a number as written; anything else (an object,
-    an array, true) as JSON, which the user can find in the input, not Python's repr of it."""
+    """A JSON Lines id as text: a string as is, a number as written; another JSON value (an
+    object, an array, true) as JSON, which the user can find in the input, not Python's repr of
+    it; a value JSON has not (a batch row's UUID or Decimal) as its str()."""
     if isinstance(ident, str):
         return ident
     if isinstance(ident, int | float) and not isinstance(ident, bool):
         return str(ident)
-    # default=str: a batch row's cell may be no JSON value (a datetime, a UUID).
-    return json.dumps(ident, ensure_ascii=False, default=str)
+    if isinstance(ident, dict | list | bool) or ident is None:
+        return json.dumps(ident, ensure_ascii=False, default=str)
+    return str(ident)
 
 
 def _opt_str(value: object) -> str | None:

@@ -1,0 +1,177 @@
+"""Batches: the pipeline in the shape a batch framework calls (Ray Data ``map_batches``).
+
+A :class:`BatchSummarizer` is built once per worker, loads nothing until its first call, and
+is then called on columnar batches (a mapping of column name to values, as Ray's
+``batch_format="numpy"`` or ``"pandas"`` gives); it returns a columnar batch of records, one row
+per input row, in order.  The work is the pipeline's: :class:`~summarize.pipeline.Summarizer`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError, check_one_of
+from .read import INPUT_FORMATS, Item, article_from_object
+
+if TYPE_CHECKING:
+    from .options import RunOptions
+    from .pipeline import Summarizer
+
+# The fields a JSON Lines line's article is read from, but its text: other columns are not read
+# (nor converted: an embedding column may be large).
+_ROW_FIELDS = ("id", "title", "url", "date", "lang", "language", "format")
+
+
+class BatchSummarizer:
+    """Summarizes and translates columnar batches of articles, one record per row, in order.
+
+    Each row is read as a JSON Lines line is: ``text_column`` (default ``text``) holds its text,
+    and the optional ``id``, ``title``, ``url``, ``date``, ``lang`` (or ``language``) and
+    ``format`` columns mean what a line's fields do; other columns are ignored.  A row that a
+    line's rules refuse (no text, a text that is no string, an unknown ``format``) becomes a
+    record with ``status`` "error" and its ``error``, as the CLI writes it; a row with an empty
+    text is "skipped", as an empty line's article is; the other rows are not affected.
+
+    The result has exactly the fields of a JSON Lines record
+    (:func:`summarize.output.to_record`) as columns, each a list with one value per input row;
+    a field a record lacks (``error`` when it is ok) is None.
+
+    Without an ``id`` (the column absent, or a cell that is None, NaN or ""), a row's id is its
+    index in the batch, as a string ("0", "1"...): each batch counts from 0, so ids repeat
+    across batches.  Give every row an ``id`` column of unique values to join the results with
+    the inputs.  The ``source`` of each record is "row N" (and an error message starts so).
+
+    One :class:`~summarize.pipeline.Summarizer` is created at the first call and kept for the
+    next ones, so that models are loaded once per worker; :meth:`close` (or ``with``) closes its
+    output cache (``options.cache_dir``, as in the CLI).  Until the first call an instance holds
+    only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  Calls
+    must not overlap (one batch at a time, as Ray calls an actor).
+    """
+
+    def __init__(
+        self, options: RunOptions | None = None, *, text_column: str = "text", input_format: str = "auto"
+    ) -> None:
+        """``options``: what the CLI's options decide (None: ``RunOptions()``, no cache).
+        ``input_format``: the kind of every row's text, as ``--input-format`` (one of
+        :data:`summarize.read.INPUT_FORMATS`), which wins over a ``format`` column.  A bad
+        ``text_column`` or ``input_format`` raises UsageError here, not at the first batch."""
+        if not isinstance(text_column, str) or not text_column:
+            raise UsageError(f"invalid text_column {text_column!r}", "name the column of article texts")
+        check_one_of("input_format", input_format, INPUT_FORMATS)
+        self.options = options
+        self.text_column = text_column
+        self.input_format = input_format
+        self._summarizer: Summarizer | None = None
+
+    def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+        """The records of ``batch``'s rows, as columns (see the class).
+
+        ``batch``: column name to values (lists, tuples, numpy arrays, or a pandas DataFrame's
+        columns), those read all of one length.  A batch without ``text_column``, or whose columns
+        read differ in length, raises UsageError: it is the caller's mistake, not a row's.  A failure that
+        would end a CLI run (the cache's disk is full) raises its SummarizeError.
+        """
+        from dataclasses import fields
+
+        from .output import to_record
+        from .pipeline import ArticleResult
+
+        rows = self._rows(batch)
+        needs = f'each row needs a "{self.text_column}" string'
+        items: list[Item] = [
+            article_from_object(
+                row, str(n), f"row {n}", self.input_format, text_key=self.text_column, needs=needs
+            )
+            for n, row in enumerate(rows)
+        ]
+        columns: dict[str, list[Any]] = {f.name: [] for f in fields(ArticleResult)}
+        for result in self._summarizer_now().process(items):
+            record = to_record(result)
+            for name, values in columns.items():
+                values.append(record.get(name))
+        return columns
+
+    def _rows(self, batch: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+        """``batch``'s rows, as JSON Lines objects: plain Python values, a missing value None."""
+        keys = list(batch.keys())  # a DataFrame has keys() too
+        names = [str(key) for key in keys]
+        if self.text_column not in names:
+            shown = ", ".join(repr(name) for name in names[:8]) or "none"
+            raise UsageError(
+                f"the batch has no {self.text_column!r} column (its columns: {shown})",
+                "pass BatchSummarizer(text_column=...) naming the column of article texts",
+            )
+        columns: dict[str, list[Any]] = {}
+        for key, name in zip(keys, names):
+            if name != self.text_column and name not in _ROW_FIELDS:
+                continue
+            values = batch[key]
+            try:
+                if isinstance(values, str | bytes):
+                    raise TypeError
+                columns[name] = list(values)
+            except TypeError:
+                raise UsageError(
+                    f"the batch's column {name!r} is not a column of values ({type(values).__name__})",
+                    "give each column as a list or an array, one value per row",
+                ) from None
+        lengths = {name: len(values) for name, values in columns.items()}
+        if len(set(lengths.values())) > 1:
+            said = ", ".join(f"{name}: {length}" for name, length in lengths.items())
+            raise UsageError(
+                f"the batch's columns differ in length ({said})",
+                "give every column one value per row",
+            )
+        count = lengths[self.text_column]
+        return [{name: _plain(values[n]) for name, values in columns.items()} for n in range(count)]
+
+    def _summarizer_now(self) -> Summarizer:
+        if self._summarizer is None:
+            from .options import RunOptions
+            from .pipeline import Summarizer
+
+            self._summarizer = Summarizer(self.options if self.options is not None else RunOptions())
+        return self._summarizer
+
+    def close(self) -> None:
+        """Close the summarizer's output cache (its run's counts kept for ``cache stats``) and
+        let its models go; a later call starts a new summarizer.  Outputs are in the cache as
+        each model batch ends, closed or not."""
+        if self._summarizer is not None:
+            summarizer, self._summarizer = self._summarizer, None
+            summarizer.close()
+
+    def __enter__(self) -> BatchSummarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Its arguments only: an open cache and loaded models do not travel to another process.
+        return {"options": self.options, "text_column": self.text_column, "input_format": self.input_format}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._summarizer = None
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a JSON Lines value: numpy scalars and arrays as Python ones, a date as ISO
+    8601, and a missing value (None, NaN, NaT, pandas' NA) as None."""
+    kind = type(value)
+    if kind.__name__ in ("NaTType", "NAType"):  # pandas' missing values, which refuse bool()
+        return None
+    if kind.__module__ == "numpy":
+        if kind.__name__ == "datetime64":
+            text = str(value)  # ISO 8601, as a JSON Lines date is written
+            return None if text == "NaT" else text
+        value = value.tolist()  # np.str_, np.int64... as str, int; an array as a list
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime.date):  # datetime too, and pandas' Timestamp
+        return value.isoformat()
+    return value

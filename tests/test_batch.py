@@ -1,0 +1,325 @@
+"""BatchSummarizer: columnar batches in, one record per row out, as Ray Data's map_batches calls it.
+
+On the committed copy model (its output is its input), converted once for the module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from summarize.batch import BatchSummarizer
+from summarize.errors import UsageError
+from summarize.options import RunOptions
+from summarize.output import to_record
+from summarize.pipeline import ArticleResult
+from summarize.read import ReadFailure, ReadOptions, iter_articles
+from summarize.routing import RoutingConfig
+
+REPO = Path(__file__).resolve().parent.parent
+COPY_MODEL = REPO / "tests" / "fixtures" / "copy_model"
+SKY = "Le ciel est bleu."
+SEA = "La mer est calme."
+# Every field of a record, the error included: the columns a batch must have.
+RECORD_FIELDS = set(to_record(ArticleResult("x", "y", error={"kind": "input", "message": "m"})))
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One models dir for the module: the copy model is converted for CTranslate2 once."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def options(models_dir: Path) -> RunOptions:
+    model = str(COPY_MODEL)
+    return RunOptions(
+        routing=RoutingConfig(summary_model=model, translation_model=model),
+        models_dir=models_dir,
+        source_lang="fr",  # no language detection: the copy model copies any text
+    )
+
+
+def test_rows_come_back_in_order_with_their_ids(options: RunOptions) -> None:
+    batch = {
+        "id": ["b", None, "a", ""],
+        "text": [SEA, SKY, "<p>Le vent se lève.</p>", SKY],
+        "title": ["Mer", None, None, "Ciel"],
+        "format": [None, None, "html", None],
+    }
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+    # An absent or empty id is the row's index in the batch.
+    assert out["id"] == ["b", "1", "a", "3"]
+    assert out["source"] == ["row 0", "row 1", "row 2", "row 3"]
+    assert out["status"] == ["ok"] * 4
+    # The copy model returns its input: each row's own text, in the row's place; the html row's
+    # markup was stripped, as a JSON Lines line's "format" says.
+    assert out["translation_en"] == [SEA, SKY, "Le vent se lève.", SKY]
+    assert out["summary_fr"] == [SEA, SKY, "Le vent se lève.", SKY]
+    assert out["title"] == ["Mer", None, None, "Ciel"]
+    assert out["error"] == [None] * 4
+
+
+def test_a_bad_row_costs_only_itself_and_fails_as_its_json_line_does(
+    options: RunOptions, tmp_path: Path
+) -> None:
+    rows: list[dict[str, Any]] = [
+        {"id": "ok1", "text": SKY},
+        {"id": "num", "text": 5},
+        {"id": "fmt", "text": SEA, "format": "pdf"},
+        {"id": "ok2", "text": SEA},
+    ]
+    batch = {name: [row.get(name) for row in rows] for name in ("id", "text", "format")}
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["id"] == ["ok1", "num", "fmt", "ok2"]
+    assert out["status"] == ["ok", "error", "error", "ok"]
+    assert out["translation_en"] == [SKY, None, None, SEA]
+    # The same error as the CLI gives each line of the same rows as JSON Lines, but for where.
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    failures = [item for item in iter_articles([str(feed)], ReadOptions()) if isinstance(item, ReadFailure)]
+    assert [f.id for f in failures] == ["num", "fmt"]
+    for n, failure in zip((1, 2), failures):
+        error = out["error"][n]
+        line_message = failure.error.message.removeprefix(f"{feed}:{n + 1}: ")
+        assert error["message"] == f"row {n}: {line_message}"
+        assert (error["kind"], error["hint"]) != (None, None)
+        assert error["kind"] == failure.error.kind
+    assert out["error"][1]["message"] == 'row 1: "text" is a number, not a string'
+    assert out["error"][1]["hint"] == 'each row needs a "text" string'
+    assert out["error"][2]["kind"] == "input_format"
+
+
+def test_every_row_has_every_record_field(options: RunOptions) -> None:
+    batch = {"text": [SKY, None, ""], "url": ["https://example.org/a", None, None]}
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+    assert set(out) == RECORD_FIELDS
+    assert {name: len(values) for name, values in out.items()} == dict.fromkeys(RECORD_FIELDS, 3)
+    assert out["status"] == ["ok", "error", "skipped"]
+    assert out["url"] == ["https://example.org/a", None, None]
+    # None where a record has no such field: an ok record has no "error".
+    assert out["error"][0] is None and out["error"][2]["kind"] == "empty"
+
+
+def test_duplicate_texts_each_get_their_row(options: RunOptions) -> None:
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch({"id": ["x", "y", "z"], "text": [SKY, SKY, SEA]})
+    assert out["id"] == ["x", "y", "z"]
+    assert out["translation_en"] == [SKY, SKY, SEA]
+    assert out["status"] == ["ok"] * 3
+
+
+@pytest.mark.parametrize("empty", [[], (), np.array([], dtype=object)])
+def test_an_empty_batch_gives_empty_columns(options: RunOptions, empty: Any) -> None:
+    summarize_batch = BatchSummarizer(options)
+    assert summarize_batch({"text": empty, "id": empty}) == {name: [] for name in RECORD_FIELDS}
+
+
+def test_numpy_columns_and_missing_cells(options: RunOptions) -> None:
+    batch = {
+        "text": np.array([SKY, None, SEA, float("nan")], dtype=object),
+        "id": np.array([7, 8, 9, 10]),
+        "title": np.array(["Ciel", float("nan"), None, "T"], dtype=object),
+        "date": np.array(["2024-06-17T16:01", "NaT", "2024-06-18", "NaT"], dtype="datetime64[ns]"),
+        "lang": np.array(["fr", "fr", "fr", "fr"]),  # str dtype: np.str_ cells
+    }
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["id"] == ["7", "8", "9", "10"]
+    assert all(type(ident) is str for ident in out["id"])  # not np.str_ nor np.int64
+    assert out["status"] == ["ok", "error", "ok", "error"]
+    # A NaN text is a missing one, as None is.
+    assert out["error"][3]["message"] == 'row 3: "text" is null, not a string'
+    assert out["title"] == ["Ciel", None, None, None]
+    assert out["date"] == ["2024-06-17T16:01", None, "2024-06-18T00:00", None]
+    assert out["translation_en"] == [SKY, None, SEA, None]
+    assert json.dumps(out)  # plain Python values throughout
+
+
+def test_str_dtype_text_and_a_column_named_otherwise(options: RunOptions) -> None:
+    # Columns the rows are not read from are ignored, whatever they hold.
+    batch = {"body": np.array([SEA, SKY]), "text": np.array(["ignored"]), "vector": 5}
+    with BatchSummarizer(options, text_column="body") as summarize_batch:
+        out = summarize_batch(batch)
+        assert out["translation_en"] == [SEA, SKY]
+        bad = summarize_batch({"body": [None]})
+    assert bad["error"][0] == {
+        "kind": "input",
+        "message": 'row 0: "body" is null, not a string',
+        "hint": 'each row needs a "body" string',
+    }
+
+
+class _Frame:
+    """What map_batches passes with batch_format="pandas", as far as the batch reads it: keys()
+    and columns that iterate their values (a Series indexes by label, never read here)."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self._columns = columns
+
+    def keys(self) -> list[str]:
+        return list(self._columns)
+
+    def __getitem__(self, name: str) -> Any:
+        return iter(self._columns[name])  # values to iterate, not to index
+
+    def __len__(self) -> int:
+        return len(next(iter(self._columns.values())))
+
+
+def test_a_frame_like_batch_is_read_by_its_columns(options: RunOptions) -> None:
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(_Frame({"id": ["p", "q"], "text": [SKY, SEA]}))  # type: ignore[arg-type]
+    assert out["id"] == ["p", "q"] and out["translation_en"] == [SKY, SEA]
+
+
+@pytest.mark.parametrize(
+    ("batch", "said"),
+    [
+        ({"body": [SKY]}, "the batch has no 'text' column (its columns: 'body')"),
+        ({}, "the batch has no 'text' column (its columns: none)"),
+        ({"text": [SKY, SEA], "id": ["a"]}, "the batch's columns differ in length (text: 2, id: 1)"),
+        ({"text": SKY}, "the batch's column 'text' is not a column of values (str)"),
+        ({"text": [SKY], "id": 5}, "the batch's column 'id' is not a column of values (int)"),
+    ],
+)
+def test_a_batch_that_is_not_a_table_of_texts_is_a_usage_error(
+    options: RunOptions, tmp_path: Path, batch: dict[str, Any], said: str
+) -> None:
+    summarize_batch = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"))
+    with pytest.raises(UsageError) as raised:
+        summarize_batch(batch)
+    assert raised.value.message == said and raised.value.hint
+    assert raised.value.kind == "usage"
+    assert not (tmp_path / "c").exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("kwargs", [{"text_column": ""}, {"input_format": "pdf"}])
+def test_bad_arguments_are_refused_when_built(kwargs: dict[str, str]) -> None:
+    with pytest.raises(UsageError):
+        BatchSummarizer(None, **kwargs)  # type: ignore[arg-type]
+
+
+def test_input_format_wins_over_the_format_column(options: RunOptions) -> None:
+    batch = {"text": ["<p>Le vent se lève.</p>"], "format": ["html"]}
+    with BatchSummarizer(options, input_format="text") as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["translation_en"] == ["<p>Le vent se lève.</p>"]
+
+
+def test_the_cache_serves_the_second_call_and_the_next_worker(options: RunOptions, tmp_path: Path) -> None:
+    cached = dataclasses.replace(options, cache_dir=tmp_path / "c")
+    batch = {"id": ["a", "b"], "text": [SKY, SEA]}
+    with BatchSummarizer(cached) as summarize_batch:
+        first = summarize_batch(batch)
+        summarizer = summarize_batch._summarizer
+        assert summarizer is not None and summarizer.stats.misses == 4  # 2 texts, 2 tasks
+        second = summarize_batch(batch)
+        assert summarize_batch._summarizer is summarizer and summarizer.stats.misses == 4
+    both = {"translation": True, "summary": True}
+    assert first["cached"] == [{"translation": False, "summary": False}] * 2
+    assert second["cached"] == [both] * 2
+    assert second["translation_en"] == first["translation_en"] == [SKY, SEA]
+    # Closed, the cache stays: another worker with the same cache_dir is served from it.
+    with BatchSummarizer(cached) as other:
+        assert other({"text": [SEA]})["cached"] == [both]
+
+
+def test_two_instances_share_nothing(options: RunOptions, tmp_path: Path) -> None:
+    one = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "one"))
+    two = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "two"))
+    with one, two:
+        one({"text": [SKY]})
+        assert two._summarizer is None  # the first one's call loaded nothing for it
+        assert two({"text": [SKY]})["cached"] == [{"translation": False, "summary": False}]
+        assert one({"text": [SKY]})["cached"] == [{"translation": True, "summary": True}]
+        assert one._summarizer is not two._summarizer
+
+
+def test_one_summarizer_serves_every_call_until_closed(options: RunOptions) -> None:
+    summarize_batch = BatchSummarizer(options)
+    assert summarize_batch._summarizer is None
+    summarize_batch({"text": [SKY]})
+    first = summarize_batch._summarizer
+    summarize_batch({"text": [SEA]})
+    assert first is not None and summarize_batch._summarizer is first
+    summarize_batch.close()
+    assert summarize_batch._summarizer is None
+    assert summarize_batch({"text": [SEA]})["translation_en"] == [SEA]  # a new one, once closed
+    summarize_batch.close()
+
+
+def test_building_one_loads_and_opens_nothing(options: RunOptions, tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from summarize.batch import BatchSummarizer\n"
+        "from summarize.options import RunOptions\n"
+        "b = BatchSummarizer(RunOptions(cache_dir=Path(sys.argv[1])))\n"
+        "heavy = ('torch', 'transformers', 'ctranslate2', 'numpy', 'summarize.pipeline')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "c")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[]\n"
+    assert not (tmp_path / "c").exists()
+
+
+def test_an_unused_instance_pickles_and_its_copy_runs(options: RunOptions, tmp_path: Path) -> None:
+    original = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"), text_column="body")
+    copy = pickle.loads(pickle.dumps(original))
+    with copy:
+        out = copy({"body": [SKY]})
+    assert out["translation_en"] == [SKY] and out["status"] == ["ok"]
+    assert original._summarizer is None  # the copy's models are its own
+    # A used one pickles as its arguments: the copy starts unloaded, and the original still runs.
+    with original:
+        original({"body": [SEA]})
+        again = pickle.loads(pickle.dumps(original))
+        assert again._summarizer is None and again.text_column == "body"
+        assert original({"body": [SEA]})["cached"] == [{"translation": True, "summary": True}]
+    with again:
+        assert again({"body": [SEA]})["cached"] == [{"translation": True, "summary": True}]
+
+
+def test_the_readme_example_runs_as_written(options: RunOptions, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("### At scale: batches")
+    begin = lines.index("```python", start) + 1
+    block = lines[begin : lines.index("```", begin)]
+    # Every whole-line comment of the block is a line that it prints.
+    expected = [line.removeprefix("# ") for line in block if line.startswith("# ")]
+    assert expected, "the example shows what it prints"
+    exec("\n".join(block), {"options": options})  # noqa: S102 - the README's own code
+    assert capsys.readouterr().out.splitlines() == expected
+
+
+def test_an_id_that_is_no_json_value_is_its_text(options: RunOptions) -> None:
+    # A UUID or Decimal cell (a database export's key) raised TypeError in json.dumps, and the
+    # whole batch with it.
+    import decimal
+    import uuid
+
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    batch = {"id": [key, decimal.Decimal("1.50"), {"k": key}], "text": [SKY, SEA, None]}
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["id"] == [str(key), "1.50", '{"k": "12345678-1234-5678-1234-567812345678"}']
+    assert out["status"] == ["ok", "ok", "error"]
