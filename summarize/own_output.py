@@ -16,6 +16,7 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 # The text format's section labels, shared with the writer so that the two cannot drift apart.
 SUMMARY_LABEL = "Résumé (fr):"
@@ -55,22 +56,58 @@ def is_own_output(path: Path) -> bool:
 
     Anything that cannot be read, or is not a regular file, is not ours.
     """
+    return look_at_head(path).ours
+
+
+class Head(NamedTuple):
+    """What one look at a file's head saw (see :func:`look_at_head`)."""
+
+    ours: bool  # a result of the tool's
+    start: bytes  # its first bytes: those of the first read, at most HEAD_START
+    whole: bool  # whether ``start`` is all of the file
+
+
+# As much of a file's start as :class:`Head` keeps: the first read of :func:`recognise`.
+HEAD_START = _CHUNK
+_NOTHING = Head(ours=False, start=b"", whole=True)
+
+
+def look_at_head(path: Path, *, judge: bool = True) -> Head:
+    """One look at the head of the file at ``path``: whether it is ours (as
+    :func:`is_own_output`; not judged, so False, unless ``judge``) and its first bytes, so that
+    a caller with more to ask of a file's start need not open it again.
+
+    Anything that cannot be read, or is not a regular file, is not ours and starts with nothing.
+    """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         # A FIFO or device is never opened: opening a FIFO would release its writer, which
         # our close would then leave writing into a pipe with no reader.
         if not stat.S_ISREG(os.stat(path).st_mode):
-            return False
+            return _NOTHING
         # Non-blocking all the same: the file may have been swapped for a FIFO since.
         fd = os.open(path, flags)
     except OSError:
-        return False
+        return _NOTHING
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return False
-        return recognise(lambda size: os.read(fd, size))
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _NOTHING
+        start = b""
+
+        def read(size: int) -> bytes:
+            nonlocal start
+            data = os.read(fd, size)
+            if len(start) < HEAD_START:  # recognise's first read: kept, not read again
+                start += data[: HEAD_START - len(start)]
+            return data
+
+        ours = judge and recognise(read)
+        if len(start) < min(HEAD_START, info.st_size):  # recognise stopped short of it
+            read(HEAD_START - len(start))
+        return Head(ours=ours, start=start, whole=len(start) >= info.st_size)
     except OSError:
-        return False
+        return _NOTHING
     finally:
         os.close(fd)
 

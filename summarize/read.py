@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from .charset import decode_as_browsers, sniff_charset
 from .errors import InputError, check_at_least, check_one_of
-from .own_output import is_own_output, looks_like_own_output, recognise
+from .own_output import Head, is_own_output, look_at_head, looks_like_own_output, recognise
 
 if TYPE_CHECKING:  # fetch is imported when a URL is read
     from .fetch import Fetched
@@ -46,6 +46,16 @@ _URL_PREFIXES = ("http://", "https://")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")  # ftp://, s3://...: not a path
 # The start of a JSON Lines record, enough to judge a first line over --max-bytes on stdin.
 _OPENS_OBJECT = re.compile(rb'\s*\{\s*"')
+# The wide byte-order marks and their codecs, as decode reads them: UTF-32 first, since its
+# little-endian BOM starts with UTF-16's.
+_WIDE_CODECS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# What may come before a JSON text: a BOM left by decoding, and JSON's whitespace.
+_JSON_LEAD = "\ufeff \t\r\n"
 # How much of each end of an input decode looks at for NUL bytes.
 _BINARY_PROBE = 65536
 
@@ -160,14 +170,7 @@ def decode(data: bytes, encoding: str | None, *, html: bool = False) -> str:
     An ``encoding`` in which ASCII bytes are not ASCII text (UTF-16, UTF-32) is used as asked,
     even on bytes that are valid UTF-8.
     """
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        # UTF-32 first: its little-endian BOM starts with UTF-16's.
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), *_WIDE_CODECS):
         if data.startswith(bom):
             try:
                 return data.decode(name)
@@ -465,6 +468,9 @@ class FolderListing:
     results: tuple[str, ...]  # files named as articles that are this tool's results: skipped
     others: tuple[str, ...]  # files not named as articles: not read
     subfolders: tuple[str, ...]  # not read
+    # Article files (among ``articles``) whose head may open a feed saved under an article's
+    # name: read as JSON Lines when every line is an article, so how many they yield is untold.
+    feeds: tuple[str, ...] = ()
 
 
 def list_folders(inputs: list[str]) -> dict[str, FolderListing]:
@@ -482,13 +488,16 @@ def list_folders(inputs: list[str]) -> dict[str, FolderListing]:
             continue  # reading it says why
         files = [name for name, is_dir in entries if not is_dir]
         named = [name for name in files if _is_article_name(name)]
-        ours = {name for name in named if is_own_output(folder / name)}
+        # One look at each file's head tells both a result and a feed saved as an article.
+        heads = {name: look_at_head(folder / name) for name in named}
+        articles = tuple(name for name in named if not heads[name].ours)
         listings[raw] = FolderListing(
             folder=folder,
-            articles=tuple(name for name in named if name not in ours),
-            results=tuple(name for name in named if name in ours),
+            articles=articles,
+            results=tuple(name for name in named if heads[name].ours),
             others=tuple(name for name in files if not _is_article_name(name)),
             subfolders=tuple(name for name, is_dir in entries if is_dir),
+            feeds=tuple(name for name in articles if _may_open_feed(name, heads[name])),
         )
     return listings
 
@@ -1078,7 +1087,7 @@ def _plainly_articles(text: str) -> str | None:
     """What JSON ``text`` plainly is, for a file whose name says it is an article: "lines" when
     every non-blank line is a JSON object with a "text" string (JSON Lines), "array" when the
     whole is a JSON array of such objects; else None (an article, as its name says)."""
-    body = text.lstrip("\ufeff \t\r\n")
+    body = text.lstrip(_JSON_LEAD)
     if body.startswith("{"):
         lines = [line for line in body.split("\n") if line.strip()]
         return "lines" if all(_is_article_object(_json_object(line)) for line in lines) else None
@@ -1404,17 +1413,44 @@ def listed_total(
             if listing is None:
                 total += 1  # it could not be listed: reading it says why, in one failure
                 continue
+            feeds = set(listing.feeds)
             for name in listing.articles:
                 if never_read:
                     with contextlib.suppress(OSError):  # a broken link is one failure
                         found = (path / name).stat()
                         if (found.st_dev, found.st_ino) in never_read:
                             continue  # the run's own output file
-                if name.lower().endswith(".jsonl"):
+                if name in feeds:
                     return None
                 total += 1
-        elif not stat.S_ISREG(info.st_mode) or _article_suffix(path) in (None, ".jsonl"):
-            return None
-        else:
+        elif (
+            stat.S_ISREG(info.st_mode)
+            and _article_suffix(path) is not None
+            and not _may_open_feed(path.name, look_at_head(path, judge=False))  # .jsonl too
+        ):
             total += 1
+        else:
+            return None
     return total
+
+
+def _may_open_feed(name: str, head: Head) -> bool:
+    """Whether an article file (``name``, with an article suffix) may yield other than one item,
+    told from its ``head`` alone: a ``.jsonl`` one is JSON Lines; another is when it is a feed
+    saved under an article's name (see _plainly_articles), which its first line tells when the
+    head holds it whole, else its first character."""
+    if name.lower().endswith(".jsonl"):
+        return True
+    # A wide BOM is read as decode reads it; other text is ASCII-compatible, enough to tell JSON
+    # by.  A head may end inside a character: what is cut is left out.
+    wide = [codec for bom, codec in _WIDE_CODECS if head.start.startswith(bom)]
+    body = head.start.decode(wide[0], "ignore") if wide else head.start.decode("utf-8", "replace")
+    body = body.lstrip(_JSON_LEAD)
+    if not body:
+        return not head.whole  # blank so far: what follows is untold
+    if not body.startswith("{"):
+        return False
+    line, newline, _ = body.partition("\n")
+    if not newline and not head.whole:
+        return True  # its first line goes on past the head
+    return _is_article_object(_json_object(line))

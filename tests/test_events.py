@@ -6,6 +6,7 @@ the command line draws its progress line from that (see test_progress.py).
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import os
@@ -133,6 +134,45 @@ def test_listed_total(tmp_path: Path) -> None:
     assert listed_total([str(news)]) is None
 
 
+_FEED = "".join(json.dumps({"id": str(n), "text": f"Article {n}."}) + "\n" for n in range(57))
+
+
+@pytest.mark.parametrize(
+    ("content", "total"),
+    [
+        # A feed saved under an article's name is read as JSON Lines: 57 items, not the 1 told.
+        (_FEED.encode(), None),
+        (codecs.BOM_UTF8 + b"\n  \n" + _FEED.encode(), None),
+        (_FEED.encode("utf-16"), None),
+        # Its first line longer than the head looked at: it may still be an article object.
+        (json.dumps({"text": "Le conseil a voté. " * 4000}).encode() + b"\n", None),
+        (b" " * 70_000 + _FEED.encode(), None),  # blank as far as the look goes
+        # Heads that cannot open a feed keep the count: one article, or one failure.
+        (b"Le conseil municipal a vot\xc3\xa9.\n" + _FEED.encode(), 1),
+        (b"{Note} Le conseil a vot\xc3\xa9.\n" + _FEED.encode(), 1),
+        (b'{"title": "Sans texte"}\n' + _FEED.encode(), 1),
+        (b'[{"text": "Bonjour."}]\n', 1),
+        (b"", 1),
+        (b"  \n", 1),
+    ],
+)
+def test_listed_total_leaves_untold_a_feed_saved_under_an_articles_name(
+    tmp_path: Path, content: bytes, total: int | None
+) -> None:
+    """A .txt (or .md, .html) named or in a folder counted as one item, though a feed saved as
+    export.txt yields one a line: the progress line said 1/1, then ran past it.  Told from one
+    bounded look at its head (the folder's listing takes that look anyway)."""
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "export.txt").write_bytes(content)
+    (news / "b.md").write_text("Le conseil a voté.\n", encoding="utf-8")
+    named = news / "export.txt"
+    assert listed_total([str(named)]) == total
+    assert listed_total([str(news)]) == (None if total is None else total + 1)
+    if total is not None:  # the count told is what the reader yields
+        assert len(list(iter_articles([str(named)], ReadOptions()))) == total
+
+
 def test_listed_total_leaves_out_a_folders_earlier_results(tmp_path: Path) -> None:
     from summarize.own_output import RECORD_KEYS
 
@@ -168,6 +208,7 @@ def test_listed_total_leaves_out_a_folders_earlier_results(tmp_path: Path) -> No
             results=("a-2.txt", "all.jsonl"),
             others=(),
             subfolders=(),
+            feeds=("feed.jsonl", "out.jsonl"),  # how many items each yields is untold
         )
     }
 
