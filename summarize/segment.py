@@ -38,9 +38,13 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
 # Abbreviations that may also end a sentence: only join when the next word is in lower case.
 _AMBIGUOUS = frozenset({"etc", "usw", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
 # Abbreviations that end a list ("etc.", Italian "ecc.", German "usw.", Russian "и т. д.",
-# "и т. п."): before a capitalised word they end the sentence too, which sentencex (French,
-# Spanish, Italian, Catalan, German, Russian) never cuts.
+# "и т. п."): before a capitalised word or a number they end the sentence too, which sentencex
+# (French, Spanish, Italian, Catalan, German, Russian) never cuts.
 _LIST_END = re.compile(r"(?<![^\W\d_])(?:etc|ecc|usw|т\.\s?[дп])\.(?=\s)", re.IGNORECASE)
+# What may open the sentence after a list's end, before its first word: brackets, quotes (in
+# French, English and German use) and the spaces between them.
+_OPENING_BRACKETS = "(["
+_OPENING_MARKS = _OPENING_BRACKETS + "«»“„‘‚‹›\"' \u00a0\u202f"
 _WORD = re.compile(r"[^\W\d_]+")
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
@@ -186,10 +190,23 @@ def _split_list_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts = [
         match.end()
         for match in _LIST_END.finditer(text, start, end)
-        if _has_capital(text[match.end() : end].lstrip())
+        if _starts_sentence(text[match.end() : end].lstrip())
     ]
     bounds = [start, *cuts, end]
     return list(pairwise(bounds))
+
+
+def _starts_sentence(text: str) -> bool:
+    """Whether ``text``, what follows a list's end ("etc."), starts a sentence: a capitalised
+    word or a number does, behind any opening quote ("etc. 2023 a été …", "etc. « Le …").
+    Inside the list's own sentence "etc." comes before a comma, a closing bracket or a
+    lower-case word, hardly ever a number.  Behind an opening bracket only a capitalised word
+    does: "(voir plus bas)" is an aside of the sentence, "(2019)" or "(12 %)" a reference."""
+    inside = text.lstrip(_OPENING_MARKS)
+    if _has_capital(inside):
+        return True
+    bracketed = any(ch in _OPENING_BRACKETS for ch in text[: len(text) - len(inside)])
+    return not bracketed and inside[:1].isdecimal()
 
 
 def _has_capital(text: str) -> bool:

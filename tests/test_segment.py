@@ -60,6 +60,38 @@ FRENCH_TABLE = [
         "Il a acheté des pommes, etc., puis il est rentré.",
         ["Il a acheté des pommes, etc., puis il est rentré."],
     ),
+    # A number after "etc." starts the next sentence, as a capital does (inside the list's own
+    # sentence "etc." comes before a comma, a bracket that closes or a lower-case word).
+    (
+        "Il a acheté des pommes, des poires, etc. 2023 a été une bonne année.",
+        ["Il a acheté des pommes, des poires, etc.", "2023 a été une bonne année."],
+    ),
+    (
+        "Ils ont cité Lyon, Lille, etc. 12 communes ont voté contre.",
+        ["Ils ont cité Lyon, Lille, etc.", "12 communes ont voté contre."],
+    ),
+    # Behind an opening quote the word decides as without it; behind an opening bracket only a
+    # capital starts a sentence: a lower-case aside or a number (a date, a share) stays.
+    (
+        "Il a acheté des pommes, des poires, etc. « Le marché fermait », dit-il.",
+        ["Il a acheté des pommes, des poires, etc.", "« Le marché fermait », dit-il."],
+    ),
+    (
+        "Il a acheté des pommes, des poires, etc. (Voir plus bas.)",
+        ["Il a acheté des pommes, des poires, etc.", "(Voir plus bas.)"],
+    ),
+    (
+        "Il a acheté des pommes, des poires, etc. (voir plus bas). Le marché fermait.",
+        ["Il a acheté des pommes, des poires, etc. (voir plus bas).", "Le marché fermait."],
+    ),
+    (
+        "Des études sur le blé, le maïs, etc. (2019) le confirment.",
+        ["Des études sur le blé, le maïs, etc. (2019) le confirment."],
+    ),
+    (
+        "Les fruits, les légumes, etc. (12 % des ventes) reculent.",
+        ["Les fruits, les légumes, etc. (12 % des ventes) reculent."],
+    ),
     # A brand written with a capital inside (iPhone, eBay) starts a sentence: no lower-case word.
     (
         "Apple a présenté son téléphone. iPhone 16 sera vendu en septembre.",
@@ -221,6 +253,23 @@ SCRIPTS_TABLE = [
     ),
     ("de", "Er kaufte Äpfel, Birnen usw. Dann ging er.", ["Er kaufte Äpfel, Birnen usw.", "Dann ging er."]),
     ("ru", "Купил яблоки, груши и т. д. Потом ушёл.", ["Купил яблоки, груши и т. д.", "Потом ушёл."]),
+    # Before a number too; behind a bracket, a lower-case aside stays in the sentence.
+    (
+        "de",
+        "Er kaufte Äpfel, Birnen usw. 2023 war ein gutes Jahr.",
+        ["Er kaufte Äpfel, Birnen usw.", "2023 war ein gutes Jahr."],
+    ),
+    (
+        "ru",
+        "Купил яблоки, груши и т. д. 12 городов против.",
+        ["Купил яблоки, груши и т. д.", "12 городов против."],
+    ),
+    (
+        "it",
+        "Ha comprato mele, pere ecc. 12 comuni hanno votato.",
+        ["Ha comprato mele, pere ecc.", "12 comuni hanno votato."],
+    ),
+    ("en", "He bought apples, pears, etc. (see below).", ["He bought apples, pears, etc. (see below)."]),
     # Italian "ecc." likewise (sentencex never cuts after it); before a lower-case word, or
     # with a comma, the list and its sentence go on, as after "etc." in Portuguese and Catalan.
     (
