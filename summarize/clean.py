@@ -1394,8 +1394,8 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
                 continue  # its rule row, or a row of dashes in it: no text
             # A row: its cells as a line of text ("Paris, 50 %"), padded or cut to the header's
             # number as GFM does; a cell is inline text only ("# 1" in a cell is no heading).
-            cells = (_md_inline_text(cell).strip() for cell in _table_cells(inner)[:columns])
-            line = " ".join(x for x in (item, ", ".join(cell for cell in cells if cell)) if x)
+            cells = (_md_inline_text(cell) for cell in _table_cells(inner)[:columns])
+            line = " ".join(x for x in (item, _row_text(cells)) if x)
             if line:
                 rows.append(len(out))
                 out.append(line)
@@ -1418,6 +1418,22 @@ def _quoted(line: str) -> tuple[int, str]:
     if not opened:
         return 0, line
     return opened.group(0).count(">"), line[opened.end() :].strip()
+
+
+# A cell that ends with one of these needs no comma after it ("Total :, 12" doubles a mark).
+_CELL_END_MARKS = frozenset(",;:.!?…")
+
+
+def _row_text(cells: Iterable[str]) -> str:
+    """A table row (Markdown or a page's data table) as one line of text: its non-empty cells,
+    stripped, joined by ", " ("Paris, 50 %"), or by a space after a cell that ends with a mark
+    of its own.  Spaces alone would run the cells into one phrase ("Marie Dupont 12 480 41,2")."""
+    line = ""
+    for cell in filter(None, (cell.strip() for cell in cells)):
+        if line:
+            line += " " if line[-1] in _CELL_END_MARKS else ", "
+        line += cell
+    return line
 
 
 def _table_header(line: str, below: str) -> tuple[int, str, str]:
@@ -2110,17 +2126,26 @@ def _line_set(text: str) -> set[str]:
     return {re.sub(r"\s+", " ", line).strip() for line in text.split("\n") if line.strip()}
 
 
+def _line_pairs(spaced: dict[str, str]) -> list[tuple[str, str]]:
+    """``spaced``'s rows and lines, their spaces as :func:`_line_set` writes them."""
+    return [
+        (re.sub(r"\s+", " ", row).strip(), re.sub(r"\s+", " ", line).strip()) for row, line in spaced.items()
+    ]
+
+
 def _dropped_lines(
-    visible: str, body: str, title: str | None, known: dict[str, str]
+    visible: str, body: str, title: str | None, known: dict[str, str], spaced: dict[str, str]
 ) -> tuple[RemovedLine, ...]:
     """Lines of the visible page text that did not make it into the body, with a kind.
 
     The kind comes from the cleaning of the extracted text when the line went through it, else
     from cleaning the whole visible text (which sees headings and neighbours), else
-    ``boilerplate``: trafilatura dropped it for reasons of its own.
+    ``boilerplate``: trafilatura dropped it for reasons of its own.  ``spaced``: the body's
+    table rows as the visible text writes them (see :func:`_trafilatura_text`), kept too.
     """
     page = {r.line_no: r.kind for r in clean_text(visible).removed if r.kind != TITLE}
     kept = _line_set(body)
+    kept |= {line for row, line in _line_pairs(spaced) if row in kept}
     flat_body = re.sub(r"\s+", " ", body)
     title_key = re.sub(r"\s+", " ", title).strip() if title else None
     removed: list[RemovedLine] = []
@@ -2154,6 +2179,9 @@ _LAYOUT_CELL_WORDS = 40
 # A mark on each piece of a data table's rows while the text is built, to find their line
 # numbers: plane 16's private use area, which no news text uses (see _MD_ESCAPED_BASE).
 _ROW_MARK = "\U0010fff0"
+_CELL_MARK = "\U0010fff1"
+# The cell marks of a line, with the space before each and after the last.
+_CELL_MARKS = re.compile(f"(?: ?{_CELL_MARK})+ ?")
 
 
 def _cell_text(cell: Any) -> str:
@@ -2208,36 +2236,51 @@ def _marked(text: str | None) -> str | None:
     return text[: len(text) - len(rest)] + _ROW_MARK + rest
 
 
-def _trafilatura_text(document: Any, root: Any) -> tuple[str, frozenset[int]]:
-    """trafilatura's article as normalised text, and the 0-based numbers of its lines that are
-    rows of a data table (see :func:`_is_data_table`), for :func:`clean_text`'s ``table_rows``."""
+def _trafilatura_text(document: Any, root: Any) -> tuple[str, frozenset[int], dict[str, str]]:
+    """trafilatura's article as normalised text, the 0-based numbers of its lines that are rows
+    of a data table (see :func:`_is_data_table`), for :func:`clean_text`'s ``table_rows``, and
+    those rows whose cells it joined as a Markdown table's (see :func:`_row_text`), each with
+    the line the page's visible text holds for it (its cells joined by spaces)."""
     body = getattr(document, "body", None)
     if body is None or not len(body):
-        return normalize_text(getattr(document, "text", None) or ""), frozenset()
+        return normalize_text(getattr(document, "text", None) or ""), frozenset(), {}
     text = normalize_text(_element_text(body, skip_hidden=False))
     tables = list(body.iter("table"))
     if not tables:
-        return text, frozenset()
+        return text, frozenset(), {}
     links = _link_cells(root)
     data = [table for table in tables if _is_data_table(table, links)]
     if not data:
-        return text, frozenset()
+        return text, frozenset(), {}
     # Build the text again with a mark on every piece of text in a row (after its leading space,
     # which the line may drop): the lines that hold a mark are the rows, numbered as in the text
     # built without marks, which must come out the same.
+    # A mark after every cell too, so that a row's cells are joined as a Markdown table's are.
     for table in data:
         for row in table.iter("row"):
             for element in row.iter():
                 element.text = _marked(element.text)
                 if element is not row:
                     element.tail = _marked(element.tail)
+                if element.tag == "cell":
+                    element.tail = _CELL_MARK + (element.tail or "")
     rows: set[int] = set()
     lines: list[str] = []
+    joined: list[str] = []
+    spaced: dict[str, str] = {}
     for number, line in enumerate(normalize_text(_element_text(body, skip_hidden=False)).split("\n")):
         if _ROW_MARK in line:
             rows.add(number)
-        lines.append(line.replace(_ROW_MARK, ""))
-    return text, frozenset(rows) if "\n".join(lines) == text else frozenset()
+        line = line.replace(_ROW_MARK, "")
+        # As built without marks: a cell's end is the one space between it and the next.
+        plain = _CELL_MARKS.sub(" ", line).strip()
+        lines.append(plain)
+        joined.append(_row_text(line.split(_CELL_MARK)) if _CELL_MARK in line else line)
+        if _CELL_MARK in line and joined[-1] != plain:
+            spaced[joined[-1]] = plain
+    if "\n".join(lines) != text:
+        return text, frozenset(), {}
+    return "\n".join(joined), frozenset(rows), spaced
 
 
 def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = False) -> Cleaned:
@@ -2277,7 +2320,9 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         )
     except Exception:  # trafilatura can fail on odd markup; the fallback below still works
         document = None
-    extracted, rows = _trafilatura_text(document, root) if document is not None else ("", frozenset())
+    extracted, rows, spaced = (
+        _trafilatura_text(document, root) if document is not None else ("", frozenset(), {})
+    )
     if extracted and has_text(extracted):
         meta = {
             "title": getattr(document, "title", None),
@@ -2287,7 +2332,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         source = extracted
     else:
         meta = _metadata(trafilatura, html, url)
-        source, rows = normalize_text(visible), frozenset()
+        source, rows, spaced = normalize_text(visible), frozenset(), {}
 
     cleaned = clean_text(source, table_rows=rows)
     title = _clean_meta(meta.get("title")) or cleaned.title
@@ -2303,7 +2348,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         title=title,
         date=page_date or _meta_date(meta.get("date")) or cleaned.date,
         url=_clean_meta(meta.get("url")) or url,
-        removed=_dropped_lines(normalize_text(visible), body, title, known),
+        removed=_dropped_lines(normalize_text(visible), body, title, known, spaced),
     )
 
 

@@ -569,6 +569,8 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
         ("| Ville | Part |\n|---|---|", "Ville, Part"),
         ("| Ville |\n|---|\n| Paris |", "Ville\nParis"),
         ("| Ville | Part |\n|---|---|\n| # 1 | - 2 |", "Ville, Part\n# 1, - 2"),
+        # a cell that ends with a mark of its own takes no comma after it
+        ("| Pos. | Ville | Part |\n|---|---|---|\n| Total : | | 90 % |", "Pos. Ville, Part\nTotal : 90 %"),
         (
             "Les chiffres du jour :\nVille | Part\n--- | ---\nParis | 50 %\nLa suite, sans barre.",
             "Les chiffres du jour :\nVille, Part\nParis, 50 %\nLa suite, sans barre.",
@@ -604,6 +606,7 @@ def test_markdown_markup_is_stripped_before_cleaning(markdown: str, title: str |
     ids=[
         "no-outer-pipes", "some-outer-pipes", "one-dash-colons", "centred", "escaped-pipe", "pipe-in-code",
         "empty-cells", "fewer-and-more-cells", "header-only", "one-column", "cells-are-inline-only",
+        "cell-ending-with-a-mark",
         "after-a-paragraph-line", "ends-at-blank-line", "ends-at-quote", "dash-row-inside",
         "cell-counts-differ", "row-without-rule", "setext-heading", "setext-heading-plain",
         "horizontal-rule", "star-rule", "in-a-quote", "ends-at-another-quote-depth", "header-quoted-only",
@@ -747,7 +750,8 @@ RESULTS_HTML = (
     + "".join(f"<tr><td>{a}</td><td>{b}</td><td>{c}</td></tr>" for a, b, c in RESULTS)
     + "</tbody></table>"
 )
-RESULTS_ROWS = "Candidat Voix %\n" + "\n".join(" ".join(row) for row in RESULTS)
+# Its rows as a Markdown table's: cells joined by ", ".
+RESULTS_ROWS = "Candidat, Voix, %\n" + "\n".join(", ".join(row) for row in RESULTS)
 BUDGET_HTML = (
     "<table>"
     + "".join(
@@ -778,7 +782,7 @@ def _article_page(*blocks: str) -> str:
         # no <th>: most rows hold a figure beside a label
         (
             [f"<p>{PARAGRAPHS[0]}</p>", f"<p>{PARAGRAPHS[1]}</p>", BUDGET_HTML],
-            [*PARAGRAPHS, "Écoles 12 M€\nVoirie 8 M€\nCulture 3 M€"],
+            [*PARAGRAPHS, "Écoles, 12 M€\nVoirie, 8 M€\nCulture, 3 M€"],
         ),
     ],
     ids=["end", "start", "middle", "figures_without_th"],
@@ -798,9 +802,25 @@ def test_a_data_rows_lines_all_stay_and_furniture_after_the_table_goes() -> None
     table = f"<table><tr><th>Candidat</th><th>Voix</th></tr>{first}{rows}</table>"
     paragraphs = [f"<p>{paragraph}</p>" for paragraph in PARAGRAPHS]
     cleaned = extract_html(_article_page(*paragraphs, table, "<p>Partager sur Facebook</p>"))
-    table_text = "Candidat Voix\nMarie Dupont\n\n(DVG)\n\n12 480\n" + "\n".join(" ".join(r) for r in later)
+    table_text = "Candidat, Voix\nMarie Dupont\n\n(DVG)\n\n12 480\n" + "\n".join(", ".join(r) for r in later)
     assert cleaned.body == "\n\n".join([*PARAGRAPHS, table_text])
     assert [(r.kind, r.text) for r in cleaned.removed][-1] == ("share", "Partager sur Facebook")
+
+
+def test_an_html_pages_data_rows_are_joined_as_a_markdown_tables() -> None:
+    """A page's data table and the same table in Markdown give the same rows: cells joined by
+    ", " (by spaces, "Marie Dupont 12 480 41,2" ran into one phrase), none after a cell that
+    ends with a mark of its own, nothing for an empty cell."""
+    rows = [("Pos.", "Candidat", "Voix"), ("1", "Marie Dupont", "12 480"), ("Total :", "", "21 790")]
+    html = "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    markdown = "\n".join(["| " + " | ".join(row) + " |" for row in rows[:1]] + ["|---|---|---|"])
+    markdown += "\n" + "\n".join("| " + " | ".join(row) + " |" for row in rows[1:])
+    cleaned = extract_html(_article_page(f"<p>{PARAGRAPHS[0]}</p>", html + "</table>"))
+    expected = "Pos. Candidat, Voix\n1, Marie Dupont, 12 480\nTotal : 21 790"
+    assert strip_markdown(markdown) == expected
+    assert cleaned.body == "\n\n".join([PARAGRAPHS[0], expected])
+    # The rows, joined otherwise than the page's visible text writes them, are not "removed".
+    assert [(r.kind, r.text) for r in cleaned.removed] == [("navigation", "Accueil"), ("title", HEADLINE)]
 
 
 def test_an_html_pages_table_of_links_under_a_header_still_goes() -> None:
