@@ -1441,11 +1441,16 @@ def _may_open_feed(name: str, head: Head) -> bool:
     head holds it whole, else its first character."""
     if name.lower().endswith(".jsonl"):
         return True
-    # A wide BOM is read as decode reads it; other text is ASCII-compatible, enough to tell JSON
-    # by.  A head may end inside a character: what is cut is left out.
+    # A wide BOM is read as decode reads it (a head may end inside a character: what is cut is
+    # left out); other text is ASCII-compatible, enough to tell JSON by, and only its first
+    # line is decoded.
     wide = [codec for bom, codec in _WIDE_CODECS if head.start.startswith(bom)]
-    body = head.start.decode(wide[0], "ignore") if wide else head.start.decode("utf-8", "replace")
-    body = body.lstrip(_JSON_LEAD)
+    if wide:
+        body = head.start.decode(wide[0], "ignore").lstrip(_JSON_LEAD)
+    else:
+        # BOM bytes stripped one by one: what they might cut from a character opens no JSON.
+        start = head.start.lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+        body = start[: start.find(b"\n") + 1 or None].decode("utf-8", "replace")
     if not body:
         return not head.whole  # blank so far: what follows is untold
     if not body.startswith("{"):
