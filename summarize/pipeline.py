@@ -48,9 +48,10 @@ KEY_FORMAT = 2  # 2: output caps are powers of two
 # The article memo's own format: a record cached under an older one is not served.  Bump it
 # when cleaning, segmenting or reassembling changes a record made from the same input.
 # 2: dates are ISO 8601; 3: an RFC 2822 date keeps its zone, a page its own date; 4: a Markdown
-# table and a page's data table are body, their cells joined by ", ", and sentences of other
-# scripts split by their own rules, a list's end before a number too ("etc. 2023 a été").
-RECORD_FORMAT = 4
+# table and a page's data table are body, and sentences of other scripts split by their own
+# rules; 5: a page's data-table cells joined by ", " as a Markdown table's, and a list's end
+# before a number ends a sentence ("etc. 2023 a été").  4 shipped: its records must go.
+RECORD_FORMAT = 5
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.
