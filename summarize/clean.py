@@ -2091,6 +2091,54 @@ def _published_candidates(root: Any) -> Iterator[str]:
             yield el.get("content") or ""
 
 
+# Attribute values (name, property, itemprop, http-equiv) that mark a date other than the
+# publication date: htmldate falls back on a modified time, or a copyright year read as 1 January,
+# when a page states no publication date.
+_NOT_PUBLISHED = re.compile(r"modif|updat|lastmod|last-mod|copyright", re.IGNORECASE)
+_DATE_ATTRIBUTES = ("name", "property", "itemprop", "http-equiv")
+_LD_MODIFIED = re.compile(r'("date(?:Modified|Updated)"\s*:\s*)"[^"]*"', re.IGNORECASE)
+
+
+def _dates_other_than_published(el: Any) -> bool:
+    """Whether an element of a page states a modified date or a copyright year."""
+    if not isinstance(el.tag, str):  # a comment or processing instruction
+        return False
+    if el.tag == "script":
+        return bool(el.text) and _LD_MODIFIED.search(el.text) is not None
+    return any(_NOT_PUBLISHED.search(el.get(name) or "") for name in _DATE_ATTRIBUTES)
+
+
+def _library_date(found: object, root: Any, url: str | None) -> str | None:
+    """trafilatura's (htmldate's) date for a page whose metadata gives no publication date, or
+    None where it could be a modified date or a copyright year.
+
+    ``found`` is the date trafilatura gave. On a page that marks such dates, htmldate runs again
+    on a copy of the page without them, so that a date the page states elsewhere (a ``<time>``,
+    the URL) is still found.
+    """
+    if root is None or not any(_dates_other_than_published(el) for el in root.iter()):
+        return _meta_date(found)
+    from copy import deepcopy
+
+    pruned = deepcopy(root)
+    # deepcopy keeps the order, so the copy's elements pair with the page's.
+    for el, copy in zip(root.iter(), pruned.iter(), strict=True):
+        if not _dates_other_than_published(el):
+            continue
+        if el.tag == "script":
+            copy.text = _LD_MODIFIED.sub(r'\1""', el.text)
+        else:
+            # The date goes, the element and its text stay: a <time> may hold the body's words.
+            for name in (*_DATE_ATTRIBUTES, "content", "datetime"):
+                copy.attrib.pop(name, None)
+    import htmldate  # comes with trafilatura
+
+    try:
+        return _meta_date(htmldate.find_date(pruned, url=url, **_date_params()))
+    except Exception:  # odd markup: no date rather than a wrong one
+        return None
+
+
 def _json_ld_published(scripts: list[Any]) -> list[str]:
     """``datePublished`` of each article a page's JSON-LD describes, in order."""
     import json
@@ -2303,7 +2351,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
         return Cleaned(
             body=normalize_text(visible),
             title=_clean_meta(meta.get("title")),
-            date=page_date or _meta_date(meta.get("date")),
+            date=page_date or _library_date(meta.get("date"), root, url),
             url=_clean_meta(meta.get("url")) or url,
             removed=(),
         )
@@ -2346,7 +2394,7 @@ def extract_html(html: str, *, url: str | None = None, keep_boilerplate: bool = 
     return Cleaned(
         body=body,
         title=title,
-        date=page_date or _meta_date(meta.get("date")) or cleaned.date,
+        date=page_date or _library_date(meta.get("date"), root, url) or cleaned.date,
         url=_clean_meta(meta.get("url")) or url,
         removed=_dropped_lines(normalize_text(visible), body, title, known, spaced),
     )

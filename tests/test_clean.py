@@ -1306,12 +1306,40 @@ _MODIFIED_META = '<meta property="article:modified_time" content="2024-06-18T09:
             "2024-06-17T16:01+02:00",
             id="modified-and-og-published",
         ),
+        # Never a modified date, nor a copyright year: the library fell back on them (2024-06-18,
+        # 2023-01-01) when a page stated no publication date. A date stated elsewhere still is.
+        pytest.param(_MODIFIED_META, "", None, id="modified-only"),
         pytest.param(
-            # Only a modified date: ours gives nothing, the library's date stands as before.
-            _MODIFIED_META,
+            '<meta property="og:updated_time" content="2024-06-18T09:30:00+02:00">',
             "",
-            "2024-06-18T09:30+02:00",
-            id="modified-only-library-fallback",
+            None,
+            id="og-updated-only",
+        ),
+        pytest.param('<meta name="last-modified" content="2024-06-18">', "", None, id="last-modified"),
+        pytest.param(
+            "",
+            '<time itemprop="dateModified" datetime="2024-06-18T09:30:00+02:00">18 juin</time>',
+            None,
+            id="itemprop-modified-only",
+        ),
+        pytest.param(
+            _ld('{"@type": "NewsArticle", "dateModified": "2024-06-18T09:30:00+02:00"}'),
+            "",
+            None,
+            id="json-ld-modified-only",
+        ),
+        pytest.param('<meta itemprop="copyrightYear" content="2023">', "", None, id="copyright-year"),
+        pytest.param(
+            _MODIFIED_META,
+            '<time datetime="2024-06-05">5 juin 2024</time>',
+            "2024-06-05",  # the library took the modified date over it
+            id="modified-and-a-time",
+        ),
+        pytest.param(
+            _MODIFIED_META + '<link rel="canonical" href="https://example.org/2024/06/09/plan-velo">',
+            "",
+            "2024-06-09",
+            id="modified-and-a-dated-url",
         ),
         pytest.param(
             '<meta property="article:published_time" content="bientôt">',
