@@ -615,7 +615,7 @@ def run(
             detector_dir=_user_cache_dir(),
         )
         # Listed once: each article file's head is looked at for both the notes and the total.
-        listings = list_folders(inputs)
+        listings = list_folders(inputs, output_dir)
         for note in _ineffective_options(ctx, only) + notes + folder_notes(inputs, listings):
             _err(f"warning: {note}")
         items = iter_articles(

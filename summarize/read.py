@@ -473,8 +473,13 @@ class FolderListing:
     feeds: tuple[str, ...] = ()
 
 
-def list_folders(inputs: list[str]) -> dict[str, FolderListing]:
-    """The :class:`FolderListing` of each input that is a folder that can be listed, by input."""
+def list_folders(inputs: list[str], output_dir: Path | None = None) -> dict[str, FolderListing]:
+    """The :class:`FolderListing` of each input that is a folder that can be listed, by input.
+
+    ``output_dir`` (--output-dir), when it is a subfolder of one, is not among its subfolders:
+    it holds this run's results, as a folder's own results are never articles either.
+    """
+    target = _resolved(output_dir)
     listings: dict[str, FolderListing] = {}
     for raw in inputs:
         folder = input_path(raw)
@@ -496,10 +501,21 @@ def list_folders(inputs: list[str]) -> dict[str, FolderListing]:
             articles=articles,
             results=tuple(name for name in named if heads[name].ours),
             others=tuple(name for name in files if not _is_article_name(name)),
-            subfolders=tuple(name for name, is_dir in entries if is_dir),
+            subfolders=tuple(
+                name
+                for name, is_dir in entries
+                if is_dir and (target is None or _resolved(folder / name) != target)
+            ),
             feeds=tuple(name for name in articles if _may_open_feed(name, heads[name])),
         )
     return listings
+
+
+def _resolved(path: Path | None) -> Path | None:
+    try:
+        return path.resolve() if path is not None else None
+    except (OSError, RuntimeError):  # a symlink loop: it matches nothing
+        return None
 
 
 def folder_notes(inputs: list[str], listings: dict[str, FolderListing] | None = None) -> list[str]:

@@ -800,6 +800,25 @@ def test_a_quoted_pattern_with_an_output_folder_skips_the_folder_and_its_results
     ]
 
 
+def test_a_folder_run_does_not_warn_of_its_output_folder_inside_it(tmp_path: Path) -> None:
+    # `summarize run news -o news/` is refused with "pick another folder, such as news/results";
+    # each run that took the advice then warned of results/ as a skipped subfolder, telling how
+    # to read it. Another subfolder is still named.
+    copy_model = REPO / "tests" / "fixtures" / "copy_model"
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "a.txt").write_text("Le conseil municipal a voté le budget.\n", encoding="utf-8")
+    options = ["--only", "translation", "--source-lang", "fr", "--translation-model", str(copy_model)]
+    for _ in range(2):
+        result = _invoke(["run", str(news), "-o", str(news / "results"), *options])
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr.splitlines() == [f"summarize: wrote 1 file to {news / 'results'}"]
+    (news / "2024").mkdir()
+    result = _invoke(["run", str(news), "-o", str(news / "results"), *options])
+    assert result.exit_code == 0, result.stderr
+    assert f"{news}: skipped 1 subfolder (2024);" in result.stderr
+
+
 def test_duplicate_ids_each_get_a_file_and_stderr_says_where(tmp_path: Path) -> None:
     copy_model = REPO / "tests" / "fixtures" / "copy_model"
     feed = jsonl(
