@@ -406,6 +406,8 @@ def expand_patterns(
                 info = None  # a broken link: reading it says so
             if info is not None and (info.st_dev, info.st_ino) in never_read:
                 continue
+            if recursive and target is not None and target in path.resolve().parents:
+                continue  # under **, the output folder's files: skipped as the folder is
             if info is not None and stat.S_ISDIR(info.st_mode):
                 if recursive or (target is not None and path.resolve() == target):
                     continue

@@ -1557,6 +1557,25 @@ def test_a_pattern_never_matches_the_output_folder(tmp_path: Path) -> None:
     )
 
 
+def test_under_double_star_the_output_folders_files_are_not_matched(tmp_path: Path) -> None:
+    # `summarize run 'news/**/*.txt' -o news/results`: the results there were matched and said
+    # as skipped results, and a file of the user's beside them was read as an article.
+    results = tmp_path / "news" / "results"
+    results.mkdir(parents=True)
+    (tmp_path / "news" / "a.txt").write_text("Le conseil municipal a voté.\n", encoding="utf-8")
+    (results / "a.txt").write_text(RESULT_TEXT, encoding="utf-8")
+    (results / "notes.txt").write_text("Une note à moi.\n", encoding="utf-8")
+    assert read.expand_patterns(["news/**/*.txt"], results) == (["news/a.txt"], [])
+    # Without an output folder, it is a folder like any other.
+    assert read.expand_patterns(["news/**/*.txt"]) == (
+        ["news/a.txt", "news/results/notes.txt"],
+        [
+            "news/**/*.txt: skipped 1 result of summarize (news/results/a.txt); "
+            "results are not read as articles"
+        ],
+    )
+
+
 @pytest.mark.parametrize(
     ("fields", "date", "lang"),
     [
