@@ -1291,8 +1291,15 @@ _MD_FOOTNOTE_REF = re.compile(r"\[\^[^\]]{1,100}\]")
 # An HTML tag inside Markdown (<div class="note">, <b>, <br/>, </p>): the tag goes, its text stays.
 # A letter must follow "<": "< 3 %" and "<3" are text.
 _MD_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,1000})?/?>")
-# A line break (GFM's only way to break a line in a table cell): a space between its two words.
-_MD_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# A line break (GFM's only way to break a line in a table cell), and a block's tag (a cell, a
+# paragraph: <td>a</td><td>b</td>, <p>un</p><p>deux</p>), as a browser shows them: a space
+# between the two words. An inline tag (<b>, <a>, <span>) goes with nothing in its place.
+_MD_BREAK_TAG = re.compile(
+    r"<(?:br\s*/?|/?(?:address|article|aside|blockquote|caption|dd|details|div|dl|dt|figcaption|"
+    r"figure|footer|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|"
+    r"thead|tr|ul)(?:\s[^<>]{0,1000})?/?)>",
+    re.IGNORECASE,
+)
 # A table's rule row: |---|:---:|, with or without the outer pipes, as GFM writes it (one "-"
 # is enough there). It makes a table only under a header row of as many cells, and holds a "|":
 # "---" alone is a horizontal rule, or a setext heading's underline.

@@ -625,8 +625,14 @@ def test_markdown_tables_in_every_gfm_shape(markdown: str, plain: str) -> None:
         ("| Ville | Part |\n|---|---|\n| Paris | un<br/>deux<BR />3 |", "Ville, Part\nParis, un deux 3"),
         ("Le maire de Paris<br>et celui de Lyon", "Le maire de Paris et celui de Lyon"),
         ('Un <b>mot</b> en <span class="x">gras</span>', "Un mot en gras"),
+        # A block's tags are a space too, as a browser shows them: they glued "troisquatre".
+        ("<p>trois</p><p>quatre</p>", "trois quatre"),
+        ("<table><tr><th>Région</th><th>Part</th></tr><tr><td>Occitanie</td><td>20 %</td></tr></table>",
+         "Région Part Occitanie 20 %"),
+        ('Un<div class="note">deux</div>trois<LI>quatre', "Un deux trois quatre"),
+        ("Des <b>mot</b>s <em>en</em>core", "Des mots encore"),  # an inline tag: nothing
     ],
-)
+)  # fmt: skip
 def test_a_markdown_line_break_tag_is_a_space(markdown: str, plain: str) -> None:
     """<br> is how GFM breaks a line inside a table cell: dropped, it glued two words."""
     assert strip_markdown(markdown) == plain
