@@ -400,8 +400,14 @@ def run(
     only: Annotated[Only | None, typer.Option("--only", help="Run one half only [default: both].")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     output_dir: Annotated[
-        Path | None,
-        typer.Option("--output-dir", "-o", help="Write one file per article here instead of stdout."),
+        # Text, not Path: Path("") is the current folder, and an empty name must be refused.
+        str | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            metavar="<path>",
+            help="Write one file per article here instead of stdout.",
+        ),
     ] = None,
     summary_model: Annotated[
         str | None,
@@ -551,6 +557,13 @@ def run(
         )
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
+        if output_dir is not None and not output_dir.strip():
+            # `-o "$OUT"` with OUT unset wrote every result into the current folder.
+            raise UsageError(
+                "--output-dir is an empty name",
+                "check the variable that gives it, or pass -o . for the current folder",
+            )
+        out = Path(output_dir) if output_dir is not None else None
         if encoding:
             import codecs
 
@@ -580,18 +593,18 @@ def run(
             raise UsageError("- (standard input) is given more than once", "give - once")
         # A quoted pattern ('news/*.md', or one from a script or a Windows shell) is expanded here,
         # so that every check below, and the output folder's names, see the files it matches.
-        inputs, notes = expand_patterns(inputs, output_dir, _stdout_file())
-        if output_dir is None and sys.stdout is None:
+        inputs, notes = expand_patterns(inputs, out, _stdout_file())
+        if out is None and sys.stdout is None:
             # Closed (`>&-`): refused before any work, not met at the first record as a bug.
             raise OutputError(
                 "standard output is closed: the results have nowhere to go",
                 "redirect it to a file, or pass --output-dir DIR",
             )
-        if output_dir is not None:
+        if out is not None:
             if show_clean:
                 raise UsageError("--show-clean prints the cleaned text on stdout", "drop --output-dir")
-            _refuse_input_folder(output_dir, inputs)
-            inputs = _without_earlier_results(output_dir, inputs)
+            _refuse_input_folder(out, inputs)
+            inputs = _without_earlier_results(out, inputs)
         mdir = _models_dir(models_dir)
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
         options = RunOptions(
@@ -615,7 +628,7 @@ def run(
             detector_dir=_user_cache_dir(),
         )
         # Listed once: each article file's head is looked at for both the notes and the total.
-        listings = list_folders(inputs, output_dir)
+        listings = list_folders(inputs, out)
         for note in _ineffective_options(ctx, only) + notes + folder_notes(inputs, listings):
             _err(f"warning: {note}")
         items = iter_articles(
@@ -636,9 +649,9 @@ def run(
                 items,
                 options,
                 fmt.value,
-                output_dir,
+                out,
                 verbose,
-                local_files(inputs) if output_dir else frozenset(),
+                local_files(inputs) if out else frozenset(),
                 kept,
                 # Counted only for a progress line: listing folders is no work for a pipe's run.
                 listed_total(inputs, _stdout_file(), listings) if _is_terminal(sys.stderr) else None,

@@ -740,6 +740,18 @@ def test_an_empty_input_name_is_bad_usage() -> None:
     assert result.stderr.startswith("summarize: error: an input is an empty name;")
 
 
+def test_an_empty_output_dir_name_is_bad_usage(tmp_path: Path) -> None:
+    # `summarize run news -o "$OUT"` with OUT unset wrote every result into the current folder.
+    (tmp_path / "a.txt").write_text("Le conseil municipal a voté le budget.\n", encoding="utf-8")
+    result = _invoke(["run", "a.txt", "-o", "", "--only", "translation", "--source-lang", "fr"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "summarize: error: --output-dir is an empty name; check the variable that gives it, "
+        "or pass -o . for the current folder"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
 def test_results_named_again_as_inputs_in_the_output_folder_are_skipped(
     models: dict[str, Path], tmp_path: Path
 ) -> None:
