@@ -49,8 +49,9 @@ KEY_FORMAT = 2  # 2: output caps are powers of two
 # when cleaning, segmenting or reassembling changes a record made from the same input.
 # 2: dates are ISO 8601; 3: an RFC 2822 date keeps its zone, a page its own date; 4: a Markdown
 # table and a page's data table are body, and sentences of other scripts split by their own
-# rules; 5: a page's data-table cells joined by ", " as a Markdown table's, and a list's end
-# before a number ends a sentence ("etc. 2023 a été").  4 shipped: its records must go.
+# rules; 5: a page's data-table cells joined by ", " as a Markdown table's, a list's end before
+# a number ends a sentence ("etc. 2023 a été"), a page's date is never a modified date nor a
+# copyright year, and a block's HTML tags in Markdown are a space.  4 shipped: its records must go.
 RECORD_FORMAT = 5
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
