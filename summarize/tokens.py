@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .engines import drop_empty_openmp_settings
 from .errors import ModelError
 
 
@@ -58,6 +59,7 @@ TOKENIZER_FILES = ("source.spm", "tokenizer.json", "spiece.model", "sentencepiec
 
 
 def _load(folder: Path) -> tuple[str, Any, Any, _Specials]:
+    drop_empty_openmp_settings()  # sentencepiece bundles libgomp too
     config = _read_json(folder / "tokenizer_config.json")
     tokenizer_json = folder / "tokenizer.json"
     if (folder / "source.spm").exists():  # Marian: sentencepiece source/target models + eos

@@ -75,3 +75,13 @@ def test_the_users_own_openmp_settings_are_kept(
     result = _run(tiny, tmp_path, "transformers", **env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"torch imported with GOMP_SPINCOUNT, OMP_WAIT_POLICY = {seen}" in result.stderr
+
+
+def test_openmp_settings_set_to_nothing_count_as_unset(tiny: dict[str, Path], tmp_path: Path) -> None:
+    # CTranslate2, sentencepiece and torch each bundle libgomp, which took `GOMP_SPINCOUNT=`
+    # for a bad value: "libgomp: Invalid value for environment variable ..." on stderr once per
+    # copy, and its own 300,000 spins. The CTranslate2 backend converts here, so torch loads too.
+    result = _run(tiny, tmp_path, "ctranslate2", GOMP_SPINCOUNT="", OMP_WAIT_POLICY=" ")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "libgomp" not in result.stderr
+    assert f"torch imported with GOMP_SPINCOUNT, OMP_WAIT_POLICY = [('{SPIN_COUNT}', None)]" in result.stderr

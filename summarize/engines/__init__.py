@@ -9,6 +9,7 @@ keeps no global state: it is built from a resolved model and options, and owned 
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,19 @@ DEVICES = ("cpu", "cuda", "auto")
 # What dtype "auto" resolves to for CTranslate2 on a GPU (pipeline._auto_dtype): options
 # resolved for such a run carry it, so it is accepted there, and only there.
 CT2_GPU_DTYPE = "float16"
+
+
+def drop_empty_openmp_settings() -> None:
+    """Unset ``OMP_WAIT_POLICY`` and ``GOMP_SPINCOUNT`` where they are set to nothing.
+
+    Both CTranslate2 and torch bundle GNU OpenMP, which reads them when the library loads: an
+    empty value (``GOMP_SPINCOUNT=`` in a script, or a template with nothing filled in) is not
+    unset to libgomp, which prints ``libgomp: Invalid value for environment variable ...`` on
+    stderr, once per copy, and keeps its own default.  Call it before importing either library.
+    """
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT"):
+        if name in os.environ and not os.environ[name].strip():
+            del os.environ[name]
 
 
 @dataclass(frozen=True)

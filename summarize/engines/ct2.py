@@ -22,7 +22,7 @@ from ..errors import ModelError, UsageError
 from ..generation import Settings
 from ..models import ResolvedModel
 from ..tokens import LightTokenizer
-from . import EngineOptions, Generated, one_cap_groups
+from . import EngineOptions, Generated, drop_empty_openmp_settings, one_cap_groups
 from .hf import usable_threads
 
 # --dtype -> CTranslate2 compute type, per device ("auto": int8 on a CPU, where it is several
@@ -99,6 +99,7 @@ def load_ctranslate2() -> Any:
     process that ran a CTranslate2 model before this is called, ``cpu_isa`` may name another.
     """
     check_isa_variable()
+    drop_empty_openmp_settings()
     if not os.environ.get(ISA_VARIABLE) and cpu_isa() == "AVX512":
         # CTranslate2 reads it once (when a model first runs, or at import when CT2_VERBOSE
         # logs its configuration), and there is no other way to ask.

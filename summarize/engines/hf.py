@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from ..generation import Settings
 from ..models import ResolvedModel, check_weights
-from . import EngineOptions, Generated, one_cap_groups
+from . import EngineOptions, Generated, drop_empty_openmp_settings, one_cap_groups
 
 # Spins of an idle OpenMP thread before it sleeps (see import_torch).
 SPIN_COUNT = "10000"
@@ -42,8 +42,9 @@ def import_torch() -> Any:
     the speed of a run alone and take most of that back; sleeping at once (``OMP_WAIT_POLICY=
     PASSIVE``) shares best but makes a run alone 20-30 % slower (``benchmarks/contention.py``).
     libgomp reads its settings once, when torch loads it, so this comes before the first import;
-    a wait policy or spin count the user set is kept.
+    a wait policy or spin count the user set is kept (one set to nothing counts as unset).
     """
+    drop_empty_openmp_settings()
     if "torch" not in sys.modules and not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & os.environ.keys():
         os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT
     import torch
