@@ -46,7 +46,7 @@ class _OneLineUsage(TyperGroup):
             exc.show()  # a bare command prints its help, as before
             code = exc.exit_code
         except click.UsageError as exc:
-            message = exc.format_message().strip().rstrip(".")
+            message = _without_unused_variable(exc, exc.format_message().strip().rstrip("."))
             # Click capitalises its messages; the tool's own start in lower case.
             if message[:1].isupper() and message[1:2].islower():
                 message = message[0].lower() + message[1:]
@@ -75,6 +75,23 @@ class _OneLineUsage(TyperGroup):
             path.append(word)
             command = sub
         return " ".join(path)
+
+
+def _without_unused_variable(exc: Any, message: str) -> str:
+    """Click's message less its ``(env var: 'NAME')``, unless the value came from that variable.
+
+    Click names an option's variable in every error about the option, so ``--models-dir DIR``
+    typed on the command line was refused as ``'--models-dir' (env var: 'SUMMARIZE_MODELS_DIR')``,
+    which sends the user to look for a variable they never set.
+    """
+    param, ctx = getattr(exc, "param", None), getattr(exc, "ctx", None)
+    envvar = getattr(param, "envvar", None)
+    if not isinstance(envvar, str) or ctx is None or not getattr(param, "name", None):
+        return message
+    source = ctx.get_parameter_source(param.name)
+    if source is not None and source.name == "ENVIRONMENT":
+        return message
+    return message.replace(f" (env var: '{envvar}')", "", 1)
 
 
 app = typer.Typer(

@@ -385,6 +385,30 @@ def test_usage_errors_are_one_line_and_exit_2(args: list[str], said: str, help_o
     assert result.stderr.rstrip().endswith(f"see '{help_of} --help'")
 
 
+def test_a_refused_option_names_its_variable_only_when_the_value_came_from_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--models-dir DIR` typed on the command line was refused as "'--models-dir' (env var:
+    # 'SUMMARIZE_MODELS_DIR')", sending the user after a variable never set. Tests run as root,
+    # who reads every folder: the folder is made unreadable to Click's own check instead.
+    unreadable = tmp_path / "models"
+    unreadable.mkdir()
+    access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode, **kw: str(path) != str(unreadable) and access(path, mode, **kw)
+    )
+    typed = _invoke(["cache", "stats", "--models-dir", str(unreadable)])
+    assert typed.exit_code == 2 and typed.stdout == ""
+    assert typed.stderr == (
+        f"summarize: error: invalid value for '--models-dir': Path {str(unreadable)!r} is not readable; "
+        "see 'summarize cache stats --help'\n"
+    )
+    monkeypatch.setenv("SUMMARIZE_MODELS_DIR", str(unreadable))
+    from_variable = _invoke(["cache", "stats"])
+    assert from_variable.exit_code == 2
+    assert "'--models-dir' (env var: 'SUMMARIZE_MODELS_DIR'): Path" in from_variable.stderr
+
+
 def test_a_bare_group_still_prints_its_help() -> None:
     result = _invoke(["cache"])
     assert result.exit_code == 2 and "prune" in result.stderr + result.stdout and "error" not in result.stderr
