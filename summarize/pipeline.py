@@ -1315,12 +1315,12 @@ def lang_conflict(article: Article, options: RunOptions) -> dict[str, str] | Non
 
 def input_date(given: str | None, text_date: str | None) -> tuple[str | None, dict[str, str] | None]:
     """The record's date, and a warning or None. When the input gives one (a JSON line's
-    "date"): that date as ISO 8601 (see :func:`summarize.clean.parse_date`), which wins over
+    "date"): that date as ISO 8601 (see :func:`summarize.dates.parse_date`), which wins over
     ``text_date`` (the one the text or page gives); when it cannot be read, ``text_date`` and a
     warning that says so. Without one, ``text_date``."""
     if given is None:
         return text_date, None
-    from .clean import parse_date
+    from .dates import parse_date
 
     date = parse_date(given)
     if date is not None:

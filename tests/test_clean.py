@@ -34,9 +34,9 @@ from summarize.clean import (
     looks_like_html,
     looks_like_markdown,
     normalize_text,
-    parse_date,
     strip_markdown,
 )
+from summarize.dates import parse_date
 from summarize.pipeline import clean_article
 from summarize.read import Article
 
