@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Month names and abbreviations (those of clean._MONTHS) by number, for the forms news pages write.
+# Month names and abbreviations (those of clean_words._MONTHS) by number, for the forms news
+# pages write.
 _MONTH_NUMBERS: dict[str, int] = {
     name: number
     for number, names in enumerate(
