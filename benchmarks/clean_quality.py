@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing the package
 
-from summarize.clean import Cleaned, clean_text, extract_html  # noqa: E402
+from summarize.clean import Cleaned, clean_text  # noqa: E402
+from summarize.clean_html import extract_html  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -1185,7 +1185,7 @@ def _looks_like_html(text: str) -> bool:
     # importing the cleaner (15 ms, on a run otherwise served from the article memo).
     if "<" not in text[:100_000]:
         return False
-    from .clean import looks_like_html
+    from .clean_html import looks_like_html
 
     return looks_like_html(text)
 

@@ -29,13 +29,12 @@ from summarize.clean import (
     TIMESTAMP,
     Cleaned,
     clean_text,
-    extract_html,
     has_text,
-    looks_like_html,
     looks_like_markdown,
     normalize_text,
     strip_markdown,
 )
+from summarize.clean_html import extract_html, looks_like_html
 from summarize.dates import parse_date
 from summarize.pipeline import clean_article
 from summarize.read import Article
@@ -1025,7 +1024,7 @@ def test_looks_like_html(text: str, expected: bool) -> None:
 
 def test_import_is_lazy() -> None:
     code = (
-        "import sys, summarize.clean, summarize.fetch; "
+        "import sys, summarize.clean, summarize.clean_html, summarize.dates, summarize.fetch; "
         "heavy = [m for m in ('trafilatura', 'lxml', 'urllib.request', 'ssl') if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )

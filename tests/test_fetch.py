@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from local_http import serving
 
-from summarize.clean import extract_html, looks_like_html
+from summarize.clean_html import extract_html, looks_like_html
 from summarize.errors import InputError
 from summarize.fetch import (
     ContentTypeError,
