@@ -1,4 +1,4 @@
-"""How well summarize.clean separates articles from page furniture, on the annotated pages.
+"""How well the clean stage separates articles from page furniture, on the annotated pages.
 
 Usage: python benchmarks/clean_quality.py [PAGES_DIR]   (default: tests/data/pages)
 

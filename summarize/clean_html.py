@@ -21,11 +21,11 @@ from .clean import (
     Cleaned,
     RemovedLine,
     _lone_line_kind,
-    _row_text,
     clean_text,
     has_text,
     normalize_text,
 )
+from .clean_markdown import _row_text
 from .dates import parse_date
 
 # --- HTML recognised by its content ----------------------------------------------------------
@@ -386,7 +386,7 @@ def _dropped_lines(
 _LAYOUT_CELL_TAGS = ("head", "list", "table", "quote")
 _LAYOUT_CELL_WORDS = 40
 # A mark on each piece of a data table's rows while the text is built, to find their line
-# numbers: plane 16's private use area, which no news text uses (see clean._MD_ESCAPED_BASE).
+# numbers: plane 16's private use area, which no news text uses (see clean_markdown._MD_ESCAPED_BASE).
 _ROW_MARK = "\U0010fff0"
 _CELL_MARK = "\U0010fff1"
 # The cell marks of a line, with the space before each and after the last.

@@ -1337,8 +1337,9 @@ def input_date(given: str | None, text_date: str | None) -> tuple[str | None, di
 def clean_article(article: Article, keep_boilerplate: bool) -> Any:
     """The article's body and metadata: HTML through the extractor, text through the rules
     (Markdown first loses its markup, with --keep-boilerplate too: it is format, not furniture)."""
-    from .clean import clean_markdown, clean_text
+    from .clean import clean_text
     from .clean_html import extract_html
+    from .clean_markdown import clean_markdown
 
     if article.html:
         return extract_html(article.text, url=article.url, keep_boilerplate=keep_boilerplate)

@@ -1191,7 +1191,7 @@ def _looks_like_html(text: str) -> bool:
 
 
 # What Markdown holds and plain text seldom does: without one of these, text is not Markdown
-# (see clean.looks_like_markdown, whose every sign weighing enough needs one).
+# (see clean_markdown.looks_like_markdown, whose every sign weighing enough needs one).
 _MARKDOWN_HINTS = ("](", "`", "|", "]:", "][", "#", "**", "__")
 
 
@@ -1216,7 +1216,7 @@ def _looks_like_markdown(text: str) -> bool:
     head = text[:100_000]
     if not head.lstrip().startswith("---") and not any(hint in head for hint in _MARKDOWN_HINTS):
         return False
-    from .clean import looks_like_markdown
+    from .clean_markdown import looks_like_markdown
 
     return looks_like_markdown(head)
 

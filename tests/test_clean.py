@@ -1,4 +1,5 @@
-"""Tests of summarize.clean: normalisation, the no-text predicate, and article extraction.
+"""Tests of the clean stage (summarize.clean, clean_markdown, clean_html, dates): normalisation,
+the no-text predicate, Markdown, dates and article extraction.
 
 The annotated pages in tests/data/pages/*.txt hold one input line per file line, prefixed with
 ``+ `` (must stay in the body), ``T `` (the title) or ``-kind `` / ``- `` (must be removed, with
@@ -30,11 +31,10 @@ from summarize.clean import (
     Cleaned,
     clean_text,
     has_text,
-    looks_like_markdown,
     normalize_text,
-    strip_markdown,
 )
 from summarize.clean_html import extract_html, looks_like_html
+from summarize.clean_markdown import looks_like_markdown, strip_markdown
 from summarize.dates import parse_date
 from summarize.pipeline import clean_article
 from summarize.read import Article
@@ -1024,7 +1024,8 @@ def test_looks_like_html(text: str, expected: bool) -> None:
 
 def test_import_is_lazy() -> None:
     code = (
-        "import sys, summarize.clean, summarize.clean_html, summarize.dates, summarize.fetch; "
+        "import sys, summarize.clean, summarize.clean_html, summarize.clean_markdown, summarize.dates, "
+        "summarize.fetch; "
         "heavy = [m for m in ('trafilatura', 'lxml', 'urllib.request', 'ssl') if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
