@@ -9,6 +9,7 @@ per input row, in order.  The work is the pipeline's: :class:`~summarize.pipelin
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 # The fields a JSON Lines line's article is read from, but its text: other columns are not read
 # (nor converted: an embedding column may be large).
 _ROW_FIELDS = ("id", "title", "url", "date", "lang", "language", "format")
+# How a record's objects and arrays (models, cached, warnings, error...) are given: "json" as
+# JSON text, "objects" as Python dicts and lists.
+NESTED = ("json", "objects")
 
 
 class BatchSummarizer:
@@ -37,7 +41,12 @@ class BatchSummarizer:
 
     The result has exactly the fields of a JSON Lines record
     (:func:`summarize.output.to_record`) as columns, each a list with one value per input row;
-    a field a record lacks (``error`` when it is ok) is None.
+    a field a record lacks (``error`` when it is ok) is None.  With ``nested="json"`` (the
+    default) the fields that hold objects or arrays (``chunks``, ``models``, ``cached``,
+    ``warnings``, ``removed``, ``language``, ``error``) are their JSON text, so that every
+    column is one of strings (or None), the same in every batch: Arrow, which Ray Data builds
+    its blocks with, infers a struct from each batch's dicts, and those differ from row to row
+    and batch to batch.  ``nested="objects"`` gives them as dicts and lists.
 
     Without an ``id`` (the column absent, or a cell that is None, NaN or ""), a row's id is its
     index in the batch, as a string ("0", "1"...): each batch counts from 0, so ids repeat
@@ -52,18 +61,26 @@ class BatchSummarizer:
     """
 
     def __init__(
-        self, options: RunOptions | None = None, *, text_column: str = "text", input_format: str = "auto"
+        self,
+        options: RunOptions | None = None,
+        *,
+        text_column: str = "text",
+        input_format: str = "auto",
+        nested: str = "json",
     ) -> None:
         """``options``: what the CLI's options decide (None: ``RunOptions()``, no cache).
         ``input_format``: the kind of every row's text, as ``--input-format`` (one of
-        :data:`summarize.read.INPUT_FORMATS`), which wins over a ``format`` column.  A bad
-        ``text_column`` or ``input_format`` raises UsageError here, not at the first batch."""
+        :data:`summarize.read.INPUT_FORMATS`), which wins over a ``format`` column.
+        ``nested``: one of :data:`NESTED` (see the class).  A bad ``text_column``,
+        ``input_format`` or ``nested`` raises UsageError here, not at the first batch."""
         if not isinstance(text_column, str) or not text_column:
             raise UsageError(f"invalid text_column {text_column!r}", "name the column of article texts")
         check_one_of("input_format", input_format, INPUT_FORMATS)
+        check_one_of("nested", nested, NESTED)
         self.options = options
         self.text_column = text_column
         self.input_format = input_format
+        self.nested = nested
         self._summarizer: Summarizer | None = None
 
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
@@ -87,11 +104,15 @@ class BatchSummarizer:
             )
             for n, row in enumerate(rows)
         ]
+        as_json = self.nested == "json"
         columns: dict[str, list[Any]] = {f.name: [] for f in fields(ArticleResult)}
         for result in self._summarizer_now().process(items):
             record = to_record(result)
             for name, values in columns.items():
-                values.append(record.get(name))
+                value = record.get(name)
+                if as_json and isinstance(value, dict | list):
+                    value = json.dumps(value, ensure_ascii=False)  # as the CLI writes it
+                values.append(value)
         return columns
 
     def _rows(self, batch: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
@@ -152,7 +173,12 @@ class BatchSummarizer:
 
     def __getstate__(self) -> dict[str, Any]:
         # Its arguments only: an open cache and loaded models do not travel to another process.
-        return {"options": self.options, "text_column": self.text_column, "input_format": self.input_format}
+        return {
+            "options": self.options,
+            "text_column": self.text_column,
+            "input_format": self.input_format,
+            "nested": self.nested,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

@@ -32,6 +32,11 @@ SEA = "La mer est calme."
 RECORD_FIELDS = set(to_record(ArticleResult("x", "y", error={"kind": "input", "message": "m"})))
 
 
+def loaded(column: list[Any]) -> list[Any]:
+    """A nested column's values as objects: the default gives them as JSON text."""
+    return [None if value is None else json.loads(value) for value in column]
+
+
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One models dir for the module: the copy model is converted for CTranslate2 once."""
@@ -89,15 +94,16 @@ def test_a_bad_row_costs_only_itself_and_fails_as_its_json_line_does(
     feed.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     failures = [item for item in iter_articles([str(feed)], ReadOptions()) if isinstance(item, ReadFailure)]
     assert [f.id for f in failures] == ["num", "fmt"]
+    errors = loaded(out["error"])
     for n, failure in zip((1, 2), failures):
-        error = out["error"][n]
+        error = errors[n]
         line_message = failure.error.message.removeprefix(f"{feed}:{n + 1}: ")
         assert error["message"] == f"row {n}: {line_message}"
         assert (error["kind"], error["hint"]) != (None, None)
         assert error["kind"] == failure.error.kind
-    assert out["error"][1]["message"] == 'row 1: "text" is a number, not a string'
-    assert out["error"][1]["hint"] == 'each row needs a "text" string'
-    assert out["error"][2]["kind"] == "input_format"
+    assert errors[1]["message"] == 'row 1: "text" is a number, not a string'
+    assert errors[1]["hint"] == 'each row needs a "text" string'
+    assert errors[2]["kind"] == "input_format"
 
 
 def test_every_row_has_every_record_field(options: RunOptions) -> None:
@@ -109,7 +115,7 @@ def test_every_row_has_every_record_field(options: RunOptions) -> None:
     assert out["status"] == ["ok", "error", "skipped"]
     assert out["url"] == ["https://example.org/a", None, None]
     # None where a record has no such field: an ok record has no "error".
-    assert out["error"][0] is None and out["error"][2]["kind"] == "empty"
+    assert out["error"][0] is None and loaded(out["error"])[2]["kind"] == "empty"
 
 
 def test_duplicate_texts_each_get_their_row(options: RunOptions) -> None:
@@ -140,7 +146,7 @@ def test_numpy_columns_and_missing_cells(options: RunOptions) -> None:
     assert all(type(ident) is str for ident in out["id"])  # not np.str_ nor np.int64
     assert out["status"] == ["ok", "error", "ok", "error"]
     # A NaN text is a missing one, as None is.
-    assert out["error"][3]["message"] == 'row 3: "text" is null, not a string'
+    assert loaded(out["error"])[3]["message"] == 'row 3: "text" is null, not a string'
     assert out["title"] == ["Ciel", None, None, None]
     assert out["date"] == ["2024-06-17T16:01", None, "2024-06-18T00:00", None]
     assert out["translation_en"] == [SKY, None, SEA, None]
@@ -154,7 +160,7 @@ def test_str_dtype_text_and_a_column_named_otherwise(options: RunOptions) -> Non
         out = summarize_batch(batch)
         assert out["translation_en"] == [SEA, SKY]
         bad = summarize_batch({"body": [None]})
-    assert bad["error"][0] == {
+    assert loaded(bad["error"])[0] == {
         "kind": "input",
         "message": 'row 0: "body" is null, not a string',
         "hint": 'each row needs a "body" string',
@@ -228,12 +234,12 @@ def test_the_cache_serves_the_second_call_and_the_next_worker(options: RunOption
         second = summarize_batch(batch)
         assert summarize_batch._summarizer is summarizer and summarizer.stats.misses == 4
     both = {"translation": True, "summary": True}
-    assert first["cached"] == [{"translation": False, "summary": False}] * 2
-    assert second["cached"] == [both] * 2
+    assert loaded(first["cached"]) == [{"translation": False, "summary": False}] * 2
+    assert loaded(second["cached"]) == [both] * 2
     assert second["translation_en"] == first["translation_en"] == [SKY, SEA]
     # Closed, the cache stays: another worker with the same cache_dir is served from it.
     with BatchSummarizer(cached) as other:
-        assert other({"text": [SEA]})["cached"] == [both]
+        assert loaded(other({"text": [SEA]})["cached"]) == [both]
 
 
 def test_two_instances_share_nothing(options: RunOptions, tmp_path: Path) -> None:
@@ -242,8 +248,8 @@ def test_two_instances_share_nothing(options: RunOptions, tmp_path: Path) -> Non
     with one, two:
         one({"text": [SKY]})
         assert two._summarizer is None  # the first one's call loaded nothing for it
-        assert two({"text": [SKY]})["cached"] == [{"translation": False, "summary": False}]
-        assert one({"text": [SKY]})["cached"] == [{"translation": True, "summary": True}]
+        assert loaded(two({"text": [SKY]})["cached"]) == [{"translation": False, "summary": False}]
+        assert loaded(one({"text": [SKY]})["cached"]) == [{"translation": True, "summary": True}]
         assert one._summarizer is not two._summarizer
 
 
@@ -294,9 +300,9 @@ def test_an_unused_instance_pickles_and_its_copy_runs(options: RunOptions, tmp_p
         original({"body": [SEA]})
         again = pickle.loads(pickle.dumps(original))
         assert again._summarizer is None and again.text_column == "body"
-        assert original({"body": [SEA]})["cached"] == [{"translation": True, "summary": True}]
+        assert loaded(original({"body": [SEA]})["cached"]) == [{"translation": True, "summary": True}]
     with again:
-        assert again({"body": [SEA]})["cached"] == [{"translation": True, "summary": True}]
+        assert loaded(again({"body": [SEA]})["cached"]) == [{"translation": True, "summary": True}]
 
 
 def test_the_readme_example_runs_as_written(options: RunOptions, capsys: pytest.CaptureFixture[str]) -> None:
@@ -323,3 +329,27 @@ def test_an_id_that_is_no_json_value_is_its_text(options: RunOptions) -> None:
         out = summarize_batch(batch)
     assert out["id"] == [str(key), "1.50", '{"k": "12345678-1234-5678-1234-567812345678"}']
     assert out["status"] == ["ok", "ok", "error"]
+
+
+def test_every_column_is_strings_or_none_in_every_batch(options: RunOptions) -> None:
+    # Ray Data builds an Arrow block from the returned columns: dicts became a struct inferred
+    # from each batch (an ok row's "language" has fields, an error row's none, an "error" has a
+    # "task" or not), so blocks differed and a column of {} cannot be written to Parquet.
+    batches = [{"text": [SKY, None, ""]}, {"text": [5]}, {"text": [SEA]}]
+    with BatchSummarizer(options) as as_json, BatchSummarizer(options, nested="objects") as as_objects:
+        for batch in batches:
+            out, objects = as_json(batch), as_objects(batch)
+            for name, values in out.items():
+                assert all(value is None or type(value) is str for value in values), name
+                if any(isinstance(value, dict | list) for value in objects[name]):
+                    assert loaded(values) == objects[name], name  # the JSON of each object
+                else:
+                    assert values == objects[name], name
+    assert objects["language"][0]["code"] == "fr"
+    assert out["language"] == ['{"code": "fr", "confidence": 1.0, "reliable": true, "reason": "given"}']
+
+
+def test_nested_is_checked_when_built() -> None:
+    with pytest.raises(UsageError) as raised:
+        BatchSummarizer(None, nested="dicts")
+    assert raised.value.hint == "expected one of: json, objects"
