@@ -86,8 +86,9 @@ class BatchSummarizer:
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
         """The records of ``batch``'s rows, as columns (see the class).
 
-        ``batch``: column name to values (lists, tuples, numpy arrays, or a pandas DataFrame's
-        columns), those read all of one length.  A batch without ``text_column``, or whose columns
+        ``batch``: column name to values (lists, tuples, numpy arrays), a pandas DataFrame or a
+        pyarrow Table (Ray's batch formats "numpy", "pandas", "pyarrow"), the columns read all
+        of one length.  A batch without ``text_column``, or whose columns
         read differ in length, raises UsageError: it is the caller's mistake, not a row's.  A failure that
         would end a CLI run (the cache's disk is full) raises its SummarizeError.
         """
@@ -117,7 +118,10 @@ class BatchSummarizer:
 
     def _rows(self, batch: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
         """``batch``'s rows, as JSON Lines objects: plain Python values, a missing value None."""
-        keys = list(batch.keys())  # a DataFrame has keys() too
+        table = not hasattr(batch, "keys") and hasattr(batch, "column_names")
+        # A pyarrow.Table (Ray's batch_format="pyarrow") has no keys(), and its columns iterate
+        # Arrow scalars: their to_pylist() gives the Python values.  A DataFrame has keys().
+        keys = list(batch.column_names if table else batch.keys())  # type: ignore[attr-defined]
         names = [str(key) for key in keys]
         if self.text_column not in names:
             shown = ", ".join(repr(name) for name in names[:8]) or "none"
@@ -129,7 +133,7 @@ class BatchSummarizer:
         for key, name in zip(keys, names):
             if name != self.text_column and name not in _ROW_FIELDS:
                 continue
-            values = batch[key]
+            values = batch.column(key).to_pylist() if table else batch[key]  # type: ignore[attr-defined]
             try:
                 if isinstance(values, str | bytes):
                     raise TypeError

@@ -190,6 +190,56 @@ def test_a_frame_like_batch_is_read_by_its_columns(options: RunOptions) -> None:
     assert out["id"] == ["p", "q"] and out["translation_en"] == [SKY, SEA]
 
 
+class _Scalar:
+    """An Arrow scalar as a pyarrow column iterates it: no str, its value behind as_py()."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def as_py(self) -> Any:
+        return self.value
+
+
+class _Column:
+    def __init__(self, values: list[Any]) -> None:
+        self._values = values
+
+    def __iter__(self) -> Any:
+        return (_Scalar(value) for value in self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def to_pylist(self) -> list[Any]:
+        return list(self._values)
+
+
+class _Table:
+    """What map_batches passes with batch_format="pyarrow", as far as the batch reads it: a
+    pyarrow.Table has column_names and column(name), no keys(); its columns iterate scalars."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self._columns = columns
+        self.column_names = list(columns)
+
+    def column(self, name: str) -> _Column:
+        return _Column(self._columns[name])
+
+    def __getitem__(self, name: str) -> _Column:
+        return self.column(name)
+
+
+def test_an_arrow_table_batch_is_read_by_its_columns(options: RunOptions) -> None:
+    # It had no keys(): an AttributeError ended the batch.
+    table = _Table({"id": ["p", None], "text": [SKY, SEA], "title": ["Ciel", None]})
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(table)  # type: ignore[arg-type]
+    assert out["id"] == ["p", "1"] and out["title"] == ["Ciel", None]
+    assert out["translation_en"] == [SKY, SEA] and out["status"] == ["ok", "ok"]
+    with pytest.raises(UsageError, match="the batch has no 'text' column \\(its columns: 'body'\\)"):
+        BatchSummarizer(options)(_Table({"body": [SKY]}))  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("batch", "said"),
     [
