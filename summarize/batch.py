@@ -191,9 +191,10 @@ class BatchSummarizer:
 
 def _plain(value: Any) -> Any:
     """A cell as a JSON Lines value: numpy scalars and arrays as Python ones, a date as ISO
-    8601, and a missing value (None, NaN, NaT, pandas' NA) as None."""
+    8601, and a missing value (None, NaN, NaT, pandas' NA, a masked cell) as None."""
     kind = type(value)
-    if kind.__name__ in ("NaTType", "NAType"):  # pandas' missing values, which refuse bool()
+    # pandas' missing values, which refuse bool(), and a numpy masked array's masked cell
+    if kind.__name__ in ("NaTType", "NAType", "MaskedConstant"):
         return None
     if kind.__module__ == "numpy":
         if kind.__name__ == "datetime64":

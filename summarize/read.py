@@ -1246,7 +1246,7 @@ def _looks_like_jsonl(text: str) -> bool:
 
 _JSON_KINDS = {
     list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false",
-    type(None): "null",
+    type(None): "null", bytes: "bytes",  # bytes: a batch row's (summarize.batch)
 }  # fmt: skip
 
 

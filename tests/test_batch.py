@@ -403,3 +403,20 @@ def test_nested_is_checked_when_built() -> None:
     with pytest.raises(UsageError) as raised:
         BatchSummarizer(None, nested="dicts")
     assert raised.value.hint == "expected one of: json, objects"
+
+
+def test_masked_cells_are_missing_and_bytes_are_said(options: RunOptions) -> None:
+    # A masked cell was numpy's masked constant: its id was "--" and its text "an object".
+    batch = {
+        "id": np.ma.masked_array(["a", "b", "c"], mask=[True, False, False]),
+        "text": np.ma.masked_array([SKY, SEA, SEA], mask=[False, True, False], dtype=object),
+        "title": np.ma.masked_array(["T", "U", "V"], mask=[False, False, True]),
+    }
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)
+        raw = summarize_batch({"text": [SKY.encode()]})
+    assert out["id"] == ["0", "b", "c"] and out["title"] == ["T", None, None]  # row 1 failed
+    assert out["status"] == ["ok", "error", "ok"]
+    assert loaded(out["error"])[1]["message"] == 'row 1: "text" is null, not a string'
+    # Bytes are no text (decode them first), and were called "an object".
+    assert loaded(raw["error"])[0]["message"] == 'row 0: "text" is bytes, not a string'
