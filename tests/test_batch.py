@@ -420,3 +420,29 @@ def test_masked_cells_are_missing_and_bytes_are_said(options: RunOptions) -> Non
     assert loaded(out["error"])[1]["message"] == 'row 1: "text" is null, not a string'
     # Bytes are no text (decode them first), and were called "an object".
     assert loaded(raw["error"])[0]["message"] == 'row 0: "text" is bytes, not a string'
+
+
+def test_a_lang_column_gives_each_row_its_language(options: RunOptions) -> None:
+    batch = {
+        "text": [SKY, SEA, SKY, SEA],
+        "lang": ["fr", "xx-bogus", None, "fr"],
+        "language": [None, None, "fr", "en"],
+    }
+    detecting = dataclasses.replace(options, source_lang=None)
+    with BatchSummarizer(detecting, nested="objects") as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["status"] == ["ok", "error", "ok", "ok"]
+    assert [language.get("code") for language in out["language"]] == ["fr", None, "fr", "fr"]
+    assert [language.get("reason") for language in out["language"]] == ["input", None, "input", "input"]
+    # An invalid code costs its row only, as a JSON line's does.
+    assert out["error"][1]["kind"] == "language_code" and "'xx-bogus'" in out["error"][1]["message"]
+    # "lang" wins over "language", and says so when they disagree.
+    assert out["warnings"][3][0]["kind"] == "language_conflict" and out["warnings"][:3] == [[], [], []]
+
+
+def test_source_lang_wins_over_a_lang_column(options: RunOptions) -> None:
+    # options.source_lang is "fr": a row's "lang", valid or not, is not read.
+    with BatchSummarizer(options, nested="objects") as summarize_batch:
+        out = summarize_batch({"text": [SKY, SEA], "lang": ["de", "xx-bogus"]})
+    assert out["status"] == ["ok", "ok"]
+    assert [(language["code"], language["reason"]) for language in out["language"]] == [("fr", "given")] * 2
