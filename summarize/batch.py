@@ -161,6 +161,18 @@ class BatchSummarizer:
             self._summarizer = Summarizer(self.options if self.options is not None else RunOptions())
         return self._summarizer
 
+    @property
+    def notices(self) -> list[str]:
+        """The warnings of the run so far, which the CLI prints on stderr and no record holds:
+        the output cache turned off (its disk full, its folder unusable) or read-only, an
+        option a model cannot honour.  Empty before the first batch, and again after
+        :meth:`close`."""
+        summarizer = self._summarizer
+        if summarizer is None:
+            return []
+        cache = summarizer.cache
+        return [*(cache.warnings if cache is not None else []), *summarizer.notices]
+
     def close(self) -> None:
         """Close the summarizer's output cache (its run's counts kept for ``cache stats``) and
         let its models go; a later call starts a new summarizer.  Outputs are in the cache as

@@ -446,3 +446,49 @@ def test_source_lang_wins_over_a_lang_column(options: RunOptions) -> None:
         out = summarize_batch({"text": [SKY, SEA], "lang": ["de", "xx-bogus"]})
     assert out["status"] == ["ok", "ok"]
     assert [(language["code"], language["reason"]) for language in out["language"]] == [("fr", "given")] * 2
+
+
+def test_a_cache_that_cannot_be_used_is_said_in_notices(options: RunOptions, tmp_path: Path) -> None:
+    # The rows are still made, as in the CLI, which says so on stderr: a batch said nothing.
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    summarize_batch = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "file" / "cache"))
+    assert summarize_batch.notices == []
+    with summarize_batch:
+        assert summarize_batch({"text": [SKY]})["status"] == ["ok"]
+        notices = summarize_batch.notices
+        summarize_batch({"text": [SEA]})
+        assert summarize_batch.notices == notices  # each said once
+    assert len(notices) == 1 and notices[0].startswith("cache disabled: cannot use ")
+    assert summarize_batch.notices == []
+
+
+def test_a_call_that_raises_leaves_the_instance_usable(
+    options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarize.cache import Cache
+    from summarize.errors import CacheError
+    from summarize.pipeline import reading_ahead
+
+    put_many = Cache.put_many
+    calls: list[int] = []
+
+    def failing_once(self: Cache, items: Any) -> None:
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise CacheError("cannot change the cache", "make it writable")
+        put_many(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", failing_once)
+    batch = {"id": ["a", "b", "c"], "text": [SKY, SEA, "Le vent se lève."]}
+    summarize_batch = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"))
+    with pytest.raises(CacheError):
+        summarize_batch(batch)
+    summarizer = summarize_batch._summarizer
+    out = summarize_batch(batch)  # the same worker, its models kept
+    assert summarize_batch._summarizer is summarizer
+    assert out["id"] == ["a", "b", "c"] and out["status"] == ["ok"] * 3
+    assert out["translation_en"] == [SKY, SEA, "Le vent se lève."]
+    assert not reading_ahead()  # the failed call's reader thread ended with it
+    summarize_batch.close()
+    summarize_batch.close()  # twice: nothing more to close
+    assert summarize_batch._summarizer is None
