@@ -14,8 +14,16 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError, check_one_of
-from .read import INPUT_FORMATS, Item, article_from_object
+from .errors import UsageError, check_at_least, check_one_of
+from .read import (
+    DEFAULT_MAX_BYTES,
+    INPUT_FORMATS,
+    Article,
+    Item,
+    ReadFailure,
+    TooLargeError,
+    article_from_object,
+)
 
 if TYPE_CHECKING:
     from .options import RunOptions
@@ -37,7 +45,9 @@ class BatchSummarizer:
     ``format`` columns mean what a line's fields do; other columns are ignored.  A row that a
     line's rules refuse (no text, a text that is no string, an unknown ``format``) becomes a
     record with ``status`` "error" and its ``error``, as the CLI writes it; a row with an empty
-    text is "skipped", as an empty line's article is; the other rows are not affected.
+    text is "skipped", as an empty line's article is; a text over ``max_bytes`` (in UTF-8) is
+    an error of kind "too_large", as a line over ``--max-bytes`` is; the other rows are not
+    affected.
 
     The result has exactly the fields of a JSON Lines record
     (:func:`summarize.output.to_record`) as columns, each a list with one value per input row;
@@ -67,12 +77,14 @@ class BatchSummarizer:
         text_column: str = "text",
         input_format: str = "auto",
         nested: str = "json",
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         """``options``: what the CLI's options decide (None: ``RunOptions()``, no cache).
         ``input_format``: the kind of every row's text, as ``--input-format`` (one of
         :data:`summarize.read.INPUT_FORMATS`), which wins over a ``format`` column.
-        ``nested``: one of :data:`NESTED` (see the class).  A bad ``text_column``,
-        ``input_format`` or ``nested`` raises UsageError here, not at the first batch."""
+        ``nested``: one of :data:`NESTED` (see the class).  ``max_bytes``: the largest text a
+        row may hold, as ``--max-bytes`` (50 MB).  A bad ``text_column``, ``input_format``,
+        ``nested`` or ``max_bytes`` raises UsageError here, not at the first batch."""
         if not isinstance(text_column, str) or not text_column:
             raise UsageError(f"invalid text_column {text_column!r}", "name the column of article texts")
         check_one_of("input_format", input_format, INPUT_FORMATS)
@@ -81,6 +93,8 @@ class BatchSummarizer:
         self.text_column = text_column
         self.input_format = input_format
         self.nested = nested
+        self.max_bytes = max_bytes
+        check_at_least(1, self, "max_bytes")  # as --max-bytes
         self._summarizer: Summarizer | None = None
 
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
@@ -100,8 +114,10 @@ class BatchSummarizer:
         rows = self._rows(batch)
         needs = f'each row needs a "{self.text_column}" string'
         items: list[Item] = [
-            article_from_object(
-                row, str(n), f"row {n}", self.input_format, text_key=self.text_column, needs=needs
+            self._limited(
+                article_from_object(
+                    row, str(n), f"row {n}", self.input_format, text_key=self.text_column, needs=needs
+                )
             )
             for n, row in enumerate(rows)
         ]
@@ -115,6 +131,27 @@ class BatchSummarizer:
                     value = json.dumps(value, ensure_ascii=False)  # as the CLI writes it
                 values.append(value)
         return columns
+
+    def _limited(self, item: Item) -> Item:
+        """``item``, or its failure when its text is over ``max_bytes``: a JSON line over
+        ``--max-bytes`` is one (a text of millions of words would hold the worker for hours)."""
+        if not isinstance(item, Article) or len(item.text) * 4 <= self.max_bytes:
+            return item  # 4 bytes at most a character: surely within, without encoding it
+        size = (
+            len(item.text)
+            if len(item.text) > self.max_bytes
+            else len(item.text.encode("utf-8", "surrogatepass"))
+        )
+        if size <= self.max_bytes:
+            return item
+        return ReadFailure(
+            item.id,
+            item.source,
+            TooLargeError(
+                f'{item.source}: "{self.text_column}" over max_bytes ({self.max_bytes} bytes)',
+                "split it, or raise BatchSummarizer(max_bytes=...)",
+            ),
+        )
 
     def _rows(self, batch: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
         """``batch``'s rows, as JSON Lines objects: plain Python values, a missing value None."""
@@ -194,6 +231,7 @@ class BatchSummarizer:
             "text_column": self.text_column,
             "input_format": self.input_format,
             "nested": self.nested,
+            "max_bytes": self.max_bytes,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:

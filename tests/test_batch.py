@@ -492,3 +492,23 @@ def test_a_call_that_raises_leaves_the_instance_usable(
     summarize_batch.close()
     summarize_batch.close()  # twice: nothing more to close
     assert summarize_batch._summarizer is None
+
+
+def test_a_text_over_max_bytes_costs_only_its_row(options: RunOptions) -> None:
+    # A JSON line over --max-bytes is refused; a row was summarized whatever its size.
+    texts = ["é" * 10, "é" * 11, "a" * 20, "a" * 21 + " ", "<p>" + "a" * 30 + "</p>"]
+    batch = {"id": ["fits", "wide", "ascii", "over", "html"], "text": texts}
+    with BatchSummarizer(options, max_bytes=20) as summarize_batch:
+        out = summarize_batch(batch)
+    assert out["id"] == ["fits", "wide", "ascii", "over", "html"]  # named as its row
+    assert out["status"] == ["ok", "error", "ok", "error", "error"]
+    errors = loaded(out["error"])
+    too_large = "too_large"
+    assert [error and error["kind"] for error in errors] == [None, too_large, None, too_large, too_large]
+    assert errors[1]["message"] == 'row 1: "text" over max_bytes (20 bytes)'
+    assert out["translation_en"][:3] == ["é" * 10, None, "a" * 20]
+
+
+def test_max_bytes_is_checked_when_built() -> None:
+    with pytest.raises(UsageError):
+        BatchSummarizer(None, max_bytes=0)
