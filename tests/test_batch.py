@@ -512,3 +512,33 @@ def test_a_text_over_max_bytes_costs_only_its_row(options: RunOptions) -> None:
 def test_max_bytes_is_checked_when_built() -> None:
     with pytest.raises(UsageError):
         BatchSummarizer(None, max_bytes=0)
+
+
+def test_the_readme_ray_example_builds_its_workers_as_ray_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ray is no dependency: a stand-in takes the example's map_batches arguments, builds the
+    # instance from fn_constructor_kwargs as an actor does, and pickles it as Ray ships it.
+    import types
+
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    begin = lines.index("import ray") - 3
+    assert lines[begin] == "```python"
+    block = lines[begin + 1 : lines.index("```", begin + 1)]
+    asked: dict[str, Any] = {}
+
+    class Dataset:
+        def map_batches(self, fn: Any, **kwargs: Any) -> Dataset:
+            asked.update(kwargs, worker=pickle.loads(pickle.dumps(fn(**kwargs["fn_constructor_kwargs"]))))
+            return self
+
+        def write_json(self, path: str) -> None:
+            asked["written"] = path
+
+    ray = types.ModuleType("ray")
+    ray.data = types.SimpleNamespace(read_json=lambda path: Dataset())  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    exec("\n".join(block), {})  # noqa: S102 - the README's own code
+    worker = asked["worker"]
+    assert isinstance(worker, BatchSummarizer) and worker.nested == "json"
+    # Each worker runs on the cores Ray reserves for it, no more.
+    assert worker.options.engine.threads == asked["num_cpus"] == 4
+    assert asked["written"].startswith("s3://")
