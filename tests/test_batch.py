@@ -542,3 +542,17 @@ def test_the_readme_ray_example_builds_its_workers_as_ray_would(monkeypatch: pyt
     # Each worker runs on the cores Ray reserves for it, no more.
     assert worker.options.engine.threads == asked["num_cpus"] == 4
     assert asked["written"].startswith("s3://")
+
+
+def test_refresh_recomputes_each_output_once_per_worker(options: RunOptions, tmp_path: Path) -> None:
+    cached = dataclasses.replace(options, cache_dir=tmp_path / "c")
+    with BatchSummarizer(cached) as summarize_batch:
+        summarize_batch({"text": [SKY]})
+    refreshing = dataclasses.replace(cached, refresh=True)
+    both, neither = {"translation": True, "summary": True}, {"translation": False, "summary": False}
+    with BatchSummarizer(refreshing) as summarize_batch:
+        # As --refresh in one run: computed again once, then served (the same text twice too).
+        assert loaded(summarize_batch({"text": [SKY, SKY]})["cached"]) == [neither, both]
+        assert loaded(summarize_batch({"text": [SKY]})["cached"]) == [both]
+    with BatchSummarizer(refreshing) as summarize_batch:  # a new worker: a new run
+        assert loaded(summarize_batch({"text": [SKY]})["cached"]) == [neither]
