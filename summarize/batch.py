@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,8 +67,9 @@ class BatchSummarizer:
     One :class:`~summarize.pipeline.Summarizer` is created at the first call and kept for the
     next ones, so that models are loaded once per worker; :meth:`close` (or ``with``) closes its
     output cache (``options.cache_dir``, as in the CLI).  Until the first call an instance holds
-    only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  Calls
-    must not overlap (one batch at a time, as Ray calls an actor).
+    only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  One
+    batch at a time, as Ray calls an actor (from one thread): a call made while another is
+    under way raises UsageError.
     """
 
     def __init__(
@@ -96,16 +98,32 @@ class BatchSummarizer:
         self.max_bytes = max_bytes
         check_at_least(1, self, "max_bytes")  # as --max-bytes
         self._summarizer: Summarizer | None = None
+        self._busy = threading.Lock()  # held by the call under way
 
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
         """The records of ``batch``'s rows, as columns (see the class).
 
         ``batch``: column name to values (lists, tuples, numpy arrays), a pandas DataFrame or a
         pyarrow Table (Ray's batch formats "numpy", "pandas", "pyarrow"), the columns read all
-        of one length.  A batch without ``text_column``, or whose columns
-        read differ in length, raises UsageError: it is the caller's mistake, not a row's.  A failure that
-        would end a CLI run (the cache's disk is full) raises its SummarizeError.
+        of one length.  A batch without ``text_column``, or whose columns read differ in length,
+        raises UsageError: it is the caller's mistake, not a row's; so does a call made while
+        another is under way (from another thread).  A failure that would end a CLI run (a
+        ``CT2_FORCE_CPU_ISA`` this CPU lacks) raises its SummarizeError; the instance stays
+        usable.  A cache that cannot be used is turned off, as in the CLI: see :attr:`notices`.
         """
+        # One summarizer's runners, reader and cache serve one batch at a time: a second
+        # thread would have shared them mid-batch, or built a second summarizer.
+        if not self._busy.acquire(blocking=False):
+            raise UsageError(
+                "this BatchSummarizer is already summarizing a batch",
+                "call it one batch at a time, or build one per thread",
+            )
+        try:
+            return self._columns(batch)
+        finally:
+            self._busy.release()
+
+    def _columns(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
         from dataclasses import fields
 
         from .output import to_record
@@ -237,6 +255,7 @@ class BatchSummarizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._summarizer = None
+        self._busy = threading.Lock()
 
 
 def _plain(value: Any) -> Any:

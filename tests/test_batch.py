@@ -556,3 +556,36 @@ def test_refresh_recomputes_each_output_once_per_worker(options: RunOptions, tmp
         assert loaded(summarize_batch({"text": [SKY]})["cached"]) == [both]
     with BatchSummarizer(refreshing) as summarize_batch:  # a new worker: a new run
         assert loaded(summarize_batch({"text": [SKY]})["cached"]) == [neither]
+
+
+def test_a_call_while_another_is_under_way_is_refused(
+    options: RunOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two threads shared one summarizer mid-batch (or built two): nothing said so.
+    import threading
+
+    from summarize.pipeline import Summarizer
+
+    started, release = threading.Event(), threading.Event()
+    process = Summarizer.process
+
+    def held(self: Summarizer, items: Any) -> Any:
+        started.set()
+        assert release.wait(60)
+        yield from process(self, items)
+
+    summarize_batch = BatchSummarizer(options)
+    outs: list[dict[str, list[Any]]] = []
+    with monkeypatch.context() as patch:
+        patch.setattr(Summarizer, "process", held)
+        first = threading.Thread(target=lambda: outs.append(summarize_batch({"text": [SKY]})))
+        first.start()
+        assert started.wait(60)
+        with pytest.raises(UsageError) as raised:
+            summarize_batch({"text": [SEA]})
+        release.set()
+        first.join(60)
+    assert raised.value.message == "this BatchSummarizer is already summarizing a batch"
+    assert outs[0]["translation_en"] == [SKY]
+    with summarize_batch:  # free again once the first call is done
+        assert summarize_batch({"text": [SEA]})["translation_en"] == [SEA]
