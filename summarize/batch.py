@@ -55,7 +55,7 @@ class BatchSummarizer:
     a field a record lacks (``error`` when it is ok) is None.  With ``nested="json"`` (the
     default) the fields that hold objects or arrays (``chunks``, ``models``, ``cached``,
     ``warnings``, ``removed``, ``language``, ``error``) are their JSON text, so that every
-    column is one of strings (or None), the same in every batch: Arrow, which Ray Data builds
+    column holds strings (or None), of one type in every batch: Arrow, which Ray Data builds
     its blocks with, infers a struct from each batch's dicts, and those differ from row to row
     and batch to batch.  ``nested="objects"`` gives them as dicts and lists.
 
