@@ -638,8 +638,9 @@ class Summarizer:
         (``_translate_units``, ``_summarize``).  A bug may be met by one input only: the window
         is then taken again one article at a time (the cache keeps what was already
         computed), and each article that still fails gets an error record while the others
-        come out.  Other errors raised on purpose (the cache's disk is full...) meet every
-        article: they end the run.
+        come out.  Other errors raised on purpose (a cache closed under the run...) meet every
+        article: they end the run.  A full disk is not one of them: it turns the cache off
+        with a warning (``cache.py``).
         """
         try:
             return self._process_window(items)
