@@ -107,9 +107,11 @@ class Cleaned:
 
     ``body`` keeps the input's line and paragraph breaks. ``date`` is ISO 8601 (``2024-06-17``
     or ``2024-06-17T16:01``, see :func:`summarize.dates.parse_date`) or None: read from the first
-    time stamp line that holds a full date (plain text) or from the page's metadata (HTML); the
-    line itself stays in ``removed``. ``removed`` lists every line that is not in the body, in
-    input order, the title included (kind ``title``).
+    time stamp line that holds a full date (plain text), from the page's metadata (HTML) or from
+    a Markdown front matter; the line itself stays in ``removed``. ``removed`` lists every line
+    that is not in the body, in input order, the title included (kind ``title``). ``unread_date``
+    is a date the input's own metadata gives (a front matter's ``date``) that
+    :func:`summarize.dates.parse_date` cannot read, as written; ``date`` is then the text's.
     """
 
     body: str
@@ -117,6 +119,7 @@ class Cleaned:
     date: str | None
     url: str | None
     removed: tuple[RemovedLine, ...]
+    unread_date: str | None = None
 
 
 # --- normalisation ---------------------------------------------------------------------------

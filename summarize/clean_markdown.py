@@ -7,11 +7,15 @@ Pure: constants only at module level.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from html import unescape
 
-from .clean import Cleaned, clean_text, normalize_text
+from .clean import _INVISIBLE, _LINE_BREAKS, Cleaned, clean_text, normalize_text
+from .dates import parse_date
 
 # --- markup stripped ---------------------------------------------------------------------------
 # Line shapes, on normalised lines (stripped: indentation is gone, so an indented code block is
@@ -87,9 +91,22 @@ _MD_ESCAPED = re.compile("[\U0010ff21-\U0010ff7e]")
 def clean_markdown(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     """Markdown ``text`` without its markup (:func:`strip_markdown`), then cleaned as plain text
     (:func:`clean_text`), a table's rows kept in the body: short cells on short lines look like
-    a list of headlines, and a table at either end would otherwise go as one."""
-    stripped, table_rows = _strip_markdown(text)
-    return clean_text(stripped, keep_boilerplate=keep_boilerplate, table_rows=table_rows)
+    a list of headlines, and a table at either end would otherwise go as one.
+
+    A front matter's ``title`` is ``title``, in place of a heading's, and its date (``date``,
+    else ``publishDate``, ``pubDate`` or ``published``, as Hugo looks for one) is ``date``, read
+    by :func:`parse_date`; one it cannot read is ``unread_date``, and the text's date is kept.
+    With ``keep_boilerplate`` too: they are what the input says of itself, not furniture.
+    """
+    stripped, table_rows, front = _strip_markdown(text)
+    cleaned = clean_text(stripped, keep_boilerplate=keep_boilerplate, table_rows=table_rows)
+    if front is None:
+        return cleaned
+    values = _toml_values(front[1]) if front[0] == "+++" else _yaml_values(front[1])
+    date, unread = _front_date(values)
+    return dataclasses.replace(
+        cleaned, title=_front_title(values) or cleaned.title, date=date or cleaned.date, unread_date=unread
+    )
 
 
 def strip_markdown(text: str) -> str:
@@ -99,20 +116,28 @@ def strip_markdown(text: str) -> str:
     items keep their numbers, as rendered); emphasis,
     strikethrough and inline code lose their markers; a link becomes its text; images, fenced
     code blocks, HTML comments, horizontal rules, reference definitions and YAML front matter
-    go. A line made only of markup that goes is dropped rather than left blank, so blank lines
-    (paragraphs) stay where the source has them. The result is what :func:`clean_text` then
-    cleans: a heading on the first line is a title there like any headline-shaped first line.
+    go, and so does a TOML (``+++``) front matter. A line made only of markup that goes is dropped
+    rather than left blank, so blank lines (paragraphs) stay where the source has them. The
+    result is what :func:`clean_text` then cleans: a heading on the first line is a title there
+    like any headline-shaped first line.
     """
     return _strip_markdown(text)[0]
 
 
-def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
-    """:func:`strip_markdown`'s text, and the 0-based numbers of its lines that are table rows."""
+def _strip_markdown(text: str) -> tuple[str, frozenset[int], tuple[str, list[str]] | None]:
+    """:func:`strip_markdown`'s text, the 0-based numbers of its lines that are table rows, and
+    the front matter it opened with (see :func:`_front_block`)."""
     lines = _without_comments(normalize_text(text)).split("\n")
     out: list[str] = []
     rows: list[int] = []
     fence: str | None = None
-    start = _front_matter_end(lines)
+    # Told on the lines as written, whose indentation says what a value's lines are; it ends at
+    # the first closing line, here as there.
+    front = _front_block(text)
+    start = 0
+    if front is not None:
+        ends = _FRONT_CLOSERS[front[0]]
+        start = next((i + 1 for i in range(1, len(lines)) if lines[i] in ends), 0)
     closers = _longest_fences_after(lines)
     columns = 0  # the number of cells of the table being read; 0 outside a table
     depth = 0  # how many quotes ("> > ") hold that table: its rows are at the same depth
@@ -170,7 +195,7 @@ def _strip_markdown(text: str) -> tuple[str, frozenset[int]]:
         if line:
             out.append(line)
     # Each line is already stripped and not blank: normalising it keeps the lines where they are.
-    return normalize_text("\n".join(out)), frozenset(rows)
+    return normalize_text("\n".join(out)), frozenset(rows), front if start else None
 
 
 def _quoted(line: str) -> tuple[int, str]:
@@ -254,19 +279,203 @@ def _without_comments(text: str) -> str:
     return "".join(pieces)
 
 
-def _front_matter_end(lines: list[str]) -> int:
-    """Where the text starts after a YAML front matter block (``---``, ``key: value`` lines,
-    ``---``); 0 when there is none."""
-    if not lines or lines[0] != "---" or len(lines) < 3 or not _MD_FRONT_KEY.match(lines[1]):
+def _front_matter_end(lines: Sequence[str]) -> int:
+    """Where the text starts after the front matter block that opens ``lines`` (as written, less
+    trailing spaces: indentation tells a value's lines): YAML (``---``, ``key: value`` lines,
+    ``---``) or Hugo's TOML (``+++``, what TOML reads, ``+++``); 0 when there is none."""
+    opener = lines[0].strip() if lines else ""
+    if opener not in _FRONT_CLOSERS:
         return 0
-    for i in range(2, len(lines)):
-        line = lines[i]
-        if line in ("---", "..."):
+    for i in range(1, len(lines)):
+        if lines[i].strip() in _FRONT_CLOSERS[opener]:
+            block = lines[1:i]
+            if opener == "+++":
+                # "+++" is no common line, but a block that TOML does not read is text.
+                try:
+                    return i + 1 if tomllib.loads("\n".join(block)) else 0
+                except ValueError:  # TOMLDecodeError, or a date that does not exist
+                    return 0
+            # Only YAML-looking lines: "---" then "Paris: la grève..." opens an article, not
+            # metadata. Indented lines are a value's (a list's, a map's, a ">" block's).
+            if not block or not _MD_FRONT_KEY.match(block[0]):
+                return 0
+            for line in block:
+                if line.strip() and not (
+                    _MD_FRONT_KEY.match(line) or line.startswith(("- ", " ", "\t", "#"))
+                ):
+                    return 0
             return i + 1
-        # Only YAML-looking lines: "---" then "Paris: la grève..." opens an article, not metadata.
-        if line.strip() and not (_MD_FRONT_KEY.match(line) or line.startswith(("- ", " ", "\t"))):
-            return 0
     return 0
+
+
+# --- front matter values ------------------------------------------------------------------------
+# The keys of a page's date, in the order Hugo looks for one, less its modified dates (lastmod,
+# modified): Jekyll and Hugo write "date", Astro's blog "pubDate", Obsidian's Web Clipper
+# "published" (which Jekyll also uses as a yes/no flag: a boolean is no date).
+_FRONT_DATE_KEYS = ("date", "publishdate", "pubdate", "published")
+# The lines that close a front matter opened by "---" (YAML's document end too) or "+++" (TOML).
+_FRONT_CLOSERS = {"---": ("---", "..."), "+++": ("+++",)}
+_LINE_END = re.compile(r"\r\n|\r|\n|" + _LINE_BREAKS)
+# A top-level "key: value" line (YAML wants a space after the colon, else "a:b" is one word).
+_YAML_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(.*))?")
+_YAML_DOUBLE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_YAML_SINGLE = re.compile(r"'((?:[^']|'')*)'")
+_YAML_COMMENT = re.compile(r"[ \t]+#")
+_YAML_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
+_YAML_ESCAPES = {
+    **{c: c for c in ' "/\\\t'},
+    **{"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r"},
+    **{"e": "\x1b", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"},
+}
+# Values that are not text in YAML: null, and the booleans (YAML 1.1's yes/no/on/off too, which
+# Jekyll's parser reads as such).
+_YAML_NOT_TEXT = frozenset({"~", "null", "true", "false"})
+_YAML_BOOLEANS_1_1 = frozenset({"yes", "no", "on", "off", "y", "n"})
+# "2024-06-17 16:01:00 +0200", as Jekyll writes a date: the zone joined to its time, as ISO has it.
+_YAML_STAMP = re.compile(
+    r"(\d{4}-\d{1,2}-\d{1,2})(?:[Tt]|[ \t]+)(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
+    r"[ \t]*(Z|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
+def _front_block(text: str) -> tuple[str, list[str]] | None:
+    """The front matter that opens Markdown ``text``, after blank lines (see
+    :func:`_front_matter_end`): its opening line ("---" or "+++") and the lines inside, as written
+    less invisible characters and trailing spaces; None when there is none."""
+    lines: list[str] = []
+    for raw in _lines_of(text):
+        line = unicodedata.normalize("NFC", re.sub(_INVISIBLE, "", raw)).rstrip()
+        if not lines and not line.strip():
+            continue  # blank lines before it, as normalize_text drops them
+        lines.append(line)
+        opener = lines[0].strip()
+        if opener not in _FRONT_CLOSERS:
+            return None
+        if len(lines) > 1 and line.strip() in _FRONT_CLOSERS[opener]:
+            return (opener, lines[1:-1]) if _front_matter_end(lines) else None
+    return None
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """``text``'s lines, one at a time: a front matter is read without splitting the whole text."""
+    at = 0
+    for end in _LINE_END.finditer(text):
+        yield text[at : end.start()]
+        at = end.end()
+    yield text[at:]
+
+
+def _toml_values(block: list[str]) -> dict[str, str]:
+    """A TOML front matter's top-level values, by key in lower case (Hugo's keys take any case),
+    each as text: a date as ISO 8601, a number as written. Booleans, lists and tables are left out."""
+    import datetime
+
+    try:
+        data = tomllib.loads("\n".join(block))
+    except ValueError:
+        return {}
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, datetime.date | datetime.time):
+            values[key.lower()] = value.isoformat()
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            values[key.lower()] = str(value)
+    return values
+
+
+def _yaml_values(block: list[str]) -> dict[str, str]:
+    """A YAML front matter's top-level scalars, by key in lower case, read strictly: a key at the
+    margin, then a value on its line, plain, 'single' or "double" quoted (with YAML's escapes),
+    with an optional trailing comment. A plain value goes on over indented lines, joined by
+    spaces. Block scalars (``>``, ``|``), flow collections, anchors, aliases and tags are left out."""
+    values: dict[str, str] = {}
+    key: str | None = None  # the key whose value indented lines go on with
+    plain = False
+    for line in block:
+        if not line.strip():
+            continue
+        if line[0] in " \t":
+            if key is not None:
+                if plain and not line.lstrip().startswith("#"):
+                    values[key] += " " + _YAML_COMMENT.split(line.strip(), maxsplit=1)[0]
+                else:
+                    values.pop(key, None)  # a quoted value cannot go on: YAML refuses it
+                    key = None
+            continue  # a nested map's or a list's line
+        key = None
+        found = _YAML_KEY.fullmatch(line)
+        if found is None:
+            continue  # a comment, or a list's "- item" at the margin under its key
+        name = found.group(1).lower()
+        value, plain = _yaml_scalar((found.group(2) or "").strip())
+        if value is None:
+            values.pop(name, None)
+            continue
+        values[name] = value
+        key = name
+    return values
+
+
+def _yaml_scalar(raw: str) -> tuple[str | None, bool]:
+    """The text of a YAML value written on one line (None when it is none, or not sure), and
+    whether it is plain (unquoted)."""
+    if not raw:
+        return None, False  # a map, a list or nothing follows
+    if raw[0] in "\"'":
+        quoted = (_YAML_DOUBLE if raw[0] == '"' else _YAML_SINGLE).match(raw)
+        rest = raw[quoted.end() :] if quoted else ""
+        if quoted is None or (rest and not _YAML_COMMENT.match(rest)):
+            return None, False  # unclosed (it goes on over lines), or text after it
+        if raw[0] == "'":
+            return quoted.group(1).replace("''", "'"), False
+        try:
+            return _YAML_ESCAPE.sub(_yaml_escaped, quoted.group(1)), False
+        except ValueError:
+            return None, False
+    if raw[0] in "[]{}>|&*!%@`,?" or raw == "-" or raw.startswith(("- ", "-\t")):
+        return None, False  # a flow list or map, a block scalar, an anchor, alias or tag
+    value = _YAML_COMMENT.split(raw, maxsplit=1)[0]
+    if value.lower() in _YAML_NOT_TEXT:
+        return None, False
+    # "title: Paris: la grève" is refused by YAML (a map on a map's line); it can only mean the
+    # text, which is kept.
+    return value, True
+
+
+def _yaml_escaped(found: re.Match[str]) -> str:
+    """The character a double-quoted YAML escape stands for; ValueError for one YAML has not."""
+    number = found.group(1) or found.group(2) or found.group(3)
+    if number is not None:
+        return chr(int(number, 16))  # ValueError past U+10FFFF
+    escape = found.group(4)
+    if escape not in _YAML_ESCAPES:
+        raise ValueError(f"YAML has no escape \\{escape}")
+    return _YAML_ESCAPES[escape]
+
+
+def _front_title(values: dict[str, str]) -> str | None:
+    """A front matter's ``title``, on one line, or None when it has none."""
+    title = " ".join(normalize_text(values.get("title", "")).split())
+    return title or None
+
+
+def _front_date(values: dict[str, str]) -> tuple[str | None, str | None]:
+    """A front matter's date, as :func:`parse_date` gives it, and the value it gives when that
+    cannot be read (None when it can, or when there is none)."""
+    for key in _FRONT_DATE_KEYS:
+        given = values.get(key)
+        if given is None or given.strip().lower() in _YAML_BOOLEANS_1_1:
+            continue
+        stamp = _YAML_STAMP.fullmatch(given.strip())
+        if stamp:
+            zone = stamp.group(3) or ""
+            zone = f"{zone}:00" if len(zone) == 3 else zone  # "+02" is "+02:00"
+            given_iso = f"{stamp.group(1)}T{stamp.group(2)}{zone}"
+        else:
+            given_iso = given
+        date = parse_date(normalize_text(given_iso)[:200])
+        return (date, None) if date else (None, given)
+    return None, None
 
 
 def _longest_fences_after(lines: list[str]) -> list[dict[str, int]]:
@@ -368,14 +577,15 @@ _MD_SIGN_REF_TARGET = re.compile(r"\[[^\]^\n]{1,200}\]:[ \t]*<?(?:https?://|/)\S
 _MD_SIGN_SETEXT = re.compile(r"(?:={3,}|-{3,})")
 _MD_SIGN_TABLE_RULE = re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)+\|?")
 # What front matter names for a news article's own title and date.
-_MD_SIGN_FRONT_KEYS = re.compile(r"(?:title|date|publishdate|published)\s*:", re.IGNORECASE)
+_MD_SIGN_FRONT_KEYS = re.compile(r"(?:title|date|publishdate|pubdate|published)\s*[:=]", re.IGNORECASE)
 
 
 def markdown_signs(text: str) -> dict[str, float]:
     """The kinds of Markdown sign in ``text``'s first _MD_SNIFF characters, each with its weight."""
     head = text[:_MD_SNIFF]
-    # Blank lines before a front matter are no text, as strip_markdown's normalize_text sees it.
-    lines = head.lstrip(" \t\r\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Blank lines (and a BOM) before a front matter are no text, as strip_markdown's
+    # normalize_text sees them.
+    lines = head.lstrip("\ufeff \t\r\n").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     signs: dict[str, float] = {}
     start = _front_matter_end([line.rstrip() for line in lines])
     if start:

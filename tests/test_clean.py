@@ -34,7 +34,7 @@ from summarize.clean import (
     normalize_text,
 )
 from summarize.clean_html import extract_html, looks_like_html
-from summarize.clean_markdown import looks_like_markdown, strip_markdown
+from summarize.clean_markdown import clean_markdown, looks_like_markdown, strip_markdown
 from summarize.dates import parse_date
 from summarize.pipeline import clean_article
 from summarize.read import Article
@@ -724,6 +724,118 @@ def test_markdown_table_rows_are_body_wherever_the_table_stands(
     cleaned = clean_article(Article("a", "a.md", markdown, markdown=True), keep_boilerplate=False)
     assert (cleaned.title, cleaned.body) == (title, body)
     assert [(r.line_no, r.kind, r.text) for r in cleaned.removed] == removed
+
+
+# A front matter as the common generators write one: its title and date are the article's.
+JEKYLL = """---
+layout: post
+title: "Grève à la SNCF : le trafic reprend"  # the article's own
+date: 2024-06-17 16:01:00 +0200
+categories: [social, transports]
+author:
+  name: Jean Dupont
+  title: Rédacteur en chef
+published: true
+---
+
+# Grève
+
+"""
+HUGO = """+++
+title = 'Grève à la SNCF : le trafic reprend'
+date = 2024-06-17T16:01:00+02:00
+draft = false
+tags = ['social']
+[params]
+  author = 'Jean Dupont'
++++
+
+"""
+
+
+@pytest.mark.parametrize(
+    ("front", "title", "date"),
+    [
+        (JEKYLL, "Grève à la SNCF : le trafic reprend", "2024-06-17T16:01+02:00"),
+        (HUGO, "Grève à la SNCF : le trafic reprend", "2024-06-17T16:01+02:00"),
+        # BOM and blank lines before it; quotes: YAML's '' and its double-quoted escapes
+        ("\ufeff\n\n---\ntitle: 'L''État : « on tient »'\n---\n", "L'État : « on tient »", None),
+        ('---\ntitle: "Paris : \\"non\\" \\u00e0 la gr\\xe8ve"\n---\n', 'Paris : "non" à la grève', None),
+        # unquoted colons (YAML refuses them, but they can only be the title), a value over lines
+        ("---\ntitle: Paris: la grève\n  continue\n---\n", "Paris: la grève continue", None),
+        # the keys of a page's date, in Hugo's order: Astro's pubDate, Obsidian's published
+        ("---\ntitle: Grève\npubDate: June 17, 2024\n---\n", "Grève", "2024-06-17"),
+        ("---\npublished: 2024-06-17T14:01:00Z\ntitle: Grève\n---\n", "Grève", "2024-06-17T14:01Z"),
+        ("---\nPublishDate: 2024-06-17\nDate: 2024-06-18\n---\n", None, "2024-06-18"),  # any case
+        # Jekyll's "published: false" is a flag, not a date; lastmod is no publication date
+        ("---\ntitle: Grève\npublished: false\nlastmod: 2024-06-18\n---\n", "Grève", None),
+    ],
+    ids=["jekyll", "hugo-toml", "single-quotes", "double-quote-escapes", "plain-colons", "astro-pubdate",
+         "obsidian-published", "key-case", "published-flag"],
+)  # fmt: skip
+def test_a_front_matters_title_and_date_are_the_articles(
+    front: str, title: str | None, date: str | None
+) -> None:
+    # They were thrown away with it: the title was a heading's or none, and the date the text's.
+    cleaned = clean_article(Article("a", "a.md", front + BODY_FR, markdown=True), keep_boilerplate=False)
+    assert (cleaned.title, cleaned.date, cleaned.unread_date) == (title, date, None)
+    assert cleaned.body == BODY_FR  # the front matter and the heading under it are no body
+
+
+@pytest.mark.parametrize(
+    ("front", "title"),
+    [
+        ("---\ndate: 2024-06-17\n---\n\n# Grève à la SNCF\n\n", "Grève à la SNCF"),  # no title key
+        ("---\ntags:\n  - social\n  - sncf\n---\n\n# Grève à la SNCF\n\n", "Grève à la SNCF"),  # only tags
+        # a folded title is left out, rather than read wrong; a map's "title" is not the article's
+        ("---\ntitle: >\n  Grève à la SNCF,\n  le trafic reprend\ndate: 2024-06-17\n---\n\n", None),
+        ("---\nseo:\n  title: Grève à la SNCF | Le Journal\ndate: 2024-06-17\n---\n\n", None),
+        ("---\ntitle: [Grève, SNCF]\ndate: 2024-06-17\n---\n\n", None),
+        ("---\ntitle: ''\ndate: 2024-06-17  # yes\n---\n\n# Grève à la SNCF\n\n", "Grève à la SNCF"),
+    ],
+    ids=["no-title-key", "only-tags", "folded-title", "nested-title", "list-title", "empty-title"],
+)
+def test_a_front_matter_without_a_plain_title_leaves_the_text_its_own(front: str, title: str | None) -> None:
+    # A folded title, a ">" block, made no front matter at all: its lines were the body.
+    cleaned = clean_article(Article("a", "a.md", front + BODY_FR, markdown=True), keep_boilerplate=False)
+    assert (cleaned.title, cleaned.body) == (title, BODY_FR)
+    assert cleaned.date == ("2024-06-17" if "date:" in front else None)
+    assert cleaned.unread_date is None
+
+
+def test_a_front_matters_unreadable_date_is_told_and_the_texts_is_kept() -> None:
+    stamped = "Publié le 17/06/2024 à 16h01\n\n" + BODY_FR
+    for front, unread in [
+        ("---\ntitle: Grève\ndate: hier soir\n---\n\n", "hier soir"),
+        ("---\ntitle: Grève\ndate: {{ .Date }}\n---\n\n", None),  # no YAML value: not read
+        ("+++\ntitle = 'Grève'\ndate = 16:01:00\n+++\n\n", "16:01:00"),  # a TOML time, no day
+    ]:
+        cleaned = clean_markdown(front + stamped)
+        assert (cleaned.title, cleaned.date, cleaned.unread_date) == ("Grève", "2024-06-17T16:01", unread)
+        assert cleaned.body == BODY_FR
+
+
+def test_a_front_matter_is_only_one_at_the_start_of_a_markdown_text() -> None:
+    # After text, "---" is a rule and its lines are text; in plain text (a .txt file, which is
+    # never Markdown unless --input-format says so) nothing of it is metadata.
+    later = "Le texte commence ici.\n\n---\ntitle: Grève\ndate: 2024-06-17\n---\n\n" + BODY_FR
+    cleaned = clean_markdown(later)
+    assert (cleaned.title, cleaned.date) == (None, None)
+    assert "title: Grève" in cleaned.body
+    front = "---\ntitle: Grève\ndate: 2024-06-17\n---\n\n" + BODY_FR
+    plain = clean_article(Article("a", "a.txt", front), keep_boilerplate=False)
+    assert (plain.title, plain.date) != ("Grève", "2024-06-17")
+    # A "+++" block that is no TOML is text; one that is goes, as a YAML one does.
+    assert clean_markdown("+++\nGrève à la SNCF\n+++\n\n" + BODY_FR).body.startswith("+++")
+    assert strip_markdown("+++\ntitle = 'Grève'\n+++\n\n" + BODY_FR) == BODY_FR
+    assert looks_like_markdown("+++\ntitle = 'Grève'\ndate = 2024-06-17\n+++\n\n" + BODY_FR)
+
+
+def test_a_front_matter_counts_with_keep_boilerplate_too() -> None:
+    # What the input says of itself is no furniture: a page's metadata counts there too.
+    text = "---\ntitle: Grève à la SNCF\ndate: 2024-06-17\n---\n\n" + BODY_FR
+    cleaned = clean_article(Article("a", "a.md", text, markdown=True), keep_boilerplate=True)
+    assert (cleaned.title, cleaned.date, cleaned.body) == ("Grève à la SNCF", "2024-06-17", BODY_FR)
 
 
 HEADLINES = ["Le maire inaugure la médiathèque", "Le tramway prend du retard", "Rennes gagne à Lyon"]
