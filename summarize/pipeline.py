@@ -51,7 +51,8 @@ KEY_FORMAT = 2  # 2: output caps are powers of two
 # table and a page's data table are body, and sentences of other scripts split by their own
 # rules; 5: a page's data-table cells joined by ", " as a Markdown table's, a list's end before
 # a number ends a sentence ("etc. 2023 a été"), a page's date is never a modified date nor a
-# copyright year, and a block's HTML tags in Markdown are a space.  4 shipped: its records must go.
+# copyright year, a block's HTML tags in Markdown are a space, and a Markdown front matter's title
+# and date are the record's (a TOML one goes from the body).  4 shipped: its records must go.
 RECORD_FORMAT = 5
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
@@ -689,6 +690,10 @@ class Summarizer:
             # After the memo, which is keyed by neither: what the input says of itself goes on top
             # (the memo holds the text's date; the input's wins).
             result.date, unreadable = input_date(item.date, result.date)
+            if item.date is not None and unreadable is None:
+                # The input's date is the record's: a warning about the one its text gives (a front
+                # matter's: the only date warning before this point) no longer says what happened.
+                result.warnings = [w for w in result.warnings if w.get("kind") != "date_unreadable"]
             result.warnings += [w for w in (lang_conflict(item, self.options), unreadable) if w is not None]
         return results
 
@@ -832,6 +837,8 @@ class Summarizer:
         result.title = result.title or cleaned.title
         result.url = result.url or cleaned.url
         result.date = cleaned.date
+        if cleaned.unread_date is not None:
+            result.warnings.append(date_unreadable(cleaned.unread_date, cleaned.date, "front matter's"))
         result.removed = removed_records(cleaned)
         if not article.text.strip():
             raise _Skip("empty", "the article is empty", "give it some text")
@@ -1326,11 +1333,17 @@ def input_date(given: str | None, text_date: str | None) -> tuple[str | None, di
     date = parse_date(given)
     if date is not None:
         return date, None
-    kept = f"the text's date, {text_date}, is kept" if text_date else "the record has no date"
-    return text_date, {
+    return text_date, date_unreadable(given, text_date, "input's")
+
+
+def date_unreadable(given: str, kept: str | None, whose: str) -> dict[str, str]:
+    """The warning that the date ``given`` (the ``whose`` date: "input's", "front matter's") is
+    no date, and that the record's is ``kept``, the text's date."""
+    said = f"the text's date, {kept}, is kept" if kept else "the record has no date"
+    return {
         "kind": "date_unreadable",
         "date": given,
-        "message": f"the input's date {given!r} is not a date ({kept}); "
+        "message": f"the {whose} date {given!r} is not a date ({said}); "
         "write it as ISO 8601, such as 2024-06-17 or 2024-06-17T16:01+02:00",
     }
 

@@ -334,6 +334,41 @@ def test_the_inputs_date_is_the_records_and_costs_no_miss(
     assert _plain(other) == {**_plain(cold), "date": "2025-12-31"}
 
 
+def test_a_front_matters_date_is_the_records_under_the_inputs(
+    base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Markdown front matter's date is what the text says of itself: the record's date, or a
+    # warning when it is no date (the memo serves both), and a JSON line's own date wins.
+    front = "---\ntitle: La station spatiale chinoise\ndate: {}\n---\n\nPublié le 17/06/2024 à 16h01\n\n"
+    dated, bad = front.format("2024-06-18T09:30:00+08:00") + TEXT, front.format("hier soir") + TEXT
+    articles = [Article("a", "a.md", dated, markdown=True), Article("b", "b.md", bad, markdown=True)]
+    _, (cold, cold_bad) = _run(base, tmp_path, articles)
+    assert (cold.title, cold.date, _date_warnings(cold)) == (
+        "La station spatiale chinoise",
+        "2024-06-18T09:30+08:00",
+        [],
+    )
+    (warning,) = _date_warnings(cold_bad)
+    assert (cold_bad.status, cold_bad.date, warning["date"]) == ("ok", "2024-06-17T16:01", "hier soir")
+    assert warning["message"] == (
+        "the front matter's date 'hier soir' is not a date (the text's date, 2024-06-17T16:01, is kept); "
+        "write it as ISO 8601, such as 2024-06-17 or 2024-06-17T16:01+02:00"
+    )
+    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
+        monkeypatch.setattr(pipeline, name, _fail)
+    again = [
+        Article("c", "c.md", bad, markdown=True),
+        Article("d", "d.jsonl:1", bad, markdown=True, date="2025-12-31"),  # the line's wins: no warning
+        Article("e", "e.jsonl:1", bad, markdown=True, date="hier"),  # both unreadable: both told
+    ]
+    warm, (hit, lined, both) = _run(base, tmp_path, again)
+    assert warm.stats.misses == 0
+    assert (hit.date, _date_warnings(hit)) == (cold_bad.date, [warning])
+    assert (lined.date, _date_warnings(lined)) == ("2025-12-31", [])
+    assert both.date == "2024-06-17T16:01"
+    assert [w["date"] for w in _date_warnings(both)] == ["hier soir", "hier"]
+
+
 def test_the_inputs_language_is_in_the_key(base: RunOptions, tmp_path: Path) -> None:
     # The same text said to be English is passed through, not served the French record.
     options = dataclasses.replace(base, source_lang=None, tasks=("translation",))

@@ -1095,6 +1095,41 @@ def test_show_clean_shows_a_json_lines_title_as_a_run_records_it(
     assert heads(["--only", "translation"]) == heads(["--show-clean"])
 
 
+def test_a_markdown_front_matter_gives_the_record_its_title_and_date(tmp_path: Path) -> None:
+    # A Jekyll post's front matter was thrown away: the record's title was its heading's, its
+    # date null. A JSON line's own title and date still win over the front matter's.
+    body = "Le conseil municipal a voté le budget de la ville mardi soir."
+    post = (
+        "---\nlayout: post\ntitle: 'Budget : le vote'\ndate: 2024-06-17 16:01:00 +0200\n---\n\n# Budget\n\n"
+    )
+    (tmp_path / "post.md").write_text(post + body, encoding="utf-8")
+    feed = tmp_path / "feed.jsonl"
+    lines = [
+        {
+            "id": "line",
+            "format": "markdown",
+            "title": "Le titre du flux",
+            "date": "2025-12-31",
+            "text": post + body,
+        },
+        {"id": "bare", "format": "markdown", "text": post + body},
+    ]
+    feed.write_text(jsonl(lines), encoding="utf-8")
+    inputs = [str(tmp_path / "post.md"), str(feed)]
+    options = ["--only", "translation", "--source-lang", "fr", "--translation-model", str(COPY_MODEL)]
+    ran = _invoke(["run", *inputs, "-f", "jsonl", *options])
+    assert ran.exit_code == 0, ran.stderr
+    records = records_by_id(ran.stdout)
+    expected = {
+        "post": ("Budget : le vote", "2024-06-17T16:01+02:00", body),
+        "line": ("Le titre du flux", "2025-12-31", body),
+        "bare": ("Budget : le vote", "2024-06-17T16:01+02:00", body),
+    }
+    assert {k: (r["title"], r["date"], r["translation_en"]) for k, r in records.items()} == expected
+    shown = records_by_id(_invoke(["run", *inputs, "--show-clean", "-f", "jsonl"]).stdout)
+    assert {k: (r["title"], r["date"], r["body"]) for k, r in shown.items()} == expected
+
+
 def test_show_clean_shows_the_url_a_run_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # --show-clean's records had no "url" where the run's record has the line's or the page's.
     monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path / "cache"))
