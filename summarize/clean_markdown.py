@@ -96,6 +96,7 @@ def clean_markdown(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     A front matter's ``title`` is ``title``, in place of a heading's, and its date (``date``,
     else ``publishDate``, ``pubDate`` or ``published``, as Hugo looks for one) is ``date``, read
     by :func:`parse_date`; one it cannot read is ``unread_date``, and the text's date is kept.
+    Its ``url`` or ``source`` is ``url`` when it is a web address (Hugo's ``url`` is a path).
     With ``keep_boilerplate`` too: they are what the input says of itself, not furniture.
     """
     stripped, table_rows, front = _strip_markdown(text)
@@ -105,7 +106,11 @@ def clean_markdown(text: str, *, keep_boilerplate: bool = False) -> Cleaned:
     values = _toml_values(front[1]) if front[0] == "+++" else _yaml_values(front[1])
     date, unread = _front_date(values)
     return dataclasses.replace(
-        cleaned, title=_front_title(values) or cleaned.title, date=date or cleaned.date, unread_date=unread
+        cleaned,
+        title=_front_title(values) or cleaned.title,
+        date=date or cleaned.date,
+        url=_front_url(values) or cleaned.url,
+        unread_date=unread,
     )
 
 
@@ -313,6 +318,10 @@ def _front_matter_end(lines: Sequence[str]) -> int:
 # modified): Jekyll and Hugo write "date", Astro's blog "pubDate", Obsidian's Web Clipper
 # "published" (which Jekyll also uses as a yes/no flag: a boolean is no date).
 _FRONT_DATE_KEYS = ("date", "publishdate", "pubdate", "published")
+# The keys of the article's address: Obsidian's Web Clipper writes "source"; only a web address
+# counts ("url: /2024/greve/" is Hugo's path for the page, "source: AFP" an agency).
+_FRONT_URL_KEYS = ("url", "source")
+_FRONT_URL = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 # The lines that close a front matter opened by "---" (YAML's document end too) or "+++" (TOML).
 _FRONT_CLOSERS = {"---": ("---", "..."), "+++": ("+++",)}
 _LINE_END = re.compile(r"\r\n|\r|\n|" + _LINE_BREAKS)
@@ -457,6 +466,15 @@ def _front_title(values: dict[str, str]) -> str | None:
     """A front matter's ``title``, on one line, or None when it has none."""
     title = " ".join(normalize_text(values.get("title", "")).split())
     return title or None
+
+
+def _front_url(values: dict[str, str]) -> str | None:
+    """A front matter's web address (see _FRONT_URL_KEYS), or None when it has none."""
+    for key in _FRONT_URL_KEYS:
+        url = values.get(key, "").strip()
+        if _FRONT_URL.fullmatch(url):
+            return url
+    return None
 
 
 def _front_date(values: dict[str, str]) -> tuple[str | None, str | None]:

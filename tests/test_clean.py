@@ -831,6 +831,24 @@ def test_a_front_matter_is_only_one_at_the_start_of_a_markdown_text() -> None:
     assert looks_like_markdown("+++\ntitle = 'Grève'\ndate = 2024-06-17\n+++\n\n" + BODY_FR)
 
 
+def test_a_front_matters_web_address_is_the_articles_url() -> None:
+    # As Obsidian's Web Clipper writes a clipped article: its "source" is the page's address.
+    clipped = (
+        '---\ntitle: "Grève à la SNCF"\nsource: "https://www.example.fr/societe/greve-sncf"\n'
+        'author:\n  - "[[Jean Dupont]]"\npublished: 2024-06-17\ncreated: 2024-06-18\n'
+        "tags:\n  - clippings\n---\n\n"
+    )
+    cleaned = clean_markdown(clipped + BODY_FR)
+    assert (cleaned.title, cleaned.url, cleaned.date) == (
+        "Grève à la SNCF",
+        "https://www.example.fr/societe/greve-sncf",
+        "2024-06-17",
+    )
+    # Hugo's "url" is the page's path, and a "source" may be an agency: no address.
+    for front in ("---\nurl: /2024/06/greve/\n---\n\n", "---\nsource: AFP\n---\n\n"):
+        assert clean_markdown(front + BODY_FR).url is None
+
+
 def test_a_front_matter_counts_with_keep_boilerplate_too() -> None:
     # What the input says of itself is no furniture: a page's metadata counts there too.
     text = "---\ntitle: Grève à la SNCF\ndate: 2024-06-17\n---\n\n" + BODY_FR
