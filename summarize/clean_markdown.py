@@ -13,6 +13,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from html import unescape
+from typing import Any
 
 from .clean import _INVISIBLE, _LINE_BREAKS, Cleaned, clean_text, normalize_text
 from .dates import parse_date
@@ -296,10 +297,7 @@ def _front_matter_end(lines: Sequence[str]) -> int:
             block = lines[1:i]
             if opener == "+++":
                 # "+++" is no common line, but a block that TOML does not read is text.
-                try:
-                    return i + 1 if tomllib.loads("\n".join(block)) else 0
-                except ValueError:  # TOMLDecodeError, or a date that does not exist
-                    return 0
+                return i + 1 if _toml(block) else 0
             # Only YAML-looking lines: "---" then "Paris: la grève..." opens an article, not
             # metadata. Indented lines are a value's (a list's, a map's, a ">" block's).
             if not block or not _MD_FRONT_KEY.match(block[0]):
@@ -374,17 +372,22 @@ def _lines_of(text: str) -> Iterator[str]:
     yield text[at:]
 
 
+def _toml(block: Sequence[str]) -> dict[str, Any] | None:
+    """The TOML that ``block``'s lines hold, or None when they hold none."""
+    try:
+        return tomllib.loads("\n".join(block))
+    # TOMLDecodeError, a date that does not exist, or lists in lists thousands deep.
+    except (ValueError, RecursionError):
+        return None
+
+
 def _toml_values(block: list[str]) -> dict[str, str]:
     """A TOML front matter's top-level values, by key in lower case (Hugo's keys take any case),
     each as text: a date as ISO 8601, a number as written. Booleans, lists and tables are left out."""
     import datetime
 
-    try:
-        data = tomllib.loads("\n".join(block))
-    except ValueError:
-        return {}
     values: dict[str, str] = {}
-    for key, value in data.items():
+    for key, value in (_toml(block) or {}).items():
         if isinstance(value, datetime.date | datetime.time):
             values[key.lower()] = value.isoformat()
         elif isinstance(value, str | int | float) and not isinstance(value, bool):

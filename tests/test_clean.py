@@ -849,6 +849,12 @@ def test_a_front_matters_web_address_is_the_articles_url() -> None:
         assert clean_markdown(front + BODY_FR).url is None
 
 
+def test_a_toml_front_matter_nested_thousands_deep_is_text() -> None:
+    # tomllib reads nested lists by recursion: RecursionError crashed the run, not just the article.
+    text = "+++\nrubriques = " + "[" * 5_000 + "]" * 5_000 + "\n+++\n\n" + BODY_FR
+    assert clean_markdown(text).body.endswith(BODY_FR) and not looks_like_markdown(text)
+
+
 def test_a_front_matter_counts_with_keep_boilerplate_too() -> None:
     # What the input says of itself is no furniture: a page's metadata counts there too.
     text = "---\ntitle: Grève à la SNCF\ndate: 2024-06-17\n---\n\n" + BODY_FR
