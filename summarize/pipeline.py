@@ -51,8 +51,8 @@ KEY_FORMAT = 2  # 2: output caps are powers of two
 # table and a page's data table are body, and sentences of other scripts split by their own
 # rules; 5: a page's data-table cells joined by ", " as a Markdown table's, a list's end before
 # a number ends a sentence ("etc. 2023 a été"), a page's date is never a modified date nor a
-# copyright year, a block's HTML tags in Markdown are a space, and a Markdown front matter's title
-# and date are the record's (a TOML one goes from the body).  4 shipped: its records must go.
+# copyright year, a block's HTML tags in Markdown are a space, and a Markdown front matter's title,
+# date and url are the record's (a TOML one goes from the body).  4 shipped: its records must go.
 RECORD_FORMAT = 5
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
