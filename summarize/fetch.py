@@ -250,7 +250,7 @@ def fetch_url(url: str, *, timeout: float = 20.0, max_bytes: int = 10_000_000) -
             f"{url}: cannot fetch it: {err}", "check the address and the network connection"
         ) from err
 
-    from .read import is_binary_content
+    from .read_decode import is_binary_content
 
     if is_binary_content(data, charset):
         # An image or an archive served as text/plain (or with no type at all): translated, its

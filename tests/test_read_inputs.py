@@ -17,7 +17,7 @@ import pytest
 from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
-from summarize import read
+from summarize import read, read_decode
 from summarize.cli import app
 from summarize.fetch import UnsupportedURLError, fetch_url
 from summarize.read import Article, Item, ReadFailure, ReadOptions, iter_articles
@@ -309,10 +309,10 @@ LATIN_1 = "Le café coûte 2 €, dit-il.\tFin.\x1b\n".encode("cp1252") * 200
 )
 def test_binary_data_is_told_from_text(data: bytes, encoding: str | None, text: str | None) -> None:
     if text is None:
-        with pytest.raises(read.BinaryInputError, match="binary data"):
-            read.decode(data, encoding)
+        with pytest.raises(read_decode.BinaryInputError, match="binary data"):
+            read_decode.decode(data, encoding)
     else:
-        assert read.decode(data, encoding) == text
+        assert read_decode.decode(data, encoding) == text
 
 
 def _explode(*_args: object, **_kwargs: object) -> Iterator[Item]:
@@ -1335,7 +1335,7 @@ def test_encoding_applies_line_by_line_in_json_lines(tmp_path: Path) -> None:
     ],
 )
 def test_what_decides_an_encoding(data: bytes, encoding: str, text: str) -> None:
-    assert read.decode(data, encoding) == text
+    assert read_decode.decode(data, encoding) == text
 
 
 def test_cli_encoding_over_a_mixed_folder(tmp_path: Path) -> None:
