@@ -563,15 +563,8 @@ def run(
             _signals.install()
         from .generation import Overrides
         from .options import TASKS, ChunkOptions, RunOptions
-        from .read import (
-            ReadOptions,
-            expand_patterns,
-            folder_notes,
-            iter_articles,
-            list_folders,
-            listed_total,
-            local_files,
-        )
+        from .read import ReadOptions, folder_notes, iter_articles, list_folders, listed_total
+        from .read_inputs import expand_patterns, local_files
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
         if output_dir is not None and not output_dir.strip():
@@ -681,7 +674,7 @@ def _without_earlier_results(output_dir: Path, inputs: list[str]) -> list[str]:
     (`summarize run news/*.txt -o news/`, run again): each is said on stderr.  Read, they would
     be summarised as articles, and make new results at every run."""
     from .own_output import is_own_output
-    from .read import input_path
+    from .read_inputs import input_path
 
     target = output_dir.resolve()
     kept = []
@@ -728,7 +721,7 @@ def _stdin_is_fed() -> bool:
 def _refuse_input_folder(output_dir: Path, inputs: list[str]) -> None:
     """An output folder that is also an input folder: results would lie among the articles,
     each a step from being read as one (a file named on the command line is read, results or not)."""
-    from .read import input_path
+    from .read_inputs import input_path
 
     target = output_dir.resolve()
     for raw in inputs:

@@ -17,7 +17,7 @@ import pytest
 from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
-from summarize import read, read_decode
+from summarize import read, read_decode, read_inputs
 from summarize.cli import app
 from summarize.fetch import UnsupportedURLError, fetch_url
 from summarize.read import Article, Item, ReadFailure, ReadOptions, iter_articles
@@ -146,7 +146,7 @@ def test_cli_malformed_url_among_other_inputs(tmp_path: Path) -> None:
     ],
 )
 def test_input_path(raw: str, expected: str | None) -> None:
-    assert read.input_path(raw) == (None if expected is None else Path(expected))
+    assert read_inputs.input_path(raw) == (None if expected is None else Path(expected))
 
 
 @pytest.mark.parametrize(
@@ -1036,7 +1036,7 @@ def test_an_url_scheme_in_capitals_is_fetched(pages: str, scheme: str) -> None:
     url = scheme + pages.removeprefix("http") + "/plain.txt"
     article = _fetched(url)
     assert article.id == url and "Le conseil municipal" in article.text
-    assert read.input_path(url) is None and not read.is_pattern(url + "?a=[1]")
+    assert read_inputs.input_path(url) is None and not read_inputs.is_pattern(url + "?a=[1]")
 
 
 @pytest.mark.usefixtures("_no_proxy")
@@ -1547,11 +1547,11 @@ def test_a_pattern_that_matches_nothing_is_one_line_that_says_so(tmp_path: Path)
 def test_a_pattern_never_matches_the_output_folder(tmp_path: Path) -> None:
     news = _patterned(tmp_path)
     (tmp_path / "out").mkdir()
-    assert read.expand_patterns(["*"], tmp_path / "out") == (["news"], [])
-    assert read.expand_patterns(["*"]) == (["news", "out"], [])
+    assert read_inputs.expand_patterns(["*"], tmp_path / "out") == (["news"], [])
+    assert read_inputs.expand_patterns(["*"]) == (["news", "out"], [])
     # Matched, though skipped: not a pattern that matches nothing.
-    assert read.expand_patterns(["o*"], tmp_path / "out") == ([], [])
-    assert read.expand_patterns([f"{news}/*.txt", "-", "https://example.org/*"]) == (
+    assert read_inputs.expand_patterns(["o*"], tmp_path / "out") == ([], [])
+    assert read_inputs.expand_patterns([f"{news}/*.txt", "-", "https://example.org/*"]) == (
         [str(news / "notes.txt"), "-", "https://example.org/*"],
         [],
     )
@@ -1565,9 +1565,9 @@ def test_under_double_star_the_output_folders_files_are_not_matched(tmp_path: Pa
     (tmp_path / "news" / "a.txt").write_text("Le conseil municipal a voté.\n", encoding="utf-8")
     (results / "a.txt").write_text(RESULT_TEXT, encoding="utf-8")
     (results / "notes.txt").write_text("Une note à moi.\n", encoding="utf-8")
-    assert read.expand_patterns(["news/**/*.txt"], results) == (["news/a.txt"], [])
+    assert read_inputs.expand_patterns(["news/**/*.txt"], results) == (["news/a.txt"], [])
     # Without an output folder, it is a folder like any other.
-    assert read.expand_patterns(["news/**/*.txt"]) == (
+    assert read_inputs.expand_patterns(["news/**/*.txt"]) == (
         ["news/a.txt", "news/results/notes.txt"],
         [
             "news/**/*.txt: skipped 1 result of summarize (news/results/a.txt); "
