@@ -17,7 +17,7 @@ import pytest
 from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
-from summarize import read, read_decode, read_inputs
+from summarize import read, read_decode, read_inputs, read_json
 from summarize.cli import app
 from summarize.fetch import UnsupportedURLError, fetch_url
 from summarize.read import Article, Item, ReadFailure, ReadOptions, iter_articles
@@ -62,7 +62,7 @@ def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_looks_like_jsonl(text: str, jsonl: bool) -> None:
-    assert read._looks_like_jsonl(text) is jsonl
+    assert read_json._looks_like_jsonl(text) is jsonl
 
 
 def test_stdin_jsonl_with_a_bad_first_line() -> None:
