@@ -563,8 +563,9 @@ def run(
             _signals.install()
         from .generation import Overrides
         from .options import TASKS, ChunkOptions, RunOptions
-        from .read import ReadOptions, folder_notes, iter_articles, list_folders, listed_total
+        from .read import ReadOptions, iter_articles
         from .read_inputs import expand_patterns, local_files
+        from .read_listing import folder_notes, list_folders, listed_total
 
         _refuse_contradictions(ctx, no_cache=no_cache, refresh=refresh, show_clean=show_clean)
         if output_dir is not None and not output_dir.strip():

@@ -18,7 +18,8 @@ from summarize.engines import EngineOptions
 from summarize.events import ArticleDone, Computing, Event, ModelLoaded, ModelLoading
 from summarize.options import RunOptions
 from summarize.pipeline import Summarizer
-from summarize.read import Article, ReadOptions, iter_articles, listed_total
+from summarize.read import Article, ReadOptions, iter_articles
+from summarize.read_listing import listed_total
 from summarize.routing import RoutingConfig
 
 COPY_MODEL = Path(__file__).resolve().parent / "fixtures" / "copy_model"
@@ -197,7 +198,7 @@ def test_listed_total_leaves_out_a_folders_earlier_results(tmp_path: Path) -> No
     (news / "feed.jsonl").write_text('{"text": "Bonjour."}\n')  # a user's JSON Lines: lines untold
     assert listed_total([str(news)], never_read=frozenset({_inode(news / "out.jsonl")})) is None
     # The run's listing is used as it is: no file is looked at a second time.
-    from summarize.read import FolderListing, list_folders
+    from summarize.read_listing import FolderListing, list_folders
 
     listing = FolderListing(folder=news, articles=("a.txt",), results=(), others=(), subfolders=())
     assert listed_total([str(news)], listings={str(news): listing}) == 1

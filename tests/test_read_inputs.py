@@ -17,7 +17,7 @@ import pytest
 from fault_tools import jsonl, records_by_id
 from typer.testing import CliRunner
 
-from summarize import read, read_decode, read_inputs, read_json
+from summarize import read, read_decode, read_inputs, read_json, read_listing
 from summarize.cli import app
 from summarize.fetch import UnsupportedURLError, fetch_url
 from summarize.read import Article, Item, ReadFailure, ReadOptions, iter_articles
@@ -186,7 +186,7 @@ def test_a_file_url_that_names_no_local_file_is_refused(raw: str, tmp_path: Path
     (failure,) = list(iter_articles([raw], ReadOptions()))
     assert isinstance(failure, ReadFailure)
     assert failure.error.message == f"{raw}: not a file on this machine"
-    assert read.folder_notes([raw]) == []
+    assert read_listing.folder_notes([raw]) == []
 
 
 @pytest.mark.parametrize("encoding", [None, "latin-1"])
@@ -555,7 +555,7 @@ def test_a_folder_says_what_it_does_not_read(tmp_path: Path, files: list[str], n
             (folder / name).write_text("Bonjour.\n", encoding="utf-8")
     inputs = [str(folder), "-", "https://example.org/a", str(tmp_path / "missing")]
     note = None if note is None else note.replace("{folder}", str(folder))
-    assert read.folder_notes(inputs) == ([] if note is None else [f"{folder}: {note}"])
+    assert read_listing.folder_notes(inputs) == ([] if note is None else [f"{folder}: {note}"])
 
 
 def test_cli_warns_of_an_empty_folder_and_goes_on(tmp_path: Path) -> None:
@@ -586,7 +586,7 @@ def test_a_folder_skips_a_result_saved_with_windows_line_ends(tmp_path: Path) ->
     (news / "a-2.txt").write_bytes(RESULT_TEXT.replace("\n", "\r\n").encode())  # re-saved on Windows
     items = list(iter_articles([str(news)], ReadOptions()))
     assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
-    assert read.folder_notes([str(news)]) == [
+    assert read_listing.folder_notes([str(news)]) == [
         f"{news}: skipped 1 result of summarize (a-2.txt); results are not read as articles"
     ]
 
@@ -619,16 +619,16 @@ def test_a_folder_skips_an_earlier_runs_results_and_says_so(tmp_path: Path) -> N
     (news / "e.pdf").write_bytes(b"%PDF")
     items = list(iter_articles([str(news)], ReadOptions()))
     assert [(type(item).__name__, item.id) for item in items] == [("Article", "a")]
-    assert read.folder_notes([str(news)]) == [
+    assert read_listing.folder_notes([str(news)]) == [
         f"{news}: skipped 2 results of summarize (a-2.txt, all.jsonl) and 1 other file (e.pdf); "
         f"{READ}, and results are not read as articles"
     ]
     (news / "e.pdf").unlink()
-    assert read.folder_notes([str(news)]) == [
+    assert read_listing.folder_notes([str(news)]) == [
         f"{news}: skipped 2 results of summarize (a-2.txt, all.jsonl); results are not read as articles"
     ]
     (news / "a.txt").unlink()
-    assert read.folder_notes([str(news)]) == [
+    assert read_listing.folder_notes([str(news)]) == [
         f"{news}: no article in it (files ending in {KINDS}), only 2 results of summarize "
         "(a-2.txt, all.jsonl); nothing to read"
     ]
