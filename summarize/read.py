@@ -4,6 +4,12 @@ Inputs are files, folders (their article files, sorted), ``-`` for standard inpu
 http(s) URLs.  Each yields ``Article``s, or a ``ReadFailure`` that names what went wrong.
 JSON Lines (a ``.jsonl`` file, or standard input) is read line by line, each article yielded as
 its line comes in, and ``--max-bytes`` limits each line rather than the whole input.
+
+Here: the articles, failures and errors, ``ReadOptions``, ``iter_articles`` and the readers of
+each source (files, folders, URLs, standard input and named pipes, JSON Lines lines).  Beside
+it: ``read_inputs`` (URLs, paths, patterns), ``read_listing`` (folder listings, notes, totals),
+``read_decode`` (bytes to text), ``read_kinds`` (page, Markdown or plain text) and
+``read_json`` (JSON Lines, arrays and a line's fields told apart).
 """
 
 from __future__ import annotations
