@@ -102,6 +102,7 @@ def input_path(raw: str) -> Path | None:
     if raw == "-" or _is_web_url(raw):
         return None
     if raw[:7].lower() == "file://":
+        import urllib.parse
         import urllib.request
 
         parts = urllib.parse.urlsplit(raw)
