@@ -477,10 +477,13 @@ def load_config(path: Path | None = None) -> RoutingConfig:
             ) from None
         return RoutingConfig()
     except OSError as exc:
+        # The default file was never typed by the user: say what to do with it, not with --config.
         raise ConfigError(
             file,
             f"cannot read the file ({exc.strerror or exc})",
-            hint="give --config a readable TOML file",
+            hint="give --config or SUMMARIZE_CONFIG a readable TOML file"
+            if explicit
+            else "make it a readable TOML file, or move it away to run with the defaults",
         ) from None
     try:
         text = raw.decode("utf-8")

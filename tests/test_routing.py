@@ -324,7 +324,17 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
     assert info.value.hint == "check the path given to --config or SUMMARIZE_CONFIG"
     with pytest.raises(ConfigError, match="cannot read the file") as info:
         load_config(tmp_path)  # a folder
-    assert info.value.hint == "give --config a readable TOML file"
+    assert info.value.hint == "give --config or SUMMARIZE_CONFIG a readable TOML file"
+
+
+def test_an_unreadable_default_file_says_what_to_do_with_it() -> None:
+    # A config file the user never named (the default location) cannot be fixed with --config.
+    path = default_config_path()
+    path.mkdir(parents=True)  # a folder where the file should be: unreadable as a file
+    with pytest.raises(ConfigError, match="cannot read the file") as info:
+        load_config()
+    assert info.value.path == path
+    assert info.value.hint == "make it a readable TOML file, or move it away to run with the defaults"
 
 
 def test_broken_toml_names_the_file_and_the_line(tmp_path: Path) -> None:
