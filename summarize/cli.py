@@ -542,6 +542,15 @@ def run(
             min=1, metavar="<bytes>", help="Refuse inputs larger than this (JSON Lines: each line)."
         ),
     ] = 50_000_000,
+    fetch_jobs: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            metavar="<n>",
+            help="URLs fetched at once, never two at a time from one host (scheme, host and port); "
+            "1: one after the other.",
+        ),
+    ] = 4,
     verbose: Annotated[
         bool,
         typer.Option(
@@ -650,6 +659,7 @@ def run(
                 debug=debug,
                 never_read=_stdout_file(),
                 input_format=input_format.value,
+                fetch_jobs=fetch_jobs,
             ),
             read_stdin=lambda: sys.stdin.buffer,  # read line by line: JSON Lines is streamed
         )

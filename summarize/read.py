@@ -23,7 +23,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from .errors import InputError, check_at_least, check_one_of
 from .own_output import looks_like_own_output, recognise
@@ -59,7 +59,14 @@ from .read_kinds import (
 )
 from .read_listing import _is_article_name
 
+if TYPE_CHECKING:
+    from .fetch import Fetched
+    from .read_ahead import FetchAhead
+
 DEFAULT_MAX_BYTES = 50_000_000
+# Four hosts at once: a list of news URLs spans a few sites, and aria2c's 5 downloads at once
+# (one connection a server) say how far a downloader goes unasked.
+DEFAULT_FETCH_JOBS = 4
 # How an article's text is read (ReadOptions.input_format, --input-format, a JSON line's
 # "format"): "auto" tells it by the article's name and content, the others say it.
 INPUT_FORMATS = ("auto", "text", "markdown", "html")
@@ -158,9 +165,11 @@ class ReadOptions:
     # URL's content type or a JSON line's "format" say; "auto": told by those.  JSON Lines stay
     # JSON Lines: the kind is each line's text's.
     input_format: str = "auto"
+    # URLs fetched at once, at most one a host (--fetch-jobs); 1: each when the reading reaches it.
+    fetch_jobs: int = DEFAULT_FETCH_JOBS
 
     def __post_init__(self) -> None:
-        check_at_least(1, self, "max_bytes")  # as --max-bytes
+        check_at_least(1, self, "max_bytes", "fetch_jobs")  # as --max-bytes, --fetch-jobs
         check_one_of("input_format", self.input_format, INPUT_FORMATS)
 
 
@@ -178,29 +187,67 @@ def iter_articles(
     whose every match is skipped (this tool's results...).  An unexpected
     error while reading one input becomes a ``ReadFailure`` of kind ``internal`` for that input
     and the others are still read (``options.debug``: it is raised instead).
-    """
-    for raw in expand_patterns(inputs, never_read=options.never_read)[0]:
-        if raw == "-":
-            yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
-        elif _is_web_url(raw):
-            yield from _guarded(raw, raw, _from_url(raw, options), options)
-        elif (path := input_path(raw)) is not None:
-            yield from _guarded(
-                path.stem or path.name, str(path), _from_path(path, options, top_level=True), options
-            )
-        else:
-            from .fetch import UnsupportedURLError
 
-            scheme = raw.split(":", 1)[0]
-            error = (
-                UnsupportedURLError(f"{raw}: not a file on this machine", "give the file's path")
-                if scheme.lower() == "file"
-                else UnsupportedURLError(
-                    f"{raw}: unsupported URL scheme {scheme!r}",
-                    "only http(s) pages are fetched: download it and pass the file",
-                )
+    URLs are fetched ahead, ``options.fetch_jobs`` at once and one at a time a host (see
+    :mod:`summarize.read_ahead`); their items still come in input order.
+    """
+    expanded = expand_patterns(inputs, never_read=options.never_read)[0]
+    ahead = _fetch_ahead(expanded, options)
+    try:
+        for position, raw in enumerate(expanded):
+            if ahead is not None:
+                ahead.reach(position)
+            yield from _read_input(raw, position, options, read_stdin, ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
+
+
+def _fetch_ahead(expanded: list[str], options: ReadOptions) -> FetchAhead[Fetched] | None:
+    """The fetches ahead of the reading, or None: one job, or fewer than two URLs to fetch."""
+    urls = {position: raw for position, raw in enumerate(expanded) if _is_web_url(raw)}
+    if options.fetch_jobs < 2 or len(urls) < 2:
+        return None
+    from .fetch import fetch_url
+    from .read_ahead import FetchAhead
+
+    def fetch(url: str) -> Fetched:
+        return fetch_url(url, max_bytes=options.max_bytes)
+
+    # Twice the jobs: a page taken frees a place while the others are still in flight.
+    return FetchAhead(urls, fetch, options.fetch_jobs, ahead=2 * options.fetch_jobs)
+
+
+def _read_input(
+    raw: str,
+    position: int,
+    options: ReadOptions,
+    read_stdin: StdinReader | None,
+    ahead: FetchAhead[Fetched] | None,
+) -> Iterator[Item]:
+    """The items of one input, ``raw``, at ``position`` among the expanded inputs."""
+    if raw == "-":
+        yield from _guarded("stdin", "stdin", _from_stdin(read_stdin, options), options)
+    elif _is_web_url(raw):
+        fetch = None if ahead is None else (lambda: ahead.take(position))
+        yield from _guarded(raw, raw, _from_url(raw, options, fetch), options)
+    elif (path := input_path(raw)) is not None:
+        yield from _guarded(
+            path.stem or path.name, str(path), _from_path(path, options, top_level=True), options
+        )
+    else:
+        from .fetch import UnsupportedURLError
+
+        scheme = raw.split(":", 1)[0]
+        error = (
+            UnsupportedURLError(f"{raw}: not a file on this machine", "give the file's path")
+            if scheme.lower() == "file"
+            else UnsupportedURLError(
+                f"{raw}: unsupported URL scheme {scheme!r}",
+                "only http(s) pages are fetched: download it and pass the file",
             )
-            yield ReadFailure(raw, raw, error)
+        )
+        yield ReadFailure(raw, raw, error)
 
 
 # A web address typed without its scheme: www.host..., or a dotted host name then a path
@@ -479,11 +526,12 @@ def _line_item(
     return _jsonl_line(name, source, number, line, input_format)
 
 
-def _from_url(url: str, options: ReadOptions) -> Iterator[Item]:
+def _from_url(url: str, options: ReadOptions, fetched: Callable[[], Fetched] | None = None) -> Iterator[Item]:
+    """A URL's items; ``fetched`` gives its page when it was fetched ahead (else it is fetched here)."""
     from .fetch import fetch_url
 
     try:
-        page = fetch_url(url, max_bytes=options.max_bytes)
+        page = fetch_url(url, max_bytes=options.max_bytes) if fetched is None else fetched()
     except InputError as exc:
         yield ReadFailure(url, url, exc)
         return

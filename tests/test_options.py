@@ -102,6 +102,7 @@ BAD: list[tuple[str, Callable[[], object], str, str]] = [
         "expected an integer >= 1",
     ),
     ("max_bytes", lambda: ReadOptions(max_bytes=0), "invalid max_bytes 0", "expected an integer >= 1"),
+    ("fetch_jobs", lambda: ReadOptions(fetch_jobs=0), "invalid fetch_jobs 0", "expected an integer >= 1"),
     (
         "input_format",
         lambda: ReadOptions(input_format="pdf"),
@@ -152,7 +153,7 @@ def test_every_choice_and_the_defaults_are_accepted() -> None:
     RunOptions(batch_tokens=16, max_batch_size=1, window_articles=1, max_summary_rounds=1)
     ChunkOptions(max_chunk_tokens=16)
     Overrides(num_beams=1, max_new_tokens=1)
-    ReadOptions(max_bytes=1)
+    ReadOptions(max_bytes=1, fetch_jobs=1)
     for input_format in INPUT_FORMATS:
         ReadOptions(input_format=input_format)
     assert RunOptions().engine == EngineOptions()
