@@ -8,8 +8,9 @@ its line comes in, and ``--max-bytes`` limits each line rather than the whole in
 Here: the articles, failures and errors, ``ReadOptions``, ``iter_articles`` and the readers of
 each source (files, folders, URLs, standard input and named pipes, JSON Lines lines).  Beside
 it: ``read_inputs`` (URLs, paths, patterns), ``read_listing`` (folder listings, notes, totals),
-``read_decode`` (bytes to text), ``read_kinds`` (page, Markdown or plain text) and
-``read_json`` (JSON Lines, arrays and a line's fields told apart).
+``read_decode`` (bytes to text), ``read_kinds`` (page, Markdown or plain text),
+``read_json`` (JSON Lines, arrays and a line's fields told apart) and ``read_ahead`` (URLs
+fetched a few at a time before the reading reaches them).
 """
 
 from __future__ import annotations
