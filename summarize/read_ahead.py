@@ -52,7 +52,11 @@ class FetchAhead(Generic[T]):
         self._hosts = {position: host_of(url) for position, url in urls.items()}
         self._fetch = fetch
         self._ahead = max(1, ahead)
-        self._pending = sorted(urls)  # not yet started, in input order
+        self._order = sorted(urls)
+        # Every URL before _order[_next_at] is started; _started holds those started after it
+        # (inside the window, so a few): no list of thousands of URLs to search or shift.
+        self._next_at = 0
+        self._started: set[int] = set()
         self._busy: set[str] = set()  # hosts with a request in flight
         self._done: dict[int, tuple[bool, T | BaseException]] = {}
         self._at = 0  # the position the reading is at
@@ -60,7 +64,7 @@ class FetchAhead(Generic[T]):
         self._changed = threading.Condition()
         self._threads = [
             threading.Thread(target=self._work, name=_FETCHER, daemon=True)
-            for _ in range(max(1, min(jobs, len(urls))))
+            for _ in range(max(1, min(jobs, len(set(self._hosts.values())))))
         ]
         for thread in self._threads:
             thread.start()
@@ -93,25 +97,32 @@ class FetchAhead(Generic[T]):
 
     def _next(self) -> int | None:
         """The first URL not started, inside the window, whose host has no request in flight."""
-        for position in self._pending:
+        for index in range(self._next_at, len(self._order)):
+            position = self._order[index]
             if position >= self._at + self._ahead:
                 return None
-            if self._hosts[position] not in self._busy:
+            if position not in self._started and self._hosts[position] not in self._busy:
                 return position
         return None
+
+    def _start(self, position: int) -> None:
+        self._started.add(position)
+        while self._next_at < len(self._order) and self._order[self._next_at] in self._started:
+            self._started.discard(self._order[self._next_at])
+            self._next_at += 1
 
     def _work(self) -> None:
         while True:
             with self._changed:
                 while True:
-                    if self._closed or not self._pending:
+                    if self._closed or self._next_at == len(self._order):
                         return
                     position = self._next()
                     if position is not None:
                         break
                     self._changed.wait()
                 host = self._hosts[position]
-                self._pending.remove(position)
+                self._start(position)
                 self._busy.add(host)
             try:
                 outcome: tuple[bool, T | BaseException] = (True, self._fetch(self._urls[position]))

@@ -353,3 +353,31 @@ def test_a_signal_ends_a_run_whose_fetches_are_held(
             proc.kill()
             proc.wait()
     assert (tmp_path / "stderr").read_text().splitlines() == [f"summarize: {said}"]
+
+
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_a_bug_met_by_one_fetch_costs_only_its_url(
+    hosts: list[str], monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    # Raised in a fetch thread, it reaches the reading as it did when fetched there: an
+    # `internal` failure for that URL, the others read.
+    import summarize.fetch
+
+    fetch = summarize.fetch.fetch_url
+
+    def buggy(url: str, **kwargs: int) -> summarize.fetch.Fetched:
+        if url.endswith("/bug"):
+            raise RuntimeError("a bug")
+        return fetch(url, **kwargs)
+
+    monkeypatch.setattr(summarize.fetch, "fetch_url", buggy)
+    urls = [f"{hosts[0]}/a", f"{hosts[1]}/bug", f"{hosts[2]}/c"]
+    items = list(iter_articles(urls, ReadOptions(fetch_jobs=jobs)))
+    assert [(type(item).__name__, item.id) for item in items] == [
+        ("Article", urls[0]),
+        ("ReadFailure", urls[1]),
+        ("Article", urls[2]),
+    ]
+    failure = items[1]
+    assert isinstance(failure, ReadFailure) and failure.error.kind == "internal"
+    assert failure.error.message == f"{urls[1]}: internal error while reading: RuntimeError: a bug"
