@@ -27,7 +27,8 @@ _FETCHER = "summarize-fetch"
 def host_of(url: str) -> str:
     """The host a URL is fetched from, as ``scheme://host:port``: two ports are two hosts.
 
-    A URL too malformed to split is its own host (fetching it fails at once anyway).
+    The URL as given: a redirect to another host is not counted there.  A URL too malformed
+    to split is its own host (fetching it fails at once anyway).
     """
     try:
         parts = urllib.parse.urlsplit(url)
