@@ -1,8 +1,13 @@
-"""Shared fixtures: every cache and model directory goes to a temp dir; tiny models built once."""
+"""Shared fixtures: every cache and model directory goes to a temp dir; tiny models built once;
+the read tests' named pipes and unset SUMMARIZE_DEBUG."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,3 +80,32 @@ def tiny_options(tiny: dict[str, Path], tmp_path: Path) -> RunOptions:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SUMMARIZE_DEBUG unset: the read tests (``pytestmark``) see an unexpected error become a
+    failure of its input, as a user's run does."""
+    monkeypatch.delenv("SUMMARIZE_DEBUG", raising=False)
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Iterator[Callable[[str, bytes], Path]]:
+    """Make a named pipe whose writer (a thread) writes its bytes once a reader opens it."""
+    made: list[Path] = []
+
+    def make(name: str, data: bytes) -> Path:
+        path = tmp_path / name
+        os.mkfifo(path)
+        made.append(path)
+
+        def write() -> None:
+            with contextlib.suppress(BrokenPipeError), path.open("wb") as fh:
+                fh.write(data)
+
+        threading.Thread(target=write, daemon=True).start()
+        return path
+
+    yield make
+    for path in made:  # a writer still waiting for its reader (the test failed) opens, and ends
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
