@@ -831,7 +831,9 @@ def article_from_object(
 
     body = obj.get(text_key) if isinstance(obj, dict) else None
     if not isinstance(obj, dict):
-        return failure(InputError, f"{_JSON_KINDS[type(obj)]}, not a JSON object", needs)
+        # .get: a caller's own value (a tuple, a set) is no JSON kind either.
+        kind = _JSON_KINDS.get(type(obj), f"a Python {type(obj).__name__}")
+        return failure(InputError, f"{kind}, not a JSON object", needs)
     if not isinstance(body, str):
         return failure(InputError, _no_text(obj, text_key), needs)
     kind = _KINDS.get(input_format)  # --input-format, typed for the run, wins over the line

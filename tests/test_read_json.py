@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from summarize import read_json
 from summarize.cli import app
-from summarize.read import Article, ReadFailure, ReadOptions, iter_articles
+from summarize.read import Article, ReadFailure, ReadOptions, article_from_object, iter_articles
 
 pytestmark = pytest.mark.usefixtures("_no_debug")
 
@@ -214,6 +214,16 @@ def test_a_jsonl_line_that_is_not_an_article_says_what_it_is(tmp_path: Path, lin
     _, failure = list(iter_articles([str(src)], ReadOptions()))
     assert isinstance(failure, ReadFailure)
     assert failure.error.message == f"{src}:2: {said}"
+
+
+@pytest.mark.parametrize("obj", [(1, 2), {1, 2}, object()])
+def test_an_object_json_never_gives_is_a_failure_not_an_exception(obj: object) -> None:
+    # article_from_object is public (summarize.batch calls it): a value no JSON parser gives,
+    # a tuple or a set, is no JSON object either, and said so; it was a KeyError.
+    failure = article_from_object(obj, "0", "row 0")
+    assert isinstance(failure, ReadFailure)
+    assert failure.error.message.startswith("row 0: ")
+    assert failure.error.message.endswith(", not a JSON object")
 
 
 @pytest.mark.parametrize(
