@@ -407,8 +407,10 @@ def _yaml_values(block: list[str]) -> dict[str, str]:
         if not line.strip():
             continue
         if line[0] in " \t":
-            if key is not None:
-                if plain and not line.lstrip().startswith("#"):
+            if key is not None and line.lstrip().startswith("#"):
+                plain = False  # a comment; no value goes on past one (YAML refuses the line)
+            elif key is not None:
+                if plain:
                     values[key] += " " + _YAML_COMMENT.split(line.strip(), maxsplit=1)[0]
                 else:
                     values.pop(key, None)  # a quoted value cannot go on: YAML refuses it
@@ -431,8 +433,8 @@ def _yaml_values(block: list[str]) -> dict[str, str]:
 def _yaml_scalar(raw: str) -> tuple[str | None, bool]:
     """The text of a YAML value written on one line (None when it is none, or not sure), and
     whether it is plain (unquoted)."""
-    if not raw:
-        return None, False  # a map, a list or nothing follows
+    if not raw or raw[0] == "#":
+        return None, False  # a map, a list or nothing follows (a comment is nothing: null)
     if raw[0] in "\"'":
         quoted = (_YAML_DOUBLE if raw[0] == '"' else _YAML_SINGLE).match(raw)
         rest = raw[quoted.end() :] if quoted else ""

@@ -370,9 +370,12 @@ tags = ['social']
         ("---\nPublishDate: 2024-06-17\nDate: 2024-06-18\n---\n", None, "2024-06-18"),  # any case
         # Jekyll's "published: false" is a flag, not a date; lastmod is no publication date
         ("---\ntitle: Grève\npublished: false\nlastmod: 2024-06-18\n---\n", "Grève", None),
+        # an indented comment under a value is a comment: the value stays (it was left out)
+        ("---\ntitle: Grève\n  # à relire\ndate: 2024-06-17\n---\n", "Grève", "2024-06-17"),
+        ("---\ntitle: 'Grève'\n  # à relire\n---\n", "Grève", None),
     ],
     ids=["jekyll", "hugo-toml", "single-quotes", "double-quote-escapes", "plain-colons", "astro-pubdate",
-         "obsidian-published", "key-case", "published-flag"],
+         "obsidian-published", "key-case", "published-flag", "comment-under-plain", "comment-under-quoted"],
 )  # fmt: skip
 def test_a_front_matters_title_and_date_are_the_articles(
     front: str, title: str | None, date: str | None
@@ -393,8 +396,21 @@ def test_a_front_matters_title_and_date_are_the_articles(
         ("---\nseo:\n  title: Grève à la SNCF | Le Journal\ndate: 2024-06-17\n---\n\n", None),
         ("---\ntitle: [Grève, SNCF]\ndate: 2024-06-17\n---\n\n", None),
         ("---\ntitle: ''\ndate: 2024-06-17  # yes\n---\n\n# Grève à la SNCF\n\n", "Grève à la SNCF"),
+        # a comment where the value would be: YAML's null, not a title "# TODO"
+        ("---\ntitle: # TODO\ndate: 2024-06-17\n---\n\n# Grève à la SNCF\n\n", "Grève à la SNCF"),
+        # after a comment a value cannot go on (YAML refuses the line): left out, not read wrong
+        ("---\ntitle: Grève\n  # à relire\n  à la SNCF\ndate: 2024-06-17\n---\n\n", None),
     ],
-    ids=["no-title-key", "only-tags", "folded-title", "nested-title", "list-title", "empty-title"],
+    ids=[
+        "no-title-key",
+        "only-tags",
+        "folded-title",
+        "nested-title",
+        "list-title",
+        "empty-title",
+        "comment-for-title",
+        "value-on-after-comment",
+    ],
 )
 def test_a_front_matter_without_a_plain_title_leaves_the_text_its_own(front: str, title: str | None) -> None:
     # A folded title, a ">" block, made no front matter at all: its lines were the body.
