@@ -85,7 +85,7 @@ def _looks_like_jsonl(text: str) -> bool:
     every = len(braced) == len(lines)
     for line in braced:
         obj = _json_object(line)
-        if obj is not None and "text" in obj:  # the field _from_jsonl reads
+        if obj is not None and "text" in obj:  # the field read._from_jsonl reads
             return True
         if obj is None:
             every = False

@@ -175,7 +175,7 @@ def listed_total(
 def _may_open_feed(name: str, head: Head) -> bool:
     """Whether an article file (``name``, with an article suffix) may yield other than one item,
     told from its ``head`` alone: a ``.jsonl`` one is JSON Lines; another is when it is a feed
-    saved under an article's name (see _plainly_articles), which its first line tells when the
+    saved under an article's name (see read_json._plainly_articles), which its first line tells when the
     head holds it whole, else its first character."""
     if name.lower().endswith(".jsonl"):
         return True
