@@ -19,39 +19,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from .clean_words import (
-    _ADVERTISEMENT_LINES,
-    _AGENCY_SOURCE,
-    _BREADCRUMB_SEP,
-    _BYLINE_CONNECTORS,
-    _CAPTION_AGENCY,
-    _CAPTION_CAPS,
-    _CAPTION_COPY,
-    _CAPTION_LEAD,
-    _CAPTION_PAREN,
-    _CAPTION_TAIL,
-    _COOKIE_ACTION,
-    _COOKIE_BUTTONS,
-    _COOKIE_USE,
-    _DATE_PARTS,
-    _FILLER_DATE_WORDS,
-    _LIST_MARKER,
-    _MONTHS,
-    _NAVIGATION_LINES,
-    _READ_ALSO,
-    _READ_MORE_LINES,
-    _READING_TIME,
-    _RELATED_HEADINGS,
-    _RIGHTS,
-    _SHARE_FILLER,
-    _SHARE_PHRASE,
-    _SHARE_STRONG,
-    _STAFF_CREDIT,
-    _SUBSCRIBE_LINES,
-    _SUBSCRIBE_STRONG,
-    _TIMESTAMP_LABEL,
-    _TIMESTAMP_LINES,
-)
+from . import clean_words
 from .dates import parse_date
 
 # --- kinds of removed lines ------------------------------------------------------------------
@@ -179,7 +147,7 @@ def _tokens(line: str) -> list[str]:
 
 
 def _strip_marker(line: str) -> str:
-    return re.sub(_LIST_MARKER, "", line.strip())
+    return re.sub(clean_words.LIST_MARKER, "", line.strip())
 
 
 def _is_headline_like(line: str) -> bool:
@@ -204,7 +172,7 @@ def _is_label(line: str) -> bool:
 
 def _date_spans(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for pattern in _DATE_PARTS:
+    for pattern in clean_words.DATE_PARTS:
         spans.extend(m.span() for m in re.finditer(pattern, line, flags=re.IGNORECASE))
     return spans
 
@@ -219,13 +187,13 @@ def _is_timestamp(line: str) -> bool:
     spans = _date_spans(line)
     if not spans:
         return False
-    if re.search(_TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
+    if re.search(clean_words.TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
         return True
     rest = list(line)
     for start, end in spans:
         rest[start:end] = " " * (end - start)
-    content = [t for t in _tokens("".join(rest)) if t not in _FILLER_DATE_WORDS]
-    content = [t for t in content if not re.fullmatch(_MONTHS, t)]
+    content = [t for t in _tokens("".join(rest)) if t not in clean_words.FILLER_DATE_WORDS]
+    content = [t for t in content if not re.fullmatch(clean_words.MONTHS, t)]
     if not content:
         return True
     # "Paris, le 17 juin 2024 à 10h": one place name is fine next to a full date and time.
@@ -243,7 +211,7 @@ def _is_byline(line: str) -> bool:
     names = [w for w in names if w]
     if not names or not names[0][:1].isupper():
         return False
-    return all(w[:1].isupper() or w.lower() in _BYLINE_CONNECTORS for w in names)
+    return all(w[:1].isupper() or w.lower() in clean_words.BYLINE_CONNECTORS for w in names)
 
 
 def _is_share(line: str) -> bool:
@@ -251,15 +219,15 @@ def _is_share(line: str) -> bool:
     if len(_words(line)) > 12:
         return False
     tokens = _tokens(line)
-    if not tokens or not any(t in _SHARE_STRONG for t in tokens):
+    if not tokens or not any(t in clean_words.SHARE_STRONG for t in tokens):
         return False
-    known = sum(1 for t in tokens if t in _SHARE_STRONG or t in _SHARE_FILLER)
+    known = sum(1 for t in tokens if t in clean_words.SHARE_STRONG or t in clean_words.SHARE_FILLER)
     return known / len(tokens) >= 0.75
 
 
 def _is_breadcrumb(line: str) -> bool:
     """ "Accueil > Monde > Asie", "Home | News | Sport": short parts between separators."""
-    parts = [p.strip() for p in re.split(_BREADCRUMB_SEP, line)]
+    parts = [p.strip() for p in re.split(clean_words.BREADCRUMB_SEP, line)]
     parts = [p for p in parts if p]
     if len(parts) < 3 or len(_words(line)) > 20:
         return False
@@ -270,16 +238,16 @@ def _caption_kind(line: str) -> str | None:
     """``caption`` for a described photo with its credit, ``credit`` for a bare credit."""
     if len(_words(line)) > 80:
         return None
-    lead = re.match(_CAPTION_LEAD, line, flags=re.IGNORECASE)
+    lead = re.match(clean_words.CAPTION_LEAD, line, flags=re.IGNORECASE)
     if lead:
         return CAPTION if len(_words(line[lead.end() :])) >= 4 else CREDIT
     for pattern, flags in (
-        (_CAPTION_PAREN, re.IGNORECASE),
-        (_CAPTION_TAIL, re.IGNORECASE),
-        (_CAPTION_COPY, re.IGNORECASE),
+        (clean_words.CAPTION_PAREN, re.IGNORECASE),
+        (clean_words.CAPTION_TAIL, re.IGNORECASE),
+        (clean_words.CAPTION_COPY, re.IGNORECASE),
         # Case matters here: "AP/" is an agency, "ap/" is not.
-        (_CAPTION_AGENCY, 0),
-        (_CAPTION_CAPS, 0),
+        (clean_words.CAPTION_AGENCY, 0),
+        (clean_words.CAPTION_CAPS, 0),
     ):
         found = re.search(pattern, line, flags=flags)
         if found:
@@ -295,41 +263,41 @@ def _keyword_kind(line: str) -> tuple[str | None, bool]:
         # Page furniture is short; a very long line is running text (and costly to scan).
         return None, False
     words = len(_words(line))
-    if key in _ADVERTISEMENT_LINES:
+    if key in clean_words.ADVERTISEMENT_LINES:
         return ADVERTISEMENT, False
-    if key in _READ_MORE_LINES:
+    if key in clean_words.READ_MORE_LINES:
         return READ_ALSO, False
-    if key in _RELATED_HEADINGS:
+    if key in clean_words.RELATED_HEADINGS:
         return RELATED, True
-    also = re.match(_READ_ALSO, key)
+    also = re.match(clean_words.READ_ALSO, key)
     if also:
         # "Lire aussi :" alone introduces a list of headlines; with text it is one link.
         heads_list = not key[also.end() :].strip(" :>»›|–—-")
         return READ_ALSO, heads_list
-    if key in _NAVIGATION_LINES:
+    if key in clean_words.NAVIGATION_LINES:
         return NAVIGATION, False
-    if key in _SUBSCRIBE_LINES:
+    if key in clean_words.SUBSCRIBE_LINES:
         return SUBSCRIBE, False
-    if key in _TIMESTAMP_LINES:
+    if key in clean_words.TIMESTAMP_LINES:
         return TIMESTAMP, False
     low = line.lower().replace("\u2019", "'")
-    if words <= 80 and re.search(_COOKIE_USE, low):
+    if words <= 80 and re.search(clean_words.COOKIE_USE, low):
         return COOKIE, False
-    if words <= 25 and re.search(_COOKIE_ACTION, low):
+    if words <= 25 and re.search(clean_words.COOKIE_ACTION, low):
         return COOKIE, False
-    if words <= 40 and re.search(_SUBSCRIBE_STRONG, low):
+    if words <= 40 and re.search(clean_words.SUBSCRIBE_STRONG, low):
         return SUBSCRIBE, False
     if words <= 12 and "newsletter" in low and _is_headline_like(line):
         return SUBSCRIBE, False
-    if _is_share(line) or (words <= 15 and re.search(_SHARE_PHRASE, low)):
+    if _is_share(line) or (words <= 15 and re.search(clean_words.SHARE_PHRASE, low)):
         return SHARE, False
-    if words <= 12 and re.search(_READING_TIME, key):
+    if words <= 12 and re.search(clean_words.READING_TIME, key):
         return READING_TIME, False
-    if words <= 25 and re.search(_STAFF_CREDIT, low):
+    if words <= 25 and re.search(clean_words.STAFF_CREDIT, low):
         return CREDIT, False
-    if words <= 10 and re.search(_AGENCY_SOURCE, low):
+    if words <= 10 and re.search(clean_words.AGENCY_SOURCE, low):
         return CREDIT, False
-    if words <= 25 and re.search(_RIGHTS, low):
+    if words <= 25 and re.search(clean_words.RIGHTS, low):
         return COPYRIGHT, False
     if re.match(r"^(?:©|\(c\)\s|copyright\b)", low) and words <= 25:
         return COPYRIGHT if words > 6 else CREDIT, False
@@ -370,14 +338,14 @@ def _classify(
     # a standfirst often comes before them, so they are not always in the leading lines.
     for i, line in enumerate(lines):
         if kinds[i] is None and line and i not in table_rows and _is_headline_like(line):
-            if _is_timestamp(line) and re.match(_TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
+            if _is_timestamp(line) and re.match(clean_words.TIMESTAMP_LABEL, line, flags=re.IGNORECASE):
                 kinds[i] = TIMESTAMP
             elif _is_byline(line) and len(_words(line)) <= 6:
                 kinds[i] = BYLINE
 
     # Cookie banners: their buttons ("Accept all", "Refuser") sit next to the banner text.
     for i, line in enumerate(lines):
-        if kinds[i] is None and line and i not in table_rows and _key(line) in _COOKIE_BUTTONS:
+        if kinds[i] is None and line and i not in table_rows and _key(line) in clean_words.COOKIE_BUTTONS:
             near = range(max(0, i - 3), min(n, i + 4))
             if any(kinds[j] == COOKIE for j in near if j != i):
                 kinds[i] = COOKIE

@@ -8,7 +8,7 @@ Constants only.
 
 from __future__ import annotations
 
-_NAVIGATION_LINES = frozenset(
+NAVIGATION_LINES = frozenset(
     {
         "menu",
         "menú",
@@ -97,7 +97,7 @@ _NAVIGATION_LINES = frozenset(
         "contribuer",
     }
 )
-_TIMESTAMP_LINES = frozenset(
+TIMESTAMP_LINES = frozenset(
     {
         "publié",
         "publié le",
@@ -110,7 +110,7 @@ _TIMESTAMP_LINES = frozenset(
         "aktualisiert",
     }
 )
-_SUBSCRIBE_LINES = frozenset(
+SUBSCRIBE_LINES = frozenset(
     {
         "newsletter",
         "newsletters",
@@ -130,7 +130,7 @@ _SUBSCRIBE_LINES = frozenset(
         "abonnement abschließen",
     }
 )
-_ADVERTISEMENT_LINES = frozenset(
+ADVERTISEMENT_LINES = frozenset(
     {
         "publicité",
         "pub",
@@ -154,7 +154,7 @@ _ADVERTISEMENT_LINES = frozenset(
         "annonce",
     }
 )
-_READ_MORE_LINES = frozenset(
+READ_MORE_LINES = frozenset(
     {
         "lire la suite",
         "lire plus",
@@ -170,7 +170,7 @@ _READ_MORE_LINES = frozenset(
         "mehr dazu",
     }
 )
-_RELATED_HEADINGS = frozenset(
+RELATED_HEADINGS = frozenset(
     {
         "les plus lus",
         "les plus lues",
@@ -255,7 +255,7 @@ _RELATED_HEADINGS = frozenset(
         "más sobre este tema",
     }
 )
-_COOKIE_BUTTONS = frozenset(
+COOKIE_BUTTONS = frozenset(
     {
         "accepter",
         "tout accepter",
@@ -303,7 +303,7 @@ _COOKIE_BUTTONS = frozenset(
 )
 
 # "Lire aussi : …" and friends, at the start of a line.
-_READ_ALSO = (
+READ_ALSO = (
     r"^(?:[>»›►▶→•*-]+\s*)?(?:à lire aussi|a lire aussi|à lire également|lire aussi|"
     r"lire également|voir aussi|à voir aussi|read more|read also|also read|see also|"
     r"related|more on this(?: story)?|lea también|lee también|leer más|ver también|"
@@ -311,7 +311,7 @@ _READ_ALSO = (
     r"auch interessant|weiterlesen|das könnte sie auch interessieren|sur le même sujet|"
     r"vous aimerez aussi|you may also like|you might also like)(?=\s*(?:[:>»›|–—-]|$))"
 )
-_SUBSCRIBE_STRONG = (
+SUBSCRIBE_STRONG = (
     # QR codes only count with a "scan" verb: "the QR code is required" is news, not a CTA.
     r"\b(?:scan|scannez|scanner|scanne|scannen|escanea|escanee|escanear)\b.*"
     r"\b(?:qr|code qr|código qr)\b|\bqr[- ]?codes?\b.*\b(?:scan\w*|escane\w*)\b|"
@@ -332,7 +332,7 @@ _SUBSCRIBE_STRONG = (
     r"\b(?:seguir|sigue|síguenos|suivre|suivez|follow|folgen)\b.{0,60}\b(?:en|sur|on|auf)\s+"
     r"(?:facebook|twitter|x|instagram|linkedin|tiktok|youtube|whatsapp|telegram|threads|bluesky)\b"
 )
-_COOKIE_USE = (
+COOKIE_USE = (
     r"\b(?:nous utilisons|utilise|utilisent|we use|uses|use of|utilizamos|usamos|utiliza|"
     r"verwenden|verwendet|nutzen|nutzt)\b.{0,60}\bcookies?\b.*\b(?:expérience|navigation|"
     r"experience|browsing|consent\w*|accept\w*|politique|policy|política|datenschutz\w*|"
@@ -340,7 +340,7 @@ _COOKIE_USE = (
     r"statisti\w+|analy\w+|audience|publicité|advertising|publicidad|werbung|partenaires|"
     r"partners|socios|partner)\b"
 )
-_COOKIE_ACTION = (
+COOKIE_ACTION = (
     r"\bcookies?\b.*\b(?:accepter|acceptez|accept|aceptar|acepta|akzeptieren|stimmen sie|"
     r"refuser|reject|rechazar|ablehnen|gérer|manage|gestionar|verwalten|paramétrer|paramètres|"
     r"settings|customi[sz]e|personnaliser|configuración|einstellungen)\b|"
@@ -349,34 +349,34 @@ _COOKIE_ACTION = (
     r"\b(?:politique|policy|política|richtlinie)\b.{0,20}\bcookies?\b|\bcookie[- ]?(?:policy|"
     r"richtlinie|einstellungen|settings|banner)\b"
 )
-_RIGHTS = (
+RIGHTS = (
     r"\b(?:tous droits réservés|all rights reserved|todos los derechos reservados|"
     r"alle rechte vorbehalten|reproduction interdite|derechos reservados)\b"
 )
 # Calls to share, as phrases: "Vous avez aimé cet article ? Partagez-le !".
-_SHARE_PHRASE = (
+SHARE_PHRASE = (
     r"\bpartagez[- ](?:le|la|les)\b|\bpartager cet article\b|\bshare (?:this|it)\b|"
     r"\bcompártel[oa]\b|\bcomparte (?:esta|este)\b|\bteilen sie (?:diesen|den|diese)\b|"
     r"\bartikel teilen\b|\bteile diesen\b"
 )
-_READING_TIME = (
+READING_TIME = (
     r"^(?:temps de lecture|durée de lecture|lecture|lesezeit|lesedauer|tiempo de lectura|lectura|"
     r"reading time|read time)\s*[:：]?\s*(?:env\.?\s*|ca\.?\s*|approx\.?\s*)?\d+\s*"
     r"(?:min\w*|mn)\.?$|^\d+\s*(?:min\w*|mn)\.?\s+(?:read|de lecture|de lectura|lesezeit|lesen)$"
 )
 # Source lines: "Le Monde avec AFP", "(avec AFP)", "With Reuters", "Mit Material von dpa".
-_AGENCY_SOURCE = (
+AGENCY_SOURCE = (
     r"^\(?(?:[\w'’ .-]{0,40}\s)?(?:avec|with|con|mit|mit material von|et|and|y|und|source\s*:|"
     r"fuente\s*:|quelle\s*:)\s+(?:l'|la |el |les |las )?(?:afp|ap|reuters|efe|dpa|europa press|"
     r"ansa|xinhua|agences?|agencias|agenturen|agencies)\)?\.?$"
 )
 # Wire-story credits at the end: "Reporting by …; Editing by …", "Edición de …".
-_STAFF_CREDIT = (
+STAFF_CREDIT = (
     r"^(?:(?:additional )?reporting|writing|editing|compiled|produced) by\b|"
     r"^(?:édité par|rédigé par|édition\s*:|rédaction\s*:|edición de|editado por|redacción\s*:|"
     r"redaktion\s*:|bearbeitet von|mitarbeit\s*:)"
 )
-_SHARE_STRONG = frozenset(
+SHARE_STRONG = frozenset(
     {
         "partager",
         "partagez",
@@ -436,7 +436,7 @@ _SHARE_STRONG = frozenset(
         "mastodon",
     }
 )
-_SHARE_FILLER = frozenset(
+SHARE_FILLER = frozenset(
     {
         "sur",
         "on",
@@ -515,7 +515,7 @@ _SHARE_FILLER = frozenset(
         "folgen",
     }
 )
-_FILLER_DATE_WORDS = frozenset(
+FILLER_DATE_WORDS = frozenset(
     {
         "le",
         "la",
@@ -675,7 +675,7 @@ _FILLER_DATE_WORDS = frozenset(
         "dim",
     }
 )
-_MONTHS = (
+MONTHS = (
     r"janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|"
     r"décembre|decembre|janv|févr|fév|avr|juil|sept|déc|january|february|march|april|may|june|"
     r"july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|"
@@ -684,23 +684,23 @@ _MONTHS = (
     r"dezember|okt|dez|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|"
     r"dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
 )
-_DATE_PARTS = (
+DATE_PARTS = (
     r"\b\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\b",
     r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b",
     # 16h01, 16:01, 4 pm, 4:01 p.m. (a meridiem may follow the minutes too)
     r"\b\d{1,2}(?:[:h]\d{2}(?:\s?(?:am|pm|a\.m\.|p\.m\.))?|\s?(?:h|uhr|am|pm|a\.m\.|p\.m\.))(?![\w])",
-    rf"\b\d{{1,2}}(?:er|st|nd|rd|th|º|\.)?\s+(?:de\s+)?(?:{_MONTHS})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?",
-    rf"\b(?:{_MONTHS})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
-    rf"\b(?:{_MONTHS})\b\.?\s+(?:de\s+)?\d{{4}}\b",
+    rf"\b\d{{1,2}}(?:er|st|nd|rd|th|º|\.)?\s+(?:de\s+)?(?:{MONTHS})\b\.?(?:,?\s+(?:de\s+)?\d{{4}})?",
+    rf"\b(?:{MONTHS})\b\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+    rf"\b(?:{MONTHS})\b\.?\s+(?:de\s+)?\d{{4}}\b",
     r"\b(?:il y a|hace|vor)\s+\d+\s+\w+|\b\d+\s+(?:min|mins|minutes?|hours?|hrs?|days?)\s+ago\b",
 )
-_TIMESTAMP_LABEL = (
+TIMESTAMP_LABEL = (
     r"(?:^|[|•·,–—-]\s*)(?:dernière mise à jour|mise à jour|mis à jour|màj|maj|publié|publiée|"
     r"modifié|modifiée|créé|updated|last updated|update|published|posted|first published|"
     r"last modified|actualizado|actualizada|última actualización|publicado|publicada|"
     r"aktualisiert|zuletzt aktualisiert|veröffentlicht|stand|erstellt)\b"
 )
-_BYLINE_CONNECTORS = frozenset(
+BYLINE_CONNECTORS = frozenset(
     {
         "et",
         "and",
@@ -727,19 +727,19 @@ _PHOTO_WORDS = (
     r"photos?|fotos?|images?|imagen|imágenes|bild|bilder|crédits? photo|photo credits?|"
     r"crédits?|credits?|crédito|illustration|ilustración|capture d'écran|screenshot|vidéo|video"
 )
-_CAPTION_PAREN = rf"\(\s*(?:[\w.]+\s+){{0,2}}(?:(?:{_PHOTO_WORDS}|pictured|archives?)\b|©)[^()]{{0,80}}\)\s*$"
-_CAPTION_TAIL = (
+CAPTION_PAREN = rf"\(\s*(?:[\w.]+\s+){{0,2}}(?:(?:{_PHOTO_WORDS}|pictured|archives?)\b|©)[^()]{{0,80}}\)\s*$"
+CAPTION_TAIL = (
     rf"(?:^|(?<=[.!?…»\"”])\s+|\s[-–—|/]\s*)(?:{_PHOTO_WORDS})\s*(?::|/|©|\bby\b|\bpar\b|"
     rf"\bvon\b|\bde\b|[-–—]|\s(?=(?-i:[A-ZÀ-Ý])))\s*[^.!?]{{1,60}}$"
 )
-_CAPTION_COPY = r"©\s*[^.!?©]{1,60}$"
+CAPTION_COPY = r"©\s*[^.!?©]{1,60}$"
 # "… in Panama City, April 3. AGENCY/Photographer/File Photo": an agency then a slash.
-_CAPTION_AGENCY = (
+CAPTION_AGENCY = (
     r"(?:^|(?<=[.!?…»\"”])\s+|\s[-–—|]\s*)(?:REUTERS|AFP|AP|EPA|DPA|dpa|EFE|ANSA|XINHUA|Xinhua|"
     r"Getty Images|GETTY IMAGES|Imago|IMAGO|Keystone|KEYSTONE|Bloomberg|SIPA|MAXPPP|"
     r"Europa Press|picture alliance|ABACA|Shutterstock)\s*/\s*[^.!?]{1,80}$"
 )
-_CAPTION_LEAD = (
+CAPTION_LEAD = (
     r"^(?:(?:photos?|fotos?|image|imagen|bild|illustration|sur la photo|sur cette photo|"
     r"en la imagen|en la foto|im bild|auf dem bild|pictured|above|ci-dessus|caption|légende)"
     r"\s*[:：]|(?:image|photo|picture|video|vidéo) (?:caption|source|credit)s?\s*[:：,]|"
@@ -749,6 +749,6 @@ _CAPTION_LEAD = (
 )
 # "… Sevilla.PACO PUENTES", "… 8 juillet 2024. GLEB GARANICH / REUTERS": a sentence, then a
 # photographer's name in capitals (and maybe an agency), with nothing after it.
-_CAPTION_CAPS = r"[.!?…»”]\s*(?:[A-ZÀ-ÖØ-Ý][A-ZÀ-ÖØ-Ý'’.-]+ ?){2,5}(?:/ ?(?:[A-ZÀ-ÖØ-Ý][\w'’.-]* ?){1,4})?$"
-_LIST_MARKER = r"^(?:[-–—•*·▪►▶→>]+|\d{1,2}[.)])\s+"
-_BREADCRUMB_SEP = r"\s+[>›»|/·•]\s+|\s*[›|•·]\s*"
+CAPTION_CAPS = r"[.!?…»”]\s*(?:[A-ZÀ-ÖØ-Ý][A-ZÀ-ÖØ-Ý'’.-]+ ?){2,5}(?:/ ?(?:[A-ZÀ-ÖØ-Ý][\w'’.-]* ?){1,4})?$"
+LIST_MARKER = r"^(?:[-–—•*·▪►▶→>]+|\d{1,2}[.)])\s+"
+BREADCRUMB_SEP = r"\s+[>›»|/·•]\s+|\s*[›|•·]\s*"

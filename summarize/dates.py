@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Month names and abbreviations (those of clean_words._MONTHS) by number, for the forms news
+# Month names and abbreviations (those of clean_words.MONTHS) by number, for the forms news
 # pages write.
 _MONTH_NUMBERS: dict[str, int] = {
     name: number
