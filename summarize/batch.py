@@ -184,6 +184,15 @@ class BatchSummarizer:
                 f"the batch has no {self.text_column!r} column (its columns: {shown})",
                 "pass BatchSummarizer(text_column=...) naming the column of article texts",
             )
+        # A DataFrame may have two columns of one label: which one a row reads would be a guess
+        # (and df["text"] is then a frame, whose iteration gives its labels, not its values).
+        read = {self.text_column, *_ROW_FIELDS}
+        twice = sorted({name for name in names if name in read and names.count(name) > 1})
+        if twice:
+            raise UsageError(
+                f"the batch has {names.count(twice[0])} columns named {twice[0]!r}",
+                "rename or drop all but one of them",
+            )
         columns: dict[str, list[Any]] = {}
         for key, name in zip(keys, names):
             if name != self.text_column and name not in _ROW_FIELDS:
@@ -259,8 +268,11 @@ class BatchSummarizer:
 
 
 def _plain(value: Any) -> Any:
-    """A cell as a JSON Lines value: numpy scalars and arrays as Python ones, a date as ISO
-    8601, and a missing value (None, NaN, NaT, pandas' NA, a masked cell) as None."""
+    """A cell as a JSON Lines value: numpy and Arrow scalars and arrays as Python ones, a date
+    as ISO 8601, and a missing value (None, NaN, NaT, pandas' NA, a masked cell) as None."""
+    as_py = getattr(value, "as_py", None)
+    if callable(as_py):  # an Arrow scalar, as a pyarrow Array (not a Table) iterates them
+        value = as_py()
     kind = type(value)
     # pandas' missing values, which refuse bool(), and a numpy masked array's masked cell
     if kind.__name__ in ("NaTType", "NAType", "MaskedConstant"):

@@ -240,6 +240,34 @@ def test_an_arrow_table_batch_is_read_by_its_columns(options: RunOptions) -> Non
         BatchSummarizer(options)(_Table({"body": [SKY]}))  # type: ignore[arg-type]
 
 
+def test_a_batch_of_arrow_arrays_is_read_by_their_values(options: RunOptions) -> None:
+    # A dict of pyarrow Arrays (not a Table) iterates Arrow scalars: every row was
+    # '"text" is an object, not a string'.
+    batch = {"id": _Column(["p", "q"]), "text": _Column([SKY, SEA]), "date": _Column(["2024-03-05", None])}
+    with BatchSummarizer(options) as summarize_batch:
+        out = summarize_batch(batch)  # type: ignore[arg-type]
+    assert out["status"] == ["ok", "ok"] and out["id"] == ["p", "q"]
+    assert out["translation_en"] == [SKY, SEA] and out["date"] == ["2024-03-05", None]
+
+
+class _TwoTextColumns:
+    """A DataFrame whose two columns have one label: keys() names both, [] gives a frame."""
+
+    def keys(self) -> list[str]:
+        return ["text", "id", "text"]
+
+    def __getitem__(self, name: str) -> Any:
+        return ["text", "text"] if name == "text" else ["a"]
+
+
+def test_two_columns_of_one_label_are_a_usage_error(options: RunOptions) -> None:
+    # Which column a row read was a guess: the frame's labels were read as the texts.
+    with pytest.raises(UsageError) as raised:
+        BatchSummarizer(options)(_TwoTextColumns())  # type: ignore[arg-type]
+    assert raised.value.message == "the batch has 2 columns named 'text'"
+    assert raised.value.hint == "rename or drop all but one of them"
+
+
 @pytest.mark.parametrize(
     ("batch", "said"),
     [
