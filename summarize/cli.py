@@ -88,10 +88,15 @@ def _without_unused_variable(exc: Any, message: str) -> str:
     envvar = getattr(param, "envvar", None)
     if not isinstance(envvar, str) or ctx is None or not getattr(param, "name", None):
         return message
-    source = ctx.get_parameter_source(param.name)
-    if source is not None and source.name == "ENVIRONMENT":
+    if _from_variable(ctx, param.name):
         return message
     return message.replace(f" (env var: '{envvar}')", "", 1)
+
+
+def _from_variable(ctx: typer.Context | None, param: str) -> bool:
+    """Whether ``param``'s value came from its environment variable, not the command line."""
+    source = ctx.get_parameter_source(param) if ctx is not None else None
+    return source is not None and source.name == "ENVIRONMENT"
 
 
 app = typer.Typer(
@@ -782,8 +787,7 @@ def _routing(
 
 def _named(ctx: typer.Context | None, param: str) -> str:
     """How the user set ``param``: its option (``--summary-model``) or its variable."""
-    source = ctx.get_parameter_source(param) if ctx is not None else None
-    if source is not None and source.name == "ENVIRONMENT":
+    if _from_variable(ctx, param):
         return "SUMMARIZE_" + param.upper()
     return "--" + param.replace("_", "-")
 
@@ -1426,12 +1430,8 @@ def _command_cache(
 
     path = _cache_path(cache_dir, _models_dir(models_dir))
     if (cache_dir is not None or models_dir is not None) and not path.parent.exists():
-        param, option = (
-            ("cache_dir", "--cache-dir") if cache_dir is not None else ("models_dir", "--models-dir")
-        )
-        source = ctx.get_parameter_source(param)
-        if source is not None and source.name == "ENVIRONMENT":  # set long ago, in a profile
-            option = "SUMMARIZE_" + param.upper()
+        # The option, or its variable when it was set that way (long ago, in a profile).
+        option = _named(ctx, "cache_dir" if cache_dir is not None else "models_dir")
         raise CacheError(f"no cache at {path.parent}: no such folder", f"check {option}")
     # The command that moves a damaged file aside, with the folder when it is not the default.
     where = "" if cache_dir is None and models_dir is None else f" --cache-dir {_quoted(path.parent)}"
