@@ -381,3 +381,16 @@ def test_a_bug_met_by_one_fetch_costs_only_its_url(
     failure = items[1]
     assert isinstance(failure, ReadFailure) and failure.error.kind == "internal"
     assert failure.error.message == f"{urls[1]}: internal error while reading: RuntimeError: a bug"
+
+
+def test_the_fetch_jobs_default_is_one_value_everywhere() -> None:
+    # Three copies of one default (the CLI option, ReadOptions, the README) could drift apart.
+    import inspect
+
+    from summarize import cli as cli_module
+    from summarize.read import DEFAULT_FETCH_JOBS
+
+    assert inspect.signature(cli_module.run).parameters["fetch_jobs"].default == DEFAULT_FETCH_JOBS
+    assert ReadOptions().fetch_jobs == DEFAULT_FETCH_JOBS
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"{DEFAULT_FETCH_JOBS} at once (`--fetch-jobs N`" in readme
