@@ -34,6 +34,11 @@ _ABBREVIATIONS: dict[str, frozenset[str]] = {
     ),
     "de": frozenset("hr fr dr prof bzw ca evtl usw z.b d.h nr s vgl str".split()),
     "es": frozenset("sr sra srta dr dra ud uds pág art etc núm".split()),
+    # Written before what they qualify: "г. Москва", "2020 г." before the rest of its clause,
+    # "им. Пушкина", "ул. Ленина", "пл. Революции", "т. е. Иван" (a spaced pair is looked up
+    # without its space).  Only a word that starts Russian sentences may follow them as a
+    # sentence of its own ("в 2020 г. Однако ...": see _opens_russian_sentence).
+    "ru": frozenset("г гг им ул пл т.е т.к т.н".split()),
 }
 # Abbreviations that may also end a sentence: only join when the next word is in lower case.
 _AMBIGUOUS = frozenset({"etc", "usw", "p", "s", "t", "no", "al", "min", "ch", "hr", "vol"})
@@ -45,8 +50,24 @@ _LIST_END = re.compile(r"(?<![^\W\d_])(?:etc|ecc|usw|т\.\s?[дп])\.(?=\s)", re
 # French, English and German use) and the spaces between them.
 _OPENING_BRACKETS = "(["
 _OPENING_MARKS = _OPENING_BRACKETS + "«»“„‘‚‹›\"' \u00a0\u202f"
+# Russian "г." (year, city) and "гг." (years), which sentencex never cuts after: before a word
+# that starts Russian sentences and is no name, they end one ("за 2020 г. В текущем году ...").
+_YEAR_END = re.compile(r"(?<![^\W\d_])гг?\.(?=\s)")
+# Words that start Russian sentences and are no name: prepositions, conjunctions, pronouns,
+# particles and sentence adverbs.
+_RUSSIAN_OPENERS = frozenset(
+    "в во на по с со к ко о об от до из за для при после перед через между под над без у про "
+    "среди около согласно а и но однако зато или если когда хотя пока поэтому потому затем "
+    "потом тогда также тоже кроме впрочем ведь даже лишь только уже ещё еще вот так как что "
+    "чтобы кто где почему сейчас теперь сегодня вчера здесь там тут позже ранее это этот эта "
+    "эти тот та те то он она оно они мы я вы его её ее их все всё весь вся сам не ни нет да".split()
+)
+# How far around a mark the cuts above look: past any word an abbreviation or opener has.
+_WINDOW = 64
 _WORD = re.compile(r"[^\W\d_]+")
 _LAST_WORD = re.compile(r"(\S+)\.\s*$")
+# A spaced pair of one-letter abbreviations at the end: "т. е.", "i. e.".
+_LAST_PAIR = re.compile(r"(?<!\S)([^\W\d_])\.\s([^\W\d_])\.\s*$")
 # Scripts whose sentences start with a capital letter (Unicode character-name prefixes).
 _CAPITALISING_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "ARMENIAN")
 # Marks that end a sentence, in any script: punctuation other than these that sentencex leaves
@@ -118,11 +139,27 @@ def _is_abbreviation(sentence: str, following: str, lang: str) -> bool:
     raw = re.split(r"['’]", match.group(1).lstrip("(«\"'"))[-1]
     word = raw.lower()
     initial = len(raw) == 1 and raw.isupper()  # "J. Dupont"
-    if word not in _known_abbreviations(lang) and not initial:
+    known = _known_abbreviations(lang)
+    pair = _LAST_PAIR.search(sentence)
+    if pair and f"{pair.group(1)}.{pair.group(2)}".lower() in known:
+        word = f"{pair.group(1)}.{pair.group(2)}".lower()
+    elif word not in known and not initial:
         return False
     if word in _AMBIGUOUS:
         return _lower_case_word(nxt)
+    if word in _ABBREVIATIONS["ru"]:
+        return not _opens_russian_sentence(nxt)
     return True
+
+
+def _opens_russian_sentence(text: str) -> bool:
+    """Whether ``text`` starts with a capitalised word that starts Russian sentences and is no
+    name ("Однако", "В", "Он"); an initial ("В. Путин") is a name."""
+    inside = text.lstrip(_OPENING_MARKS)
+    word = _WORD.match(inside)
+    if not word or not word.group(0)[0].isupper() or inside[word.end() : word.end() + 1] == ".":
+        return False
+    return word.group(0).lower() in _RUSSIAN_OPENERS
 
 
 def _goes_on(sentence: str, following: str, lang: str) -> bool:
@@ -171,7 +208,7 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
         if word_start > start and all(_is_opening(ch, opened) for ch in word):
             pieces[index] = (start, word_start)
             pieces[index + 1] = (word_start, pieces[index + 1][1])
-    return [piece for start, end in pieces for piece in _split_list_ends(text, start, end)]
+    return [piece for start, end in pieces for piece in _cut_missed_ends(text, start, end)]
 
 
 def _is_opening(ch: str, before: str) -> bool:
@@ -185,14 +222,20 @@ def _is_opening(ch: str, before: str) -> bool:
     return sum(map(before.count, openers)) <= before.count(ch)
 
 
-def _split_list_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut the span after each list's end ("etc.") that a capitalised word follows."""
-    cuts = [
-        match.end()
-        for match in _LIST_END.finditer(text, start, end)
-        if _starts_sentence(text[match.end() : end].lstrip())
+def _cut_missed_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut the span where a sentence ends that sentencex runs on: after a list's end ("etc.")
+    that a sentence follows, and after a Russian "г." that a sentence opener follows."""
+
+    # The words after each mark, not the rest of the span: a long span with many marks stays
+    # linear.
+    def after(match: re.Match[str]) -> str:
+        return text[match.end() : min(end, match.end() + _WINDOW)].lstrip()
+
+    cuts = [match.end() for match in _LIST_END.finditer(text, start, end) if _starts_sentence(after(match))]
+    cuts += [
+        match.end() for match in _YEAR_END.finditer(text, start, end) if _opens_russian_sentence(after(match))
     ]
-    bounds = [start, *cuts, end]
+    bounds = [start, *sorted(set(cuts)), end]
     return list(pairwise(bounds))
 
 
