@@ -53,6 +53,9 @@ _OPENING_MARKS = _OPENING_BRACKETS + "«»“„‘‚‹›\"' \u00a0\u202f"
 # Russian "г." (year, city) and "гг." (years), which sentencex never cuts after: before a word
 # that starts Russian sentences and is no name, they end one ("за 2020 г. В текущем году ...").
 _YEAR_END = re.compile(r"(?<![^\W\d_])гг?\.(?=\s)")
+# A bracket closed right after a sentence's end mark, "(Il l'a dit hier.) Le maire ...", which
+# sentencex never cuts after.
+_CLOSED_ASIDE = re.compile(r"[.!?…][)\]](?=\s)")
 # Words that start Russian sentences and are no name: prepositions, conjunctions, pronouns,
 # particles and sentence adverbs.
 _RUSSIAN_OPENERS = frozenset(
@@ -208,7 +211,7 @@ def _boundaries(text: str, lang: str) -> list[tuple[int, int]]:
         if word_start > start and all(_is_opening(ch, opened) for ch in word):
             pieces[index] = (start, word_start)
             pieces[index + 1] = (word_start, pieces[index + 1][1])
-    return [piece for start, end in pieces for piece in _cut_missed_ends(text, start, end)]
+    return [piece for start, end in pieces for piece in _cut_missed_ends(text, start, end, lang)]
 
 
 def _is_opening(ch: str, before: str) -> bool:
@@ -222,18 +225,28 @@ def _is_opening(ch: str, before: str) -> bool:
     return sum(map(before.count, openers)) <= before.count(ch)
 
 
-def _cut_missed_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _cut_missed_ends(text: str, start: int, end: int, lang: str) -> list[tuple[int, int]]:
     """Cut the span where a sentence ends that sentencex runs on: after a list's end ("etc.")
-    that a sentence follows, and after a Russian "г." that a sentence opener follows."""
+    or a closed aside ("(Il l'a dit.)") that a sentence follows, and after a Russian "г." that
+    a sentence opener follows."""
 
-    # The words after each mark, not the rest of the span: a long span with many marks stays
+    # A window around each mark, not the rest of the span: a long span with many marks stays
     # linear.
+    def before(match: re.Match[str]) -> str:
+        return text[max(start, match.start() - _WINDOW) : match.end() - 1]
+
     def after(match: re.Match[str]) -> str:
         return text[match.end() : min(end, match.end() + _WINDOW)].lstrip()
 
     cuts = [match.end() for match in _LIST_END.finditer(text, start, end) if _starts_sentence(after(match))]
     cuts += [
         match.end() for match in _YEAR_END.finditer(text, start, end) if _opens_russian_sentence(after(match))
+    ]
+    cuts += [
+        match.end()
+        for match in _CLOSED_ASIDE.finditer(text, start, end)
+        # "(M.) Dupont": the full stop is an abbreviation's.
+        if _starts_sentence(after(match)) and not _is_abbreviation(before(match), after(match), lang)
     ]
     bounds = [start, *sorted(set(cuts)), end]
     return list(pairwise(bounds))

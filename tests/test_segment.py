@@ -103,6 +103,14 @@ FRENCH_TABLE = [
     ("« Oui. » Puis il est parti.", ["« Oui. »", "Puis il est parti."]),
     ("Il part. « Oui. »Non.", ["Il part.", "« Oui. »", "Non."]),
     ("Il dit « Oui. »Puis il part.", ["Il dit « Oui. »", "Puis il part."]),
+    # A bracket closed right after a sentence's end mark ends it when a sentence follows
+    # (sentencex never cuts there); one that closes an aside, or an abbreviation, goes on.
+    ("(Il l'a dit hier.) Le maire répond.", ["(Il l'a dit hier.)", "Le maire répond."]),
+    ("(Pourquoi pas ?) Le maire a ri.", ["(Pourquoi pas ?)", "Le maire a ri."]),
+    ("Il a crié (enfin !) « Le maire a ri. »", ["Il a crié (enfin !)", "« Le maire a ri. »"]),
+    ("Il part (voir p. 12) et la suite. Fin.", ["Il part (voir p. 12) et la suite.", "Fin."]),
+    ("Il a dit (c'est vrai.) que non. Fin.", ["Il a dit (c'est vrai.) que non.", "Fin."]),
+    ("Il a vu (M.) Dupont hier. Fin.", ["Il a vu (M.) Dupont hier.", "Fin."]),
 ]
 
 
@@ -270,6 +278,8 @@ SCRIPTS_TABLE = [
         ["Ha comprato mele, pere ecc.", "12 comuni hanno votato."],
     ),
     ("en", "He bought apples, pears, etc. (see below).", ["He bought apples, pears, etc. (see below)."]),
+    ("en", "(He said so.) The mayor replied.", ["(He said so.)", "The mayor replied."]),
+    ("de", "[Er kam spät.] Dann ging er.", ["[Er kam spät.]", "Dann ging er."]),
     # Italian "ecc." likewise (sentencex never cuts after it); before a lower-case word, or
     # with a comma, the list and its sentence go on, as after "etc." in Portuguese and Catalan.
     (
