@@ -56,6 +56,15 @@ _YEAR_END = re.compile(r"(?<![^\W\d_])гг?\.(?=\s)")
 # A bracket closed right after a sentence's end mark, "(Il l'a dit hier.) Le maire ...", which
 # sentencex never cuts after.
 _CLOSED_ASIDE = re.compile(r"[.!?…][)\]](?=\s)")
+# Thai and Lao write no full stop: a space between two of their words ends a phrase or a
+# sentence, but not one after the repetition mark, Thai ๆ or Lao ໆ ("มากๆ ครับ").  Khmer's
+# full stop ។ or ៕ before a space ends one too; sentencex knows none of these.
+_UNPUNCTUATED_END = re.compile(
+    r"(?<=[\u0e00-\u0e45\u0e47-\u0ec5\u0ec7-\u0eff])\s+(?=[\u0e00-\u0eff])|(?<=[\u17d4\u17d5])\s+(?=\S)"
+)
+# A full stop after a Thai letter marks an abbreviation ("ดร.", "พ.ศ. 2567", "ก.ค."): Thai ends
+# no sentence with one.
+_THAI_ABBREVIATION = re.compile(r"[\u0e00-\u0e7f]\.$")
 # Words that start Russian sentences and are no name: prepositions, conjunctions, pronouns,
 # particles and sentence adverbs.
 _RUSSIAN_OPENERS = frozenset(
@@ -176,6 +185,8 @@ def _goes_on(sentence: str, following: str, lang: str) -> bool:
     # (After "?" or "!" a lower-case word may follow: « Quoi ? » dit-il.)
     if sentence.endswith(".") and not sentence.endswith("...") and _starts_lower_case(nxt):
         return True
+    if _THAI_ABBREVIATION.search(sentence):
+        return True
     if _JAPANESE_QUOTE_GOES_ON.search(sentence) and _HIRAGANA.match(nxt):
         return True
     return _is_abbreviation(sentence, following, lang)
@@ -227,8 +238,8 @@ def _is_opening(ch: str, before: str) -> bool:
 
 def _cut_missed_ends(text: str, start: int, end: int, lang: str) -> list[tuple[int, int]]:
     """Cut the span where a sentence ends that sentencex runs on: after a list's end ("etc.")
-    or a closed aside ("(Il l'a dit.)") that a sentence follows, and after a Russian "г." that
-    a sentence opener follows."""
+    or a closed aside ("(Il l'a dit.)") that a sentence follows, after a Russian "г." that a
+    sentence opener follows, and between Thai or Lao phrases."""
 
     # A window around each mark, not the rest of the span: a long span with many marks stays
     # linear.
@@ -248,6 +259,7 @@ def _cut_missed_ends(text: str, start: int, end: int, lang: str) -> list[tuple[i
         # "(M.) Dupont": the full stop is an abbreviation's.
         if _starts_sentence(after(match)) and not _is_abbreviation(before(match), after(match), lang)
     ]
+    cuts += [match.start() for match in _UNPUNCTUATED_END.finditer(text, start, end)]
     bounds = [start, *sorted(set(cuts)), end]
     return list(pairwise(bounds))
 

@@ -241,3 +241,34 @@ def test_a_long_arabic_sentence_is_cut_after_its_commas(tiny: dict[str, Path]) -
     chunks = make_chunks(segment(text, "ar"), count, ChunkSettings(512, 16, False))
     assert {c.text[-1] for c in chunks} >= {"،", "؛"}
     assert reassemble(chunks, [c.text for c in chunks]) == text
+
+
+# Phrases of Thai news prose: Thai ends none with a mark, and puts a space between them.
+_THAI_PHRASES = [
+    "กรุงเทพมหานครประกาศแผนพัฒนาระบบขนส่งสาธารณะฉบับใหม่เมื่อวันจันทร์ที่ผ่านมา",
+    "โครงการนี้มีเป้าหมายเพื่อลดปัญหาการจราจรติดขัดในเขตเมืองชั้นใน",
+    "ผู้ว่าราชการกรุงเทพมหานครกล่าวว่าจะมีการเพิ่มเส้นทางรถประจำทางอีกสามสิบสาย",
+    "นอกจากนี้ยังมีแผนขยายทางจักรยานให้ครอบคลุมทุกเขต",
+    "ประชาชนจำนวนมากแสดงความเห็นด้วยกับนโยบายดังกล่าว",
+    "แต่บางส่วนกังวลเรื่องงบประมาณที่ต้องใช้",
+    "นักวิชาการด้านผังเมืองเห็นว่าการลงทุนครั้งนี้คุ้มค่าในระยะยาว",
+    "เพราะจะช่วยลดมลพิษทางอากาศได้อย่างมีนัยสำคัญ",
+]
+
+
+def test_a_long_thai_paragraph_is_packed_phrase_by_phrase(tiny: dict[str, Path]) -> None:
+    """Thai phrases are packed like sentences: a translation chunk stays within its target
+    (one paragraph-long "sentence" cut at its middle spaces made chunks of up to twice it).
+    The tiny tokenizer knows no Thai, hence the large target: a phrase is 119 to 227 tokens."""
+    text = " ".join(_THAI_PHRASES * 3)
+    count = LightTokenizer(tiny["marian"]).count
+    chunks = make_chunks(segment(text, "th"), count, ChunkSettings(1024, 256, False))
+    assert len(chunks) > 1 and all(c.tokens <= 256 for c in chunks)
+    assert all(set(c.text.split(" ")) <= set(_THAI_PHRASES) for c in chunks)  # cut at spaces only
+    _assert_exact_cover(text, chunks)
+    # Summary chunks fill up: each is cut only where the next phrase would not fit (cut at
+    # middle spaces, some were a third full).
+    summary = make_chunks(segment(text, "th"), count, ChunkSettings(512, 512, True))
+    longest = max(count(phrase) for phrase in _THAI_PHRASES)
+    assert all(c.tokens + longest > 512 for c in summary[:-1])
+    _assert_exact_cover(text, summary)
