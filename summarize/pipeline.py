@@ -52,8 +52,10 @@ KEY_FORMAT = 2  # 2: output caps are powers of two
 # rules; 5: a page's data-table cells joined by ", " as a Markdown table's, a list's end before
 # a number ends a sentence ("etc. 2023 a été"), a page's date is never a modified date nor a
 # copyright year, a block's HTML tags in Markdown are a space, and a Markdown front matter's title,
-# date and url are the record's (a TOML one goes from the body).  4 shipped: its records must go.
-RECORD_FORMAT = 5
+# date and url are the record's (a TOML one goes from the body); 6: a bracket closed after a full
+# stop, a Russian "г." before a sentence opener and a space between Thai or Lao words end a
+# sentence.  5 shipped: its records must go.
+RECORD_FORMAT = 6
 # Detection results are cached too; change this when the detector or its settings change.
 DETECTOR_SIGNATURE = "py3langid-0.4/news-languages/v1"
 # Articles whose language cannot be told are taken as French, the tool's main input.
