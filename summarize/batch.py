@@ -12,6 +12,7 @@ import datetime
 import json
 import math
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,8 @@ class BatchSummarizer:
 
     One :class:`~summarize.pipeline.Summarizer` is created at the first call and kept for the
     next ones, so that models are loaded once per worker; :meth:`close` (or ``with``) closes its
-    output cache (``options.cache_dir``, as in the CLI).  Until the first call an instance holds
+    output cache (``options.cache_dir``, as in the CLI), and a used instance never closed is
+    closed when it is garbage-collected or the interpreter exits.  Until the first call an instance holds
     only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  One
     batch at a time, as Ray calls an actor (from one thread): a call made while another is
     under way raises UsageError.
@@ -98,6 +100,7 @@ class BatchSummarizer:
         self.max_bytes = max_bytes
         check_at_least(1, self, "max_bytes")  # as --max-bytes
         self._summarizer: Summarizer | None = None
+        self._closer: weakref.finalize | None = None  # closes _summarizer if close() is not called
         self._busy = threading.Lock()  # held by the call under way
 
     def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
@@ -222,7 +225,12 @@ class BatchSummarizer:
             from .options import RunOptions
             from .pipeline import Summarizer
 
-            self._summarizer = Summarizer(self.options if self.options is not None else RunOptions())
+            summarizer = Summarizer(self.options if self.options is not None else RunOptions())
+            # Ray never calls close(): the summarizer is closed (its run's counts written) when
+            # this instance is collected or the interpreter exits.  The finalizer holds the
+            # summarizer, not this instance, and runs at most once.
+            self._closer = weakref.finalize(self, summarizer.close)
+            self._summarizer = summarizer
         return self._summarizer
 
     @property
@@ -240,10 +248,12 @@ class BatchSummarizer:
     def close(self) -> None:
         """Close the summarizer's output cache (its run's counts kept for ``cache stats``) and
         let its models go; a later call starts a new summarizer.  Outputs are in the cache as
-        each model batch ends, closed or not."""
-        if self._summarizer is not None:
-            summarizer, self._summarizer = self._summarizer, None
-            summarizer.close()
+        each model batch ends, closed or not.  Without it, a used instance is closed when it is
+        garbage-collected or the interpreter exits (Ray never calls it)."""
+        closer, self._closer = self._closer, None
+        self._summarizer = None
+        if closer is not None:
+            closer()  # summarizer.close(), once: the finalizer is then dead
 
     def __enter__(self) -> BatchSummarizer:
         return self
@@ -264,6 +274,7 @@ class BatchSummarizer:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._summarizer = None
+        self._closer = None
         self._busy = threading.Lock()
 
 

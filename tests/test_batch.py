@@ -617,3 +617,63 @@ def test_a_call_while_another_is_under_way_is_refused(
     assert outs[0]["translation_en"] == [SKY]
     with summarize_batch:  # free again once the first call is done
         assert summarize_batch({"text": [SEA]})["translation_en"] == [SEA]
+
+
+def last_run(cache_dir: Path) -> str | None:
+    """The "last run" line of ``summarize cache stats`` for ``cache_dir``: None without one."""
+    from typer.testing import CliRunner
+
+    from summarize.cli import app
+
+    result = CliRunner().invoke(app, ["cache", "stats", "--cache-dir", str(cache_dir)], prog_name="summarize")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("last run\t")]
+    return lines[0].removeprefix("last run\t") if lines else None
+
+
+def test_an_instance_never_closed_writes_its_run_when_collected(options: RunOptions, tmp_path: Path) -> None:
+    # Ray never calls close(): the run's counts were never written.
+    import gc
+    import weakref
+
+    summarize_batch = BatchSummarizer(dataclasses.replace(options, cache_dir=tmp_path / "c"))
+    summarize_batch({"text": [SKY, SEA]})
+    assert last_run(tmp_path / "c") is None  # written at the close, not before
+    collected = weakref.ref(summarize_batch)
+    del summarize_batch
+    gc.collect()
+    assert collected() is None  # nothing held it: its finalizer holds the summarizer only
+    assert last_run(tmp_path / "c") == "0 hits, 4 misses"
+
+
+def test_an_instance_never_closed_writes_its_run_at_exit(options: RunOptions, tmp_path: Path) -> None:
+    # One instance left open at exit, another closed before it (its finalizer then does nothing).
+    assert options.models_dir is not None
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from summarize.batch import BatchSummarizer\n"
+        "from summarize.options import RunOptions\n"
+        "from summarize.routing import RoutingConfig\n"
+        "model, models, cache = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])\n"
+        "routing = RoutingConfig(summary_model=model, translation_model=model)\n"
+        "def options(name):\n"
+        "    return RunOptions(routing=routing, models_dir=models, source_lang='fr',\n"
+        "                      cache_dir=cache / name)\n"
+        "kept = BatchSummarizer(options('kept'))\n"
+        "print(kept({'text': ['Le ciel est bleu.']})['status'])\n"
+        "closed = BatchSummarizer(options('closed'))\n"
+        "closed({'text': ['Le ciel est bleu.', 'La mer est calme.']})\n"
+        "closed.close()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(COPY_MODEL), str(options.models_dir), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout, proc.stderr) == ("['ok']\n", "")
+    assert last_run(tmp_path / "kept") == "0 hits, 2 misses"
+    assert last_run(tmp_path / "closed") == "0 hits, 4 misses"
