@@ -9,6 +9,7 @@ per input row, in order.  The work is the pipeline's: :class:`~summarize.pipelin
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import math
 import threading
@@ -60,10 +61,10 @@ class BatchSummarizer:
     its blocks with, infers a struct from each batch's dicts, and those differ from row to row
     and batch to batch.  ``nested="objects"`` gives them as dicts and lists.
 
-    Without an ``id`` (the column absent, or a cell that is None, NaN or ""), a row's id is its
-    index in the batch, as a string ("0", "1"...): each batch counts from 0, so ids repeat
-    across batches.  Give every row an ``id`` column of unique values to join the results with
-    the inputs.  The ``source`` of each record is "row N" (and an error message starts so).
+    Without an ``id`` (the column absent, or a cell that is None, NaN or ""), a row's id is
+    :func:`content_id` of its text: the same text gets the same id in any batch, on any worker,
+    and two texts differ in it.  The ``source`` of each record is "row N", N its index in the
+    batch (and an error message starts so).
 
     One :class:`~summarize.pipeline.Summarizer` is created at the first call and kept for the
     next ones, so that models are loaded once per worker; :meth:`close` (or ``with``) closes its
@@ -137,7 +138,13 @@ class BatchSummarizer:
         items: list[Item] = [
             self._limited(
                 article_from_object(
-                    row, str(n), f"row {n}", self.input_format, text_key=self.text_column, needs=needs
+                    row,
+                    # hashed only for a row that has no id of its own (as article_from_object reads it)
+                    content_id(row.get(self.text_column)) if row.get("id") in (None, "") else "",
+                    f"row {n}",
+                    self.input_format,
+                    text_key=self.text_column,
+                    needs=needs,
                 )
             )
             for n, row in enumerate(rows)
@@ -276,6 +283,19 @@ class BatchSummarizer:
         self._summarizer = None
         self._closer = None
         self._busy = threading.Lock()
+
+
+def content_id(text: object) -> str:
+    """The id of a row that has none: the first 32 hex digits of the SHA-256 of its text in
+    UTF-8, the same in every batch, worker and run; a cell that is no string (its record an
+    error) is hashed as its JSON text (``null`` for a missing one)."""
+    if not isinstance(text, str):
+        try:
+            text = json.dumps(text, ensure_ascii=False, sort_keys=True, default=repr)
+        except (TypeError, ValueError):  # keys of no JSON kind, a cycle
+            text = repr(text)
+    # surrogatepass: a lone surrogate (from a "\\ud800" escape) has no UTF-8 but hashes all the same
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _plain(value: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from summarize.batch import BatchSummarizer
+from summarize.batch import BatchSummarizer, content_id
 from summarize.errors import UsageError
 from summarize.options import RunOptions
 from summarize.output import to_record
@@ -62,8 +62,8 @@ def test_rows_come_back_in_order_with_their_ids(options: RunOptions) -> None:
     }
     with BatchSummarizer(options) as summarize_batch:
         out = summarize_batch(batch)
-    # An absent or empty id is the row's index in the batch.
-    assert out["id"] == ["b", "1", "a", "3"]
+    # An absent or empty id is the hash of the row's text.
+    assert out["id"] == ["b", content_id(SKY), "a", content_id(SKY)]
     assert out["source"] == ["row 0", "row 1", "row 2", "row 3"]
     assert out["status"] == ["ok"] * 4
     # The copy model returns its input: each row's own text, in the row's place; the html row's
@@ -234,7 +234,7 @@ def test_an_arrow_table_batch_is_read_by_its_columns(options: RunOptions) -> Non
     table = _Table({"id": ["p", None], "text": [SKY, SEA], "title": ["Ciel", None]})
     with BatchSummarizer(options) as summarize_batch:
         out = summarize_batch(table)  # type: ignore[arg-type]
-    assert out["id"] == ["p", "1"] and out["title"] == ["Ciel", None]
+    assert out["id"] == ["p", content_id(SEA)] and out["title"] == ["Ciel", None]
     assert out["translation_en"] == [SKY, SEA] and out["status"] == ["ok", "ok"]
     with pytest.raises(UsageError, match="the batch has no 'text' column \\(its columns: 'body'\\)"):
         BatchSummarizer(options)(_Table({"body": [SKY]}))  # type: ignore[arg-type]
@@ -443,7 +443,7 @@ def test_masked_cells_are_missing_and_bytes_are_said(options: RunOptions) -> Non
     with BatchSummarizer(options) as summarize_batch:
         out = summarize_batch(batch)
         raw = summarize_batch({"text": [SKY.encode()]})
-    assert out["id"] == ["0", "b", "c"] and out["title"] == ["T", None, None]  # row 1 failed
+    assert out["id"] == [content_id(SKY), "b", "c"] and out["title"] == ["T", None, None]  # row 1 failed
     assert out["status"] == ["ok", "error", "ok"]
     assert loaded(out["error"])[1]["message"] == 'row 1: "text" is null, not a string'
     # Bytes are no text (decode them first), and were called "an object".
@@ -677,3 +677,19 @@ def test_an_instance_never_closed_writes_its_run_at_exit(options: RunOptions, tm
     assert (proc.stdout, proc.stderr) == ("['ok']\n", "")
     assert last_run(tmp_path / "kept") == "0 hits, 2 misses"
     assert last_run(tmp_path / "closed") == "0 hits, 4 misses"
+
+
+def test_a_row_without_an_id_is_named_by_its_text_in_every_batch(options: RunOptions) -> None:
+    # Each batch counted from "0": rows of two batches, or of two workers, had the same ids.
+    import hashlib
+
+    with BatchSummarizer(options) as one, BatchSummarizer(options) as other:
+        first = one({"text": [SKY, SEA, None]})["id"]
+        second = one({"text": [SEA, "Le vent se lève.", SKY]})["id"]
+        elsewhere = other({"text": [SEA], "id": [float("nan")]})["id"]
+    assert len(set(first)) == 3 and len(set(second)) == 3
+    assert second == [first[1], content_id("Le vent se lève."), first[0]] and elsewhere == [first[1]]
+    # What a user can compute from an input row to join it with its record.
+    assert first[0] == hashlib.sha256(SKY.encode("utf-8")).hexdigest()[:32]
+    assert first[2] == hashlib.sha256(b"null").hexdigest()[:32]  # a missing text: its JSON
+    assert content_id("\ud800") != content_id("\udc00") and len(content_id(b"x")) == 32
