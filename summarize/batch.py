@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError, check_at_least, check_one_of
+from .own_output import RECORD_KEYS
 from .read import (
     DEFAULT_MAX_BYTES,
     INPUT_FORMATS,
@@ -45,7 +46,7 @@ class BatchSummarizer:
 
     Each row is read as a JSON Lines line is: ``text_column`` (default ``text``) holds its text,
     and the optional ``id``, ``title``, ``url``, ``date``, ``lang`` (or ``language``) and
-    ``format`` columns mean what a line's fields do; other columns are ignored.  A row that a
+    ``format`` columns mean what a line's fields do; other columns are not read.  A row that a
     line's rules refuse (no text, a text that is no string, an unknown ``format``) becomes a
     record with ``status`` "error" and its ``error``, as the CLI writes it; a row with an empty
     text is "skipped", as an empty line's article is; a text over ``max_bytes`` (in UTF-8) is
@@ -61,6 +62,13 @@ class BatchSummarizer:
     its blocks with, infers a struct from each batch's dicts, and those differ from row to row
     and batch to batch.  ``nested="objects"`` gives them as dicts and lists.
 
+    After them come the input columns that ``keep`` names, in its order, passed through unread
+    so that the records join with the inputs: each is the batch's own object (a list, a numpy
+    array, a pandas Series, an Arrow array; a tuple or a one-pass iterable becomes a list).
+    ``keep=True`` keeps every column but those that a record's field of the same name is read
+    from (``id``, ``title``, ``url``, ``date``, ``language``).  A kept column that has the name
+    of a record field is a UsageError: the result cannot hold both.
+
     Without an ``id`` (the column absent, or a cell that is None, NaN or ""), a row's id is
     :func:`content_id` of its text: the same text gets the same id in any batch, on any worker,
     and two texts differ in it.  The ``source`` of each record is "row N", N its index in the
@@ -69,8 +77,8 @@ class BatchSummarizer:
     One :class:`~summarize.pipeline.Summarizer` is created at the first call and kept for the
     next ones, so that models are loaded once per worker; :meth:`close` (or ``with``) closes its
     output cache (``options.cache_dir``, as in the CLI), and a used instance never closed is
-    closed when it is garbage-collected or the interpreter exits.  Until the first call an instance holds
-    only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  One
+    closed when it is garbage-collected or the interpreter exits.  Until the first call an
+    instance holds only its arguments and pickles as them; a pickled copy of a used one starts unloaded.  One
     batch at a time, as Ray calls an actor (from one thread): a call made while another is
     under way raises UsageError.
     """
@@ -83,13 +91,17 @@ class BatchSummarizer:
         input_format: str = "auto",
         nested: str = "json",
         max_bytes: int = DEFAULT_MAX_BYTES,
+        keep: bool | str | Sequence[str] = (),
     ) -> None:
         """``options``: what the CLI's options decide (None: ``RunOptions()``, no cache).
         ``input_format``: the kind of every row's text, as ``--input-format`` (one of
         :data:`summarize.read.INPUT_FORMATS`), which wins over a ``format`` column.
         ``nested``: one of :data:`NESTED` (see the class).  ``max_bytes``: the largest text a
-        row may hold, as ``--max-bytes`` (50 MB).  A bad ``text_column``, ``input_format``,
-        ``nested`` or ``max_bytes`` raises UsageError here, not at the first batch."""
+        row may hold, as ``--max-bytes`` (50 MB).  ``keep``: the input columns passed through to
+        the result (see the class): their names (a str for one), True for every column, or none
+        (the default).  A bad ``text_column``, ``input_format``, ``nested``, ``max_bytes`` or
+        ``keep`` (a name that a record field has too) raises UsageError here, not at the first
+        batch."""
         if not isinstance(text_column, str) or not text_column:
             raise UsageError(f"invalid text_column {text_column!r}", "name the column of article texts")
         check_one_of("input_format", input_format, INPUT_FORMATS)
@@ -100,11 +112,12 @@ class BatchSummarizer:
         self.nested = nested
         self.max_bytes = max_bytes
         check_at_least(1, self, "max_bytes")  # as --max-bytes
+        self.keep: bool | tuple[str, ...] = _kept_names(keep)
         self._summarizer: Summarizer | None = None
         self._closer: weakref.finalize | None = None  # closes _summarizer if close() is not called
         self._busy = threading.Lock()  # held by the call under way
 
-    def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    def __call__(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
         """The records of ``batch``'s rows, as columns (see the class).
 
         ``batch``: column name to values (lists, tuples, numpy arrays), a pandas DataFrame or a
@@ -127,13 +140,10 @@ class BatchSummarizer:
         finally:
             self._busy.release()
 
-    def _columns(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
-        from dataclasses import fields
-
+    def _columns(self, batch: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
         from .output import to_record
-        from .pipeline import ArticleResult
 
-        rows = self._rows(batch)
+        rows, kept = self._rows(batch)
         needs = f'each row needs a "{self.text_column}" string'
         items: list[Item] = [
             self._limited(
@@ -150,7 +160,7 @@ class BatchSummarizer:
             for n, row in enumerate(rows)
         ]
         as_json = self.nested == "json"
-        columns: dict[str, list[Any]] = {f.name: [] for f in fields(ArticleResult)}
+        columns: dict[str, list[Any]] = {name: [] for name in RECORD_KEYS}
         for result in self._summarizer_now().process(items):
             record = to_record(result)
             for name, values in columns.items():
@@ -158,7 +168,7 @@ class BatchSummarizer:
                 if as_json and isinstance(value, dict | list):
                     value = json.dumps(value, ensure_ascii=False)  # as the CLI writes it
                 values.append(value)
-        return columns
+        return {**columns, **kept}  # no kept name is a record's: refused when built or read
 
     def _limited(self, item: Item) -> Item:
         """``item``, or its failure when its text is over ``max_bytes``: a JSON line over
@@ -181,8 +191,9 @@ class BatchSummarizer:
             ),
         )
 
-    def _rows(self, batch: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-        """``batch``'s rows, as JSON Lines objects: plain Python values, a missing value None."""
+    def _rows(self, batch: Mapping[str, Sequence[Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """``batch``'s rows, as JSON Lines objects (plain Python values, a missing value None),
+        and the columns it keeps, by name, as the batch gives them."""
         table = not hasattr(batch, "keys") and hasattr(batch, "column_names")
         # A pyarrow.Table (Ray's batch_format="pyarrow") has no keys(), and its columns iterate
         # Arrow scalars: their to_pylist() gives the Python values.  A DataFrame has keys().
@@ -194,30 +205,28 @@ class BatchSummarizer:
                 f"the batch has no {self.text_column!r} column (its columns: {shown})",
                 "pass BatchSummarizer(text_column=...) naming the column of article texts",
             )
+        read = {self.text_column, *_ROW_FIELDS}
+        kept = self._kept(names, read)
         # A DataFrame may have two columns of one label: which one a row reads would be a guess
         # (and df["text"] is then a frame, whose iteration gives its labels, not its values).
-        read = {self.text_column, *_ROW_FIELDS}
-        twice = sorted({name for name in names if name in read and names.count(name) > 1})
+        twice = sorted({name for name in names if (name in read or name in kept) and names.count(name) > 1})
         if twice:
             raise UsageError(
                 f"the batch has {names.count(twice[0])} columns named {twice[0]!r}",
                 "rename or drop all but one of them",
             )
         columns: dict[str, list[Any]] = {}
+        passed: dict[str, Any] = {}
         for key, name in zip(keys, names):
-            if name != self.text_column and name not in _ROW_FIELDS:
+            if name not in read and name not in kept:
                 continue
-            values = batch.column(key).to_pylist() if table else batch[key]  # type: ignore[attr-defined]
-            try:
-                if isinstance(values, str | bytes):
-                    raise TypeError
-                columns[name] = list(values)
-            except TypeError:
-                raise UsageError(
-                    f"the batch's column {name!r} is not a column of values ({type(values).__name__})",
-                    "give each column as a list or an array, one value per row",
-                ) from None
+            values = _as_column(batch.column(key) if table else batch[key], name)  # type: ignore[attr-defined]
+            if name in kept:
+                passed[name] = values
+            if name in read:
+                columns[name] = values.to_pylist() if table else list(values)
         lengths = {name: len(values) for name, values in columns.items()}
+        lengths.update((name, len(passed[name])) for name in kept)
         if len(set(lengths.values())) > 1:
             said = ", ".join(f"{name}: {length}" for name, length in lengths.items())
             raise UsageError(
@@ -225,7 +234,30 @@ class BatchSummarizer:
                 "give every column one value per row",
             )
         count = lengths[self.text_column]
-        return [{name: _plain(values[n]) for name, values in columns.items()} for n in range(count)]
+        rows = [{name: _plain(values[n]) for name, values in columns.items()} for n in range(count)]
+        return rows, {name: passed[name] for name in kept}  # in keep's order
+
+    def _kept(self, names: list[str], read: set[str]) -> list[str]:
+        """The names of the columns of a batch (``names``) that the result keeps."""
+        if isinstance(self.keep, bool):  # True: False was made ()
+            # Every column, but those that a record's field of the same name is read from.
+            kept = [name for name in dict.fromkeys(names) if name not in read or name not in RECORD_KEYS]
+            clash = [name for name in kept if name in RECORD_KEYS]
+            if clash:
+                raise UsageError(
+                    f"keep=True passes the batch's column {clash[0]!r} through, and every record"
+                    f" has a field {clash[0]!r}",
+                    f"{_rename(clash[0])}, or pass keep= the names of the columns to keep",
+                )
+            return kept
+        missing = [name for name in self.keep if name not in names]
+        if missing:
+            shown = ", ".join(repr(name) for name in names[:8])
+            raise UsageError(
+                f"the batch has no {missing[0]!r} column to keep (its columns: {shown})",
+                "give every batch that column, or leave it out of keep=",
+            )
+        return list(self.keep)
 
     def _summarizer_now(self) -> Summarizer:
         if self._summarizer is None:
@@ -276,6 +308,7 @@ class BatchSummarizer:
             "input_format": self.input_format,
             "nested": self.nested,
             "max_bytes": self.max_bytes,
+            "keep": self.keep,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -283,6 +316,58 @@ class BatchSummarizer:
         self._summarizer = None
         self._closer = None
         self._busy = threading.Lock()
+
+
+def _kept_names(keep: object) -> bool | tuple[str, ...]:
+    """``keep`` as BatchSummarizer keeps it: True, or the names of the columns to keep."""
+    if isinstance(keep, bool):
+        return True if keep else ()
+    hint = "pass keep=True, or the names of the input columns to pass through"
+    try:
+        names = (keep,) if isinstance(keep, str) else tuple(keep)  # type: ignore[call-overload]
+    except TypeError:
+        raise UsageError(f"invalid keep {keep!r}", hint) from None
+    for n, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"invalid keep column {name!r}", hint)
+        if name in names[:n]:
+            raise UsageError(f"keep names the column {name!r} twice", "name each column once")
+        if name in RECORD_KEYS:
+            # The result's columns are the record's fields and the kept ones: one name, two values.
+            read = (
+                f"leave it out of keep (the record's {name!r} is read from it), or "
+                if name in _ROW_FIELDS
+                else ""
+            )
+            raise UsageError(
+                f"keep names the column {name!r}, and every record has a field {name!r}",
+                f"{read}{_rename(name)} and keep the new name",
+            )
+    return names
+
+
+def _rename(name: str) -> str:
+    return f"rename the column before map_batches (Ray: Dataset.rename_columns({{{name!r}: 'input_{name}'}}))"
+
+
+def _as_column(values: Any, name: str) -> Any:
+    """A batch's column as it is given if it has a length (a list, a numpy array, a pandas
+    Series, an Arrow array), else as a list (a tuple, a one-pass iterable)."""
+    try:
+        if isinstance(values, str | bytes):
+            raise TypeError
+        if isinstance(values, tuple):
+            return list(values)  # as Ray takes a column back: a list or an array, not a tuple
+        try:
+            len(values)
+        except TypeError:
+            return list(values)
+        return values
+    except TypeError:
+        raise UsageError(
+            f"the batch's column {name!r} is not a column of values ({type(values).__name__})",
+            "give each column as a list or an array, one value per row",
+        ) from None
 
 
 def content_id(text: object) -> str:

@@ -29,7 +29,8 @@ COPY_MODEL = REPO / "tests" / "fixtures" / "copy_model"
 SKY = "Le ciel est bleu."
 SEA = "La mer est calme."
 # Every field of a record, the error included: the columns a batch must have.
-RECORD_FIELDS = set(to_record(ArticleResult("x", "y", error={"kind": "input", "message": "m"})))
+RECORD_FIELDS_IN_ORDER = list(to_record(ArticleResult("x", "y", error={"kind": "input", "message": "m"})))
+RECORD_FIELDS = set(RECORD_FIELDS_IN_ORDER)
 
 
 def loaded(column: list[Any]) -> list[Any]:
@@ -567,6 +568,7 @@ def test_the_readme_ray_example_builds_its_workers_as_ray_would(monkeypatch: pyt
     exec("\n".join(block), {})  # noqa: S102 - the README's own code
     worker = asked["worker"]
     assert isinstance(worker, BatchSummarizer) and worker.nested == "json"
+    assert worker.keep == ("article_id",)  # the input's key comes back beside each record
     # Each worker runs on the cores Ray reserves for it, no more.
     assert worker.options.engine.threads == asked["num_cpus"] == 4
     assert asked["written"].startswith("s3://")
@@ -693,3 +695,95 @@ def test_a_row_without_an_id_is_named_by_its_text_in_every_batch(options: RunOpt
     assert first[0] == hashlib.sha256(SKY.encode("utf-8")).hexdigest()[:32]
     assert first[2] == hashlib.sha256(b"null").hexdigest()[:32]  # a missing text: its JSON
     assert content_id("\ud800") != content_id("\udc00") and len(content_id(b"x")) == 32
+
+
+def test_kept_columns_come_back_unchanged_after_the_records(options: RunOptions) -> None:
+    # map_batches replaces a batch with what the function returns: the user's own columns (a
+    # key to join on, a section) were gone.
+    article_id = np.array([101, 102, 103], dtype=np.int64)
+    vector = np.arange(6, dtype=np.float32).reshape(3, 2)
+    batch = {
+        "vector": vector,
+        "text": [SKY, None, SEA],
+        "article_id": article_id,
+        "section": ("monde", None, "sport"),
+    }
+    summarize_batch = BatchSummarizer(options, keep=("article_id", "section", "vector"))
+    with summarize_batch:
+        out = summarize_batch(batch)
+    # The record's fields, then the kept columns in keep's order.
+    assert list(out) == [*RECORD_FIELDS_IN_ORDER, "article_id", "section", "vector"]
+    assert out["article_id"] is article_id and out["vector"] is vector  # the batch's own arrays
+    assert out["section"] == ["monde", None, "sport"]  # a tuple as a list, as Ray takes it back
+    assert out["status"] == ["ok", "error", "ok"] and out["translation_en"] == [SKY, None, SEA]
+    assert pickle.loads(pickle.dumps(summarize_batch)).keep == ("article_id", "section", "vector")
+
+
+def test_kept_columns_of_an_arrow_table_or_a_frame(options: RunOptions) -> None:
+    table = _Table({"text": [SKY, SEA], "key": ["s3://a", "s3://b"]})
+    with BatchSummarizer(options, keep="key") as summarize_batch:  # a str names one column
+        from_table = summarize_batch(table)  # type: ignore[arg-type]
+        # The text column may be kept too; a frame's column that iterates once comes as a list.
+        from_frame = BatchSummarizer(options, keep=["text"])(_Frame({"text": [SEA, SKY]}))  # type: ignore[arg-type]
+    kept = from_table["key"]
+    assert isinstance(kept, _Column) and kept.to_pylist() == ["s3://a", "s3://b"]  # the Arrow column
+    assert from_table["translation_en"] == [SKY, SEA]
+    assert from_frame["text"] == [SEA, SKY] and from_frame["translation_en"] == [SEA, SKY]
+
+
+def test_keep_true_keeps_every_column_but_those_a_record_reads(options: RunOptions) -> None:
+    batch = {
+        "id": [7, None],
+        "article_id": ["a1", "a2"],
+        "text": [SKY, SEA],
+        "title": ["Ciel", None],
+        "lang": ["fr", "fr"],
+    }
+    with BatchSummarizer(options, keep=True) as summarize_batch:
+        out = summarize_batch(batch)
+        # A column that a record field has the name of, but is not read from, would be lost.
+        with pytest.raises(UsageError) as raised:
+            summarize_batch({"text": [SKY], "status": ["draft"]})
+    assert list(out)[len(RECORD_FIELDS) :] == ["article_id", "text", "lang"]
+    assert out["id"] == ["7", content_id(SEA)] and out["title"] == ["Ciel", None]  # the records'
+    assert out["article_id"] == ["a1", "a2"] and out["text"] == [SKY, SEA]
+    assert raised.value.message == (
+        "keep=True passes the batch's column 'status' through, and every record has a field 'status'"
+    )
+    assert "Dataset.rename_columns({'status': 'input_status'})" in raised.value.hint
+
+
+@pytest.mark.parametrize(
+    ("keep", "said", "hint"),
+    [
+        (("id",), "keep names the column 'id', and every record has a field 'id'", "leave it out of keep"),
+        ("status", "keep names the column 'status', and every record has a field 'status'", "rename"),
+        (("a", "a"), "keep names the column 'a' twice", "name each column once"),
+        ((5,), "invalid keep column 5", "pass keep=True"),
+        (("",), "invalid keep column ''", "pass keep=True"),
+        (5, "invalid keep 5", "pass keep=True"),
+    ],
+)
+def test_a_bad_keep_is_refused_when_built(keep: Any, said: str, hint: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        BatchSummarizer(None, keep=keep)
+    assert raised.value.message == said and raised.value.hint.startswith(hint)
+
+
+@pytest.mark.parametrize(
+    ("batch", "said"),
+    [
+        ({"text": [SKY], "key": 5}, "the batch's column 'key' is not a column of values (int)"),
+        ({"text": [SKY], "key": ["a", "b"]}, "the batch's columns differ in length (text: 1, key: 2)"),
+        (
+            {"text": [SKY], "other": ["a"]},
+            "the batch has no 'key' column to keep (its columns: 'text', 'other')",
+        ),
+    ],
+)
+def test_a_kept_column_that_is_missing_or_no_column_is_a_usage_error(
+    options: RunOptions, batch: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(UsageError) as raised:
+        BatchSummarizer(options, keep=("key",))(batch)
+    assert raised.value.message == said
