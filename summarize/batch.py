@@ -121,12 +121,14 @@ class BatchSummarizer:
         """The records of ``batch``'s rows, as columns (see the class).
 
         ``batch``: column name to values (lists, tuples, numpy arrays), a pandas DataFrame or a
-        pyarrow Table (Ray's batch formats "numpy", "pandas", "pyarrow"), the columns read all
-        of one length.  A batch without ``text_column``, or whose columns read differ in length,
-        raises UsageError: it is the caller's mistake, not a row's; so does a call made while
-        another is under way (from another thread).  A failure that would end a CLI run (a
-        ``CT2_FORCE_CPU_ISA`` this CPU lacks) raises its SummarizeError; the instance stays
-        usable.  A cache that cannot be used is turned off, as in the CLI: see :attr:`notices`.
+        pyarrow Table (Ray's batch formats "numpy", "pandas", "pyarrow"), the columns read or
+        kept all of one length.  A batch without ``text_column`` or a column ``keep`` names, or
+        whose columns read or kept differ in length, or one that keep=True would pass through
+        under a record field's name, raises UsageError: it is the caller's mistake, not a
+        row's; so does a call made while another is under way (from another thread).  A
+        failure that would end a CLI run (a ``CT2_FORCE_CPU_ISA`` this CPU lacks) raises its
+        SummarizeError; the instance stays usable.  A cache that cannot be used is turned off,
+        as in the CLI: see :attr:`notices`.
         """
         # One summarizer's runners, reader and cache serve one batch at a time: a second
         # thread would have shared them mid-batch, or built a second summarizer.
