@@ -411,7 +411,8 @@ class Cache:
             )
 
     def record_run(self, hits: int, misses: int) -> None:
-        """Remember the hit and miss counts of this run, for :meth:`stats`."""
+        """Remember the hit and miss counts of this run, for :meth:`stats`; a cache that holds
+        nothing yet (no file) is not created for them."""
         if self.readonly:
             return
         values = {"last_run_hits": str(int(hits)), "last_run_misses": str(int(misses))}
@@ -425,7 +426,8 @@ class Cache:
                 list(values.items()),
             )
 
-        self._guard(lambda: self._write(apply, create=True), None)
+        # A run that stored nothing (no input, or only failures) must leave no cache behind.
+        self._guard(lambda: self._write(apply, create=False), None)
 
     def stats(self) -> CacheStats:
         """Entries, size on disk (database + WAL) and last run's counts."""

@@ -61,3 +61,20 @@ def test_the_library_defaults_are_the_cli_defaults(tiny: dict[str, Path], tmp_pa
     model = resolve(ModelRef(str(tiny["marian"])), tmp_path / "models", offline=True)
     resolved = resolve_engine_options(RunOptions(models_dir=tmp_path / "models"), model)
     assert (resolved.backend, resolved.dtype, resolved.device) == ("ctranslate2", "int8", "cpu")
+
+
+def test_a_summarizer_that_stored_nothing_creates_no_cache(tmp_path: Path) -> None:
+    # Closing one that read no article, or only articles that failed, wrote its run's counts
+    # into a new models_cache/outputs.sqlite3: a program that built one and had no input, or
+    # a mistyped path, left a cache folder behind.
+    from summarize.read import ReadFailure, UnreadableError
+
+    missing = UnreadableError("nope.txt: no such file or folder", "check the path")
+    failure = ReadFailure("nope", "nope.txt", missing)
+    options = RunOptions(cache_dir=tmp_path / "c", models_dir=tmp_path / "m")
+    with Summarizer(options) as summarizer:
+        (result,) = summarizer.process([failure])
+    assert result.status == "error"
+    with Summarizer(options):
+        pass
+    assert not (tmp_path / "c").exists() and not (tmp_path / "m").exists()
