@@ -415,7 +415,7 @@ def run(
             help="Files, folders (their .txt .md .markdown .jsonl .html .htm files), patterns (news/*.md, "
             "expanded when the shell did not), http(s) or file:// URLs, or - for stdin. JSON Lines (a .jsonl "
             'file, or such a feed on stdin or by URL): one {"text": ...} object a line, with optional id, '
-            "title, url, date, lang, format.",
+            "title, url, date, lang (or language), format.",
             show_default=False,
         ),
     ] = None,
@@ -1357,9 +1357,11 @@ def models_pull(
         typer.Option("--offline", envvar="HF_HUB_OFFLINE", help="Never download; convert what is stored."),
     ] = False,
 ) -> None:
-    """Download models: only the files the tool needs (config, tokenizer, safetensors weights).
+    """Download models: only the files the tool needs (config, generation config, tokenizer,
+    safetensors weights; pytorch_model.bin only for a model without them).
 
-    Models already stored are not downloaded again (only converted if they never were).
+    Models already stored are not downloaded again (only converted if they never were), unless
+    damaged (a file cut short, a missing shard).
     """
     _no_download_bars_off_a_terminal()
     with _edge():
@@ -1502,7 +1504,12 @@ def cache_clear(ctx: typer.Context, cache_dir: CacheDirOpt = None, models_dir: M
 def cache_prune(
     ctx: typer.Context,
     max_size: Annotated[
-        str | None, typer.Option(metavar="<size>", help="Keep the cache under this size (e.g. 500MB, 2G).")
+        str | None,
+        typer.Option(
+            metavar="<size>",
+            help="Keep the cache under this size: bytes, or with a unit, K/KB, M/MB, G/GB, T/TB (powers "
+            "of 1000) or KiB, MiB, GiB, TiB (powers of 1024), e.g. 500MB, 2G.",
+        ),
     ] = None,
     older_than: Annotated[
         float | None, typer.Option(min=0, metavar="<days>", help="Remove entries unused for DAYS.")

@@ -432,10 +432,13 @@ def test_run_help_names_the_json_lines_fields() -> None:
     result = _invoke(["run", "--help"])
     assert result.exit_code == 0
     said = " ".join(result.stdout.split())  # as wrapped to any width
-    assert 'one {"text": ...} object a line, with optional id, title, url, date, lang, format' in said
+    # "language" too: a line that has only it is read by it, as the README's table says.
+    fields = "id, title, url, date, lang (or language), format"
+    assert 'one {"text": ...} object a line, with optional ' + fields in said
     # The same fields as the README's JSON Lines table.
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     table = readme.split("- **JSON Lines**", 1)[1].split("is as if absent", 1)[0]
+    assert "| `lang` (or `language`) |" in table
     fields = re.findall(r"^  \| `(\w+)`(?:, `(\w+)`)?", table, flags=re.M)
     assert {f for pair in fields for f in pair if f} == {
         "text",
@@ -446,6 +449,25 @@ def test_run_help_names_the_json_lines_fields() -> None:
         "lang",
         "format",
     }
+
+
+def test_prune_help_gives_the_size_units_as_they_are_read() -> None:
+    # It said "e.g. 500MB, 2G": whether a G is 1000 or 1024 MB, and what a bare number is, was
+    # left to guess.
+    from summarize.cache import parse_size
+
+    result = _invoke(["cache", "prune", "--help"])
+    said = " ".join(result.stdout.split())
+    assert "bytes, or with a unit, K/KB, M/MB, G/GB, T/TB (powers of 1000) or KiB, MiB, GiB, TiB" in said
+    assert "(powers of 1024), e.g. 500MB, 2G" in said
+    assert [parse_size(size) for size in ("1000", "1K", "1KB", "2G", "1KiB", "1GiB")] == [
+        1000,
+        1000,
+        1000,
+        2 * 1000**3,
+        1024,
+        1024**3,
+    ]
 
 
 def test_help_imports_neither_torch_nor_transformers() -> None:
