@@ -567,8 +567,8 @@ def run(
 
     Reads INPUTS (or, with none, standard input when it is a pipe, a socket or a file: not a
     terminal or /dev/null) and writes one record per article.
-    Exit codes: 0 all articles done (or skipped as empty), 1 some failed, 2 bad usage,
-    130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+    Exit codes: 0 all articles done (or skipped as empty), 1 some failed or the output could
+    not be written, 2 bad usage, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
     kept = _Kept()
     _no_download_bars_off_a_terminal()

@@ -451,6 +451,20 @@ def test_run_help_names_the_json_lines_fields() -> None:
     }
 
 
+def test_run_help_gives_every_exit_code_of_the_readme(tmp_path: Path) -> None:
+    # It said "1 some failed": an output that cannot be written exits 1 too (the README's table).
+    said = " ".join(_invoke(["run", "--help"]).stdout.split())
+    readme = (REPO / "README.md").read_text(encoding="utf-8").split("## Exit codes", 1)[1]
+    codes = re.findall(r"^\| (\d+) \|", readme.split("\n\n", 2)[1], flags=re.M)
+    assert codes == ["0", "1", "2", "130", "143"]
+    assert all(f" {code} " in said for code in codes)
+    assert "1 some failed or the output could not be written, 2 bad usage" in said
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = tmp_path / "afile" / "out"  # a folder that cannot be made
+    wrote = _invoke(["run", "-", "--only", "translation", "--no-cache", "-o", str(out)], stdin="Bonjour.")
+    assert wrote.exit_code == 1 and f"cannot write to the output folder {out}" in wrote.stderr
+
+
 def test_prune_help_gives_the_size_units_as_they_are_read() -> None:
     # It said "e.g. 500MB, 2G": whether a G is 1000 or 1024 MB, and what a bare number is, was
     # left to guess.
