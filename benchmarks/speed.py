@@ -309,9 +309,9 @@ def _options(job: dict[str, Any]) -> Any:
 
 def _count_calls(counter: dict[str, int]) -> None:
     """Count the texts the pipeline sends to its engines (retries by the guard included)."""
-    import summarize.pipeline as pipeline
+    import summarize.runner as runner
 
-    load = pipeline.load_engine
+    load = runner.load_engine
 
     def counted(model: Any, options: Any) -> Any:
         engine = load(model, options)
@@ -324,7 +324,7 @@ def _count_calls(counter: dict[str, int]) -> None:
         engine.generate = generate_counted
         return engine
 
-    pipeline.load_engine = counted
+    runner.load_engine = counted
 
 
 def job_ours(job: dict[str, Any]) -> dict[str, Any]:

@@ -1242,7 +1242,7 @@ def _runs_converted(model_id: str, models_dir: Path) -> bool:
     from .errors import SummarizeError
     from .models import ModelRef, resolve
     from .options import RunOptions
-    from .pipeline import loaded_conversion
+    from .runner import loaded_conversion
 
     try:
         model = resolve(ModelRef(model_id), models_dir, offline=True)

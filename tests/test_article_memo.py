@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summarize import pipeline
+from summarize import pipeline, runner
 from summarize.cache import Cache
 from summarize.engines import EngineOptions
 from summarize.generation import Overrides
@@ -44,6 +44,16 @@ def _fail(*args: object, **kwargs: object) -> None:
     raise AssertionError("a memo hit must not clean, segment or chunk")
 
 
+# What a memo hit skips: cleaning and detection (pipeline.py), chunking (runner.py).
+_SKIPPED = (
+    (pipeline, "clean_article"),
+    (pipeline, "segment"),
+    (runner, "segment"),
+    (runner, "make_chunks"),
+    (runner, "LightTokenizer"),
+)
+
+
 def _plain(result: ArticleResult) -> dict:
     return {k: v for k, v in dataclasses.asdict(result).items() if k not in ("id", "source", "cached")}
 
@@ -53,8 +63,8 @@ def test_hit_skips_cleaning_detection_and_chunking(
 ) -> None:
     _, (cold,) = _run(base, tmp_path)
     assert cold.removed and cold.language["code"] == "fr" and cold.chunks["translation"] > 0
-    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
-        monkeypatch.setattr(pipeline, name, _fail)
+    for module, name in _SKIPPED:
+        monkeypatch.setattr(module, name, _fail)
     # The same text under another name: the record is the same, its id and source are its own.
     warm, (hit,) = _run(base, tmp_path, [Article("b", "elsewhere/b.txt", TEXT)])
     assert (hit.id, hit.source) == ("b", "elsewhere/b.txt")
@@ -185,8 +195,8 @@ def test_engine_options_that_mean_the_same_engine_share_the_hit(
     _, (cold,) = _run(dataclasses.replace(base, engine=EngineOptions("auto", "auto", "cpu")), tmp_path)
     used = cold.models["translation"]
     assert (used["backend"], used["dtype"]) == ("ctranslate2", "int8")
-    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
-        monkeypatch.setattr(pipeline, name, _fail)
+    for module, name in _SKIPPED:
+        monkeypatch.setattr(module, name, _fail)
     warm, (hit,) = _run(dataclasses.replace(base, engine=INT8), tmp_path)
     assert warm.stats.misses == 0 and _plain(hit) == _plain(cold)
 
@@ -315,8 +325,8 @@ def test_the_inputs_date_is_the_records_and_costs_no_miss(
     dated = "Publié le 17/06/2024 à 16h01\n\n" + TEXT
     _, (cold,) = _run(base, tmp_path, [Article("a", "a.jsonl:1", dated, date="2026-01-01T10:00:00+02:00")])
     assert cold.date == "2026-01-01T10:00+02:00" and _date_warnings(cold) == []
-    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
-        monkeypatch.setattr(pipeline, name, _fail)
+    for module, name in _SKIPPED:
+        monkeypatch.setattr(module, name, _fail)
     again = [
         Article("b", "b.jsonl:1", dated, date="2025-12-31"),
         Article("c", "c.txt", dated),  # the text's own date, not the one the first input gave
@@ -354,8 +364,8 @@ def test_a_front_matters_date_is_the_records_under_the_inputs(
         "the front matter's date 'hier soir' is not a date (the text's date, 2024-06-17T16:01, is kept); "
         "write it as ISO 8601, such as 2024-06-17 or 2024-06-17T16:01+02:00"
     )
-    for name in ("clean_article", "segment", "make_chunks", "LightTokenizer"):
-        monkeypatch.setattr(pipeline, name, _fail)
+    for module, name in _SKIPPED:
+        monkeypatch.setattr(module, name, _fail)
     again = [
         Article("c", "c.md", bad, markdown=True),
         Article("d", "d.jsonl:1", bad, markdown=True, date="2025-12-31"),  # the line's wins: no warning

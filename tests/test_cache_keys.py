@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from summarize import pipeline
+from summarize import pipeline, runner
 from summarize.cache import Cache
 from summarize.chunk import ChunkSettings
 from summarize.engines import EngineOptions
@@ -209,7 +209,9 @@ def test_miss_when_the_key_format_changes(
     base: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _run(base, tmp_path)
-    monkeypatch.setattr(pipeline, "KEY_FORMAT", pipeline.KEY_FORMAT + 1)
+    # runner.py keeps it; pipeline.py reads it at import, for the article memo and detection keys.
+    monkeypatch.setattr(runner, "KEY_FORMAT", runner.KEY_FORMAT + 1)
+    monkeypatch.setattr(pipeline, "KEY_FORMAT", runner.KEY_FORMAT)
     again, _ = _run(base, tmp_path)
     assert again.stats.hits == 0
 

@@ -326,7 +326,7 @@ def test_auto_runs_the_checkpoint_when_the_models_dir_cannot_take_a_conversion(
     tiny: dict[str, Path], tmp_path: Path
 ) -> None:
     from summarize.options import RunOptions
-    from summarize.pipeline import resolve_engine_options
+    from summarize.runner import resolve_engine_options
 
     model = _model(tiny["marian"], tmp_path)
     auto = EngineOptions(backend="auto", dtype="auto", device="cpu")

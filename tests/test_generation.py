@@ -98,7 +98,7 @@ def test_a_beam_search_output_does_not_depend_on_its_batch(
     cap differ from those kept at a longer one, so a beam batch must hold one cap only.
     """
     from summarize.options import RunOptions
-    from summarize.pipeline import RunStats, TaskRunner
+    from summarize.runner import RunStats, TaskRunner
 
     options = RunOptions(
         models_dir=tmp_path / "models", engine=EngineOptions(backend=backend, dtype="float32", threads=1)

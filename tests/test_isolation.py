@@ -10,7 +10,7 @@ import pytest
 from fault_tools import jsonl
 from typer.testing import CliRunner
 
-from summarize import pipeline
+from summarize import pipeline, runner
 from summarize.cli import app
 from summarize.options import RunOptions
 from summarize.pipeline import Summarizer
@@ -71,13 +71,13 @@ def test_a_missing_model_costs_only_the_outputs_that_need_it(
     # English articles need opus-mt-en-fr for the French summary; it is not stored (offline).
     # Their English text needs no model: it is still written, with the summary's error.
     looked_up: list[str] = []
-    real = pipeline.resolve
+    real = runner.resolve
 
     def resolve(ref, *args, **kwargs):  # type: ignore[no-untyped-def]
         looked_up.append(ref.id)
         return real(ref, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "resolve", resolve)
+    monkeypatch.setattr(runner, "resolve", resolve)
     options = dataclasses.replace(options, source_lang=None, offline=True)
     texts = [GOOD[0], ENGLISH, GOOD[1], ENGLISH + " It is the second story.", GOOD[2]]
     articles = [Article(f"a{i}", f"a{i}.txt", t) for i, t in enumerate(texts)]
@@ -103,7 +103,7 @@ def test_other_errors_raised_on_purpose_still_end_the_run(
     def full_disk(self, texts):  # type: ignore[no-untyped-def]
         raise CacheError("the cache's disk is full", "free some space")
 
-    monkeypatch.setattr(pipeline.TaskRunner, "run", full_disk)
+    monkeypatch.setattr(runner.TaskRunner, "run", full_disk)
     with pytest.raises(CacheError):
         list(Summarizer(options).process([Article("a", "a", GOOD[0]), Article("b", "b", GOOD[1])]))
 
@@ -113,14 +113,14 @@ def test_an_empty_summary_is_flagged_not_passed_off(
 ) -> None:
     from summarize.engines import Generated
 
-    real = pipeline.TaskRunner.run
+    real = runner.TaskRunner.run
 
     def silent_summariser(self, texts):  # type: ignore[no-untyped-def]
         if self.task != "summary":
             return real(self, texts)
         return [Generated("", False) for _ in texts], [False] * len(texts)
 
-    monkeypatch.setattr(pipeline.TaskRunner, "run", silent_summariser)
+    monkeypatch.setattr(runner.TaskRunner, "run", silent_summariser)
     long = " ".join(GOOD * 40)  # several summary chunks: no reduce round may run on nothing
     tight = dataclasses.replace(options, chunking=dataclasses.replace(options.chunking, max_chunk_tokens=64))
     (result,) = Summarizer(tight).process([Article("a", "a", long)])

@@ -46,7 +46,7 @@ def test_the_library_defaults_are_the_cli_defaults(tiny: dict[str, Path], tmp_pa
     from summarize.cli import app
     from summarize.engines import EngineOptions
     from summarize.models import ModelRef, resolve
-    from summarize.pipeline import resolve_engine_options
+    from summarize.runner import resolve_engine_options
 
     run = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
     defaults = {param.name: param.default for param in run.params}

@@ -164,7 +164,7 @@ def test_every_choice_and_the_defaults_are_accepted() -> None:
 def test_options_resolved_for_ctranslate2_on_a_gpu_are_accepted() -> None:
     # What dtype auto becomes there (the cache key and the record name it): not a choice, but
     # the pipeline builds such options.
-    from summarize.pipeline import _auto_dtype
+    from summarize.runner import _auto_dtype
 
     asked = EngineOptions(backend="ctranslate2", device="cuda")
     resolved = dataclasses.replace(asked, dtype=_auto_dtype(asked, "ctranslate2"))

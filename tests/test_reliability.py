@@ -259,7 +259,7 @@ def test_200k_characters_without_a_stop_or_a_space_fit_the_budget(
     )
     engines: dict[Path, _Recorder] = {}
     monkeypatch.setattr(
-        pipeline, "load_engine", lambda model, options: engines.setdefault(model.path, _Recorder())
+        "summarize.runner.load_engine", lambda model, options: engines.setdefault(model.path, _Recorder())
     )
     options = RunOptions(
         routing=RoutingConfig(summary_model=str(tiny["t5"]), translation_model=str(tiny["marian"])),
@@ -876,20 +876,21 @@ def echo_pipeline(tiny: dict[str, Path]) -> Any:
     so that any text goes all the way through without a model download.
     """
     import summarize.pipeline as pipeline
+    import summarize.runner as runner
     from summarize.engines import EngineOptions
     from summarize.models import ModelRef
     from summarize.options import RunOptions
     from summarize.routing import RoutingConfig
 
-    real_resolve = pipeline.resolve
+    real_resolve = runner.resolve
 
     def resolve(ref: Any, models_dir: Path, *, offline: bool, **kwargs: Any) -> Any:
         model = tiny["t5"] if ref.id == str(tiny["t5"]) else tiny["marian"]
         return real_resolve(ModelRef(str(model)), models_dir, offline=offline)
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(pipeline, "resolve", resolve)
-    patch.setattr(pipeline, "load_engine", lambda model, options: _Recorder())
+    patch.setattr(runner, "resolve", resolve)
+    patch.setattr(runner, "load_engine", lambda model, options: _Recorder())
     options = RunOptions(
         routing=RoutingConfig(summary_model=str(tiny["t5"])),
         offline=True,

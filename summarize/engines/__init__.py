@@ -31,7 +31,7 @@ ENGINES = {
 BACKENDS = ("auto", *ENGINES)
 DTYPES = ("auto", "float32", "bfloat16", "int8")
 DEVICES = ("cpu", "cuda", "auto")
-# What dtype "auto" resolves to for CTranslate2 on a GPU (pipeline._auto_dtype): options
+# What dtype "auto" resolves to for CTranslate2 on a GPU (runner._auto_dtype): options
 # resolved for such a run carry it, so it is accepted there, and only there.
 CT2_GPU_DTYPE = "float16"
 
@@ -86,7 +86,7 @@ class Engine(Protocol):
 
     #: how this loaded engine really runs (backend, dtype, device; CTranslate2 adds its
     #: compute_type and cpu_isa), for tests and debugging. The record's ``models`` entry does
-    #: not read it: it is built from the resolved options (``pipeline.TaskRunner.describe``),
+    #: not read it: it is built from the resolved options (``runner.TaskRunner.describe``),
     #: so that a record does not depend on whether the engine was loaded or the cache answered.
     description: dict[str, str]
 
