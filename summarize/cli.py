@@ -920,8 +920,9 @@ def _run(
 
 def _show_clean(items: Iterable[Item], options: RunOptions, fmt: str) -> int:
     """Print the cleaned bodies (no model runs); return how many inputs could not be read."""
+    from .lang_date import input_date
     from .output import StreamWriter, printable
-    from .pipeline import clean_article, error_dict, input_date, removed_records
+    from .pipeline import clean_article, error_dict, removed_records
     from .read import ReadFailure
 
     writer = StreamWriter(sys.stdout, fmt if fmt != "text" else "jsonl")
