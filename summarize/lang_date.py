@@ -13,7 +13,7 @@ from .read import Article
 from .routing import LanguageCodeError, normalize_lang, user_lang
 
 
-def _language_warning(language: dict[str, Any]) -> dict[str, str] | None:
+def language_warning(language: dict[str, Any]) -> dict[str, str] | None:
     """The warning for a detection not to be trusted (built anew on a cache hit, so that its
     wording is this version's)."""
     if language.get("reliable", True):
@@ -33,27 +33,27 @@ def _language_warning(language: dict[str, Any]) -> dict[str, str] | None:
     }
 
 
-class _LanguageInputError(InputError):
+class LanguageInputError(InputError):
     """The input gives the article a language code that is none: the article fails, not the run."""
 
     kind = "language_code"
 
 
-def _input_lang(article: Article, options: RunOptions) -> str | None:
+def input_lang(article: Article, options: RunOptions) -> str | None:
     """The article's language when it is not to be detected: ``--source-lang`` (typed for the
     whole run, it wins), else the code the input gives (a JSON line's "lang"), else None."""
     if options.source_lang:
         return options.source_lang
-    return None if article.lang is None else _given_lang(article.lang)
+    return None if article.lang is None else given_lang(article.lang)
 
 
-def _given_lang(lang: str) -> str:
+def given_lang(lang: str) -> str:
     """The language code the input gives an article (a JSON line's "lang"), as the run takes
     it; the memo key holds the same, so that "FR" and "fr" share an entry."""
     try:
         return user_lang(lang)
     except LanguageCodeError as exc:
-        raise _LanguageInputError(
+        raise LanguageInputError(
             f"the article's language {exc.message}",
             f'{exc.hint}; fix its "lang" in the input, leave it out to have the language detected, '
             "or pass --source-lang",

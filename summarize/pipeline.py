@@ -26,13 +26,13 @@ from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
 from .events import ArticleDone, Computing, Event, Observer
 from .guard import check_translation
 from .lang_date import (
-    _given_lang,
-    _input_lang,
-    _language_warning,
-    _LanguageInputError,
+    LanguageInputError,
     date_unreadable,
+    given_lang,
     input_date,
+    input_lang,
     lang_conflict,
+    language_warning,
 )
 from .models import ModelRef
 from .options import RunOptions
@@ -408,8 +408,8 @@ class Summarizer:
         lang: dict[str, str] = {}
         if article.lang is not None and not self.options.source_lang:
             try:
-                lang["lang"] = _given_lang(article.lang)
-            except _LanguageInputError:
+                lang["lang"] = given_lang(article.lang)
+            except LanguageInputError:
                 lang["lang"] = article.lang  # fails the article: never memoised
         return make_key(
             {
@@ -545,7 +545,7 @@ class Summarizer:
         """The article's language, and each paragraph's when the article mixes languages."""
         result = prep.result
         paragraphs = segment(prep.body)
-        given = _input_lang(prep.article, self.options)
+        given = input_lang(prep.article, self.options)
         if given is not None:
             # --source-lang ("given"), else the input's own code ("input"): never detected.
             lang = given
@@ -578,7 +578,7 @@ class Summarizer:
                 try:
                     language = json.loads(stored)["language"]
                     if isinstance(language, dict) and isinstance(language.get("code"), str):
-                        return language, _language_warning(language)
+                        return language, language_warning(language)
                 except (ValueError, TypeError, KeyError):
                     pass
                 self.cache.report_unreadable([digest])  # detected again below, and overwritten
@@ -594,7 +594,7 @@ class Summarizer:
             "reliable": found.reliable,
             "reason": found.reason if found.lang else "unknown",
         }
-        warning = _language_warning(language)
+        warning = language_warning(language)
         if found.reason == "mixed":
             per = self._detector.detect_paragraphs(paragraphs)
             language["paragraphs"] = [d.lang or lang for d in per]
