@@ -1536,8 +1536,8 @@ def main() -> None:
     try:
         app(prog_name="summarize")
     except SystemExit as exc:
-        pipeline = sys.modules.get("summarize.pipeline")
-        if pipeline is not None and pipeline.reading_ahead():
+        read_queue = sys.modules.get("summarize.read_queue")
+        if read_queue is not None and read_queue.reading_ahead():
             # The reader may be blocked in a read of stdin (`tail -f feed | summarize run -`):
             # interpreter shutdown would wait for it, then abort on stdin's lock.  Every record
             # and the cache are written by now, so leave at once with the run's exit code.

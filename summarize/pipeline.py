@@ -12,8 +12,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-import queue
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from .lang_date import (
 from .models import ModelRef
 from .options import RunOptions
 from .read import Article, Item, ReadFailure
+from .read_queue import _Ready
 from .reassemble import reassemble
 from .runner import KEY_FORMAT, RunStats, TaskRunner
 from .segment import segment
@@ -118,85 +117,6 @@ class _Prepared:
     degraded: bool = False
     # Tasks that cannot be made for this article ("summary", "translation"), with the reason.
     failures: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-_READER = "summarize-reader"
-
-
-def reading_ahead() -> bool:
-    """Whether a reader thread is still alive: blocked, say, in a read of a feed on stdin."""
-    return any(t.name == _READER and t.is_alive() for t in threading.enumerate())
-
-
-class _Ready:
-    """Items read ahead by a thread, so that a window can take those already there.
-
-    Reading (files, stdin, URLs) then also overlaps the model work.  At most ``limit`` items
-    wait in memory.  An exception raised by the items' iterator is raised again by ``take``.
-    """
-
-    _END = object()
-
-    def __init__(self, items: Iterable[Item], limit: int) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, limit))
-        self._stop = threading.Event()
-        self._done = False
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._pump, args=(iter(items),), name=_READER, daemon=True)
-
-    def __enter__(self) -> _Ready:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()  # a consumer that stopped early (a closed pipe): the reader stops too
-        if self._done:
-            # It put its last item and is ending: once it has, reading_ahead() is False and
-            # the process ends the ordinary way.
-            self._thread.join(0.5)
-
-    def _pump(self, iterator: Iterator[Item]) -> None:
-        try:
-            for item in iterator:
-                if not self._put(item):
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._put(_Raised(exc))
-        self._put(self._END)
-
-    def _put(self, value: Any) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(value, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def take(self, size: int) -> list[Item]:
-        """Up to ``size`` items: waits for the first, then takes only those already read."""
-        window: list[Item] = []
-        while len(window) < size and not self._done:
-            try:
-                value = self._queue.get(block=not window)
-            except queue.Empty:
-                break
-            if value is self._END:
-                self._done = True
-            elif isinstance(value, _Raised):
-                self._done, self._error = True, value.exc
-            else:
-                window.append(value)
-        if not window and self._error is not None:
-            # Raised once the items read before it are out.
-            error, self._error = self._error, None
-            raise error
-        return window
-
-
-@dataclass(frozen=True)
-class _Raised:
-    exc: BaseException
 
 
 # ``Summarizer(options)``: the cache ``options.cache_dir`` names (none when it is None).

@@ -496,7 +496,7 @@ def test_a_call_that_raises_leaves_the_instance_usable(
 ) -> None:
     from summarize.cache import Cache
     from summarize.errors import CacheError
-    from summarize.pipeline import reading_ahead
+    from summarize.read_queue import reading_ahead
 
     put_many = Cache.put_many
     calls: list[int] = []
