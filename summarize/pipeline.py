@@ -35,7 +35,7 @@ from .lang_date import (
 from .models import ModelRef
 from .options import RunOptions
 from .read import Article, Item, ReadFailure
-from .read_queue import _Ready
+from .read_queue import Ready
 from .reassemble import reassemble
 from .runner import KEY_FORMAT, RunStats, TaskRunner
 from .segment import segment
@@ -218,7 +218,7 @@ class Summarizer:
 
     def _windows(self, items: Iterable[Item]) -> Iterator[ArticleResult]:
         size = 1
-        with _Ready(items, self.options.window_articles) as ready:
+        with Ready(items, self.options.window_articles) as ready:
             # Windows grow 1, 2, 4... so the first result shows at once and later ones batch
             # well; each takes only the articles already read, so that a slow source (a feed
             # on stdin) never holds back a record until the window is full.

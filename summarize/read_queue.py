@@ -1,6 +1,6 @@
 """The inputs read ahead by a thread, so that the model work never waits on a slow source.
 
-The pipeline takes its windows of articles from ``_Ready``: reading (files, stdin, URLs)
+The pipeline takes its windows of articles from :class:`Ready`: reading (files, stdin, URLs)
 overlaps the model work, and a window takes only the items already read.  ``reading_ahead``
 says whether the reader thread is still alive, so that the CLI can leave without waiting
 on a read of stdin.
@@ -24,7 +24,7 @@ def reading_ahead() -> bool:
     return any(t.name == _READER and t.is_alive() for t in threading.enumerate())
 
 
-class _Ready:
+class Ready:
     """Items read ahead by a thread, so that a window can take those already there.
 
     Reading (files, stdin, URLs) then also overlaps the model work.  At most ``limit`` items
@@ -40,7 +40,7 @@ class _Ready:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._pump, args=(iter(items),), name=_READER, daemon=True)
 
-    def __enter__(self) -> _Ready:
+    def __enter__(self) -> Ready:
         self._thread.start()
         return self
 
