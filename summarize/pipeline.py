@@ -4,6 +4,11 @@
 order.  Articles are taken in windows: the chunks of a whole window (cache misses only, the
 same text once) are sorted by length and run in token-budgeted batches, then put back in
 order, so that a long batch of articles streams results while memory stays bounded.
+
+One task on one model (chunking, batching, the cache and engine calls) is
+:class:`~summarize.runner.TaskRunner`'s; the article's language and date as the record gives
+them are :mod:`summarize.lang_date`'s; the inputs read ahead for the windows,
+:mod:`summarize.read_queue`'s.
 """
 
 from __future__ import annotations
