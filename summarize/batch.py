@@ -17,11 +17,13 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError, check_at_least, check_one_of
+from .errors import UsageError, check_at_least, check_at_most, check_one_of
 from .own_output import RECORD_KEYS
 from .read import (
     DEFAULT_MAX_BYTES,
     INPUT_FORMATS,
+    MAX_BYTES_COST,
+    MOST_MAX_BYTES,
     Article,
     Item,
     ReadFailure,
@@ -112,6 +114,7 @@ class BatchSummarizer:
         self.nested = nested
         self.max_bytes = max_bytes
         check_at_least(1, self, "max_bytes")  # as --max-bytes
+        check_at_most(MOST_MAX_BYTES, MAX_BYTES_COST, self, "max_bytes")
         self.keep: bool | tuple[str, ...] = _kept_names(keep)
         self._summarizer: Summarizer | None = None
         self._closer: weakref.finalize | None = None  # closes _summarizer if close() is not called

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from .engines import BACKENDS, DEVICES, DTYPES, EngineOptions
-from .errors import CacheError, ModelError, OutputError, SummarizeError, UsageError
+from .errors import CacheError, ModelError, OutputError, OverLimitError, SummarizeError, UsageError
 
 if TYPE_CHECKING:  # the CLI imports the library lazily: --help must stay fast
     from collections.abc import Iterable
@@ -632,6 +632,17 @@ def run(
             inputs = _without_earlier_results(out, inputs)
         mdir = _models_dir(models_dir)
         debug = bool(os.environ.get("SUMMARIZE_DEBUG"))
+        with _said_as_options():
+            read_options = ReadOptions(
+                encoding=encoding,
+                max_bytes=max_bytes,
+                debug=debug,
+                never_read=_stdout_file(),
+                input_format=input_format.value,
+                fetch_jobs=fetch_jobs,
+            )
+            summary_overrides = Overrides(num_beams=beams, max_new_tokens=max_summary_tokens)
+            translation_overrides = Overrides(num_beams=beams, max_new_tokens=max_translation_tokens)
         options = RunOptions(
             tasks=(only.value,) if only else TASKS,
             routing=_routing(config, summary_model, translation_model, ctx),
@@ -639,8 +650,8 @@ def run(
             models_dir=mdir,
             offline=offline,
             chunking=ChunkOptions(max_chunk_tokens=max_chunk_tokens),
-            summary_overrides=Overrides(num_beams=beams, max_new_tokens=max_summary_tokens),
-            translation_overrides=Overrides(num_beams=beams, max_new_tokens=max_translation_tokens),
+            summary_overrides=summary_overrides,
+            translation_overrides=translation_overrides,
             engine=EngineOptions(
                 backend=backend.value, dtype=dtype.value, device=device.value, threads=threads
             ),
@@ -658,14 +669,7 @@ def run(
             _err(f"warning: {note}")
         items = iter_articles(
             inputs,
-            ReadOptions(
-                encoding=encoding,
-                max_bytes=max_bytes,
-                debug=debug,
-                never_read=_stdout_file(),
-                input_format=input_format.value,
-                fetch_jobs=fetch_jobs,
-            ),
+            read_options,
             read_stdin=lambda: sys.stdin.buffer,  # read line by line: JSON Lines is streamed
         )
         if show_clean:
@@ -683,6 +687,19 @@ def run(
                 listed_total(inputs, _stdout_file(), listings) if _is_terminal(sys.stderr) else None,
             )
     raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+# The library names a value by its field, the command line by its option.
+_OPTION_OF_FIELD = {"num_beams": "--beams", "max_bytes": "--max-bytes", "fetch_jobs": "--fetch-jobs"}
+
+
+@contextlib.contextmanager
+def _said_as_options() -> Iterator[None]:
+    """A value over the library's limit, said with the option that gave it (``--beams``)."""
+    try:
+        yield
+    except OverLimitError as exc:
+        raise exc.named(_OPTION_OF_FIELD.get(exc.name, exc.name)) from None
 
 
 def _without_earlier_results(output_dir: Path, inputs: list[str]) -> list[str]:

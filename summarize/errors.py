@@ -50,6 +50,31 @@ def check_at_least(least: int, options: object, *names: str, optional: bool = Fa
             raise UsageError(f"invalid {name} {value!r}", f"expected an integer >= {least}")
 
 
+class OverLimitError(UsageError):
+    """An option over the most the tool accepts: a value that would hang a run or exhaust memory.
+
+    ``name`` is how the value was given (a field, ``num_beams``); the CLI says it with its
+    option (``--beams``) through :meth:`named`.
+    """
+
+    def __init__(self, name: str, value: int, most: int, why: str) -> None:
+        super().__init__(f"{name} {value} is more than {most}", f"give {most} or less: {why}")
+        self.name, self.value, self.most, self.why = name, value, most, why
+
+    def named(self, name: str) -> OverLimitError:
+        """This error with the value said as ``name``."""
+        return OverLimitError(name, self.value, self.most, self.why)
+
+
+def check_at_most(most: int, why: str, options: object, *names: str) -> None:
+    """Refuse each option ``names`` (an attribute of ``options``) that is an integer over
+    ``most``; ``why`` says what a larger value costs.  Other values are check_at_least's."""
+    for name in names:
+        value = getattr(options, name)
+        if isinstance(value, int) and not isinstance(value, bool) and value > most:
+            raise OverLimitError(name, value, most, why)
+
+
 class InputError(SummarizeError):
     """One article could not be read or has nothing to process."""
 

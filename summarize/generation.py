@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import check_at_least
+from .errors import check_at_least, check_at_most
 from .models import read_json
 
 # Settings that influence the output and that every backend understands.
@@ -41,6 +41,11 @@ GENERATION_KEYS = (
     "encoder_no_repeat_ngram_size",
 )
 TASK_PARAMS = {"summary": "summarization", "translation": "translation"}
+# A batch decodes beams x chunks hypotheses at once, each with its own attention cache: models
+# ship with a few beams (4 to 6), past a dozen the output gains nothing, and --beams 100000
+# grew by gigabytes without end.  64 leaves room to experiment.
+MOST_BEAMS = 64
+BEAMS_COST = "time and memory grow with the beams, decoded for every chunk of a batch"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Overrides:
 
     def __post_init__(self) -> None:
         check_at_least(1, self, "num_beams", "max_new_tokens", optional=True)  # --beams, --max-*-tokens
+        check_at_most(MOST_BEAMS, BEAMS_COST, self, "num_beams")
 
 
 @dataclass(frozen=True)

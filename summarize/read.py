@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from .errors import InputError, check_at_least, check_one_of
+from .errors import InputError, check_at_least, check_at_most, check_one_of
 from .own_output import looks_like_own_output, recognise
 from .read_decode import (
     _BINARY_PROBE,
@@ -68,6 +68,14 @@ DEFAULT_MAX_BYTES = 50_000_000
 # Four hosts at once: a list of news URLs spans a few sites, and aria2c's 5 downloads at once
 # (one connection a server) say how far a downloader goes unasked.
 DEFAULT_FETCH_JOBS = 4
+# An input is held whole in memory, so a limit past any machine's memory is no limit; beyond
+# Python's index range (2**63 - 1) reading one failed as an internal error.
+MOST_MAX_BYTES = 10**12
+MAX_BYTES_COST = "an input is read whole into memory, so 1 TB already means no limit"
+# Each job is a thread and a socket, and twice as many pages may wait in memory; curl's
+# --parallel-max defaults to 50 and a browser opens 6 connections a host.
+MOST_FETCH_JOBS = 32
+FETCH_JOBS_COST = "each job is a thread and a connection, and twice as many pages wait in memory"
 # How an article's text is read (ReadOptions.input_format, --input-format, a JSON line's
 # "format"): "auto" tells it by the article's name and content, the others say it.
 INPUT_FORMATS = ("auto", "text", "markdown", "html")
@@ -171,6 +179,8 @@ class ReadOptions:
 
     def __post_init__(self) -> None:
         check_at_least(1, self, "max_bytes", "fetch_jobs")  # as --max-bytes, --fetch-jobs
+        check_at_most(MOST_MAX_BYTES, MAX_BYTES_COST, self, "max_bytes")
+        check_at_most(MOST_FETCH_JOBS, FETCH_JOBS_COST, self, "fetch_jobs")
         check_one_of("input_format", self.input_format, INPUT_FORMATS)
 
 

@@ -1,0 +1,83 @@
+"""Numeric options have a most as well as a least: a value that would hang a run, grow its
+memory without end or fail inside an engine is refused when the options are built (the same
+UsageError for a program as for the command line).
+
+Measured before the limits, on 2 cores with the copy model: ``--beams 100000`` grew past 3 GB
+in 30 s (16 GB in 11 minutes) without a word, ``--max-bytes 2**63-1`` failed every input as
+an internal error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from summarize.batch import BatchSummarizer
+from summarize.cli import app
+from summarize.errors import OverLimitError, UsageError
+from summarize.generation import MOST_BEAMS, Overrides
+from summarize.read import MOST_FETCH_JOBS, MOST_MAX_BYTES, ReadOptions
+
+HUGE = 10**30
+BEAMS_HINT = "give 64 or less: time and memory grow with the beams, decoded for every chunk of a batch"
+BYTES_HINT = "give 1000000000000 or less: an input is read whole into memory, so 1 TB already means no limit"
+JOBS_HINT = "give 32 or less: each job is a thread and a connection, and twice as many pages wait in memory"
+
+# (case, what a program builds, message, hint)
+LIBRARY: list[tuple[str, Callable[[], object], str, str]] = [
+    ("beams", lambda: Overrides(num_beams=65), "num_beams 65 is more than 64", BEAMS_HINT),
+    ("beams huge", lambda: Overrides(num_beams=HUGE), f"num_beams {HUGE} is more than 64", BEAMS_HINT),
+    (
+        "max_bytes",
+        lambda: ReadOptions(max_bytes=10**12 + 1),
+        "max_bytes 1000000000001 is more than 1000000000000",
+        BYTES_HINT,
+    ),
+    (
+        "batch max_bytes",
+        lambda: BatchSummarizer(max_bytes=2**63 - 1),
+        "max_bytes 9223372036854775807 is more than 1000000000000",
+        BYTES_HINT,
+    ),
+    ("fetch_jobs", lambda: ReadOptions(fetch_jobs=33), "fetch_jobs 33 is more than 32", JOBS_HINT),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "message", "hint"), [case[1:] for case in LIBRARY], ids=[case[0] for case in LIBRARY]
+)
+def test_a_value_over_the_most_is_a_usage_error(build: Callable[[], object], message: str, hint: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        build()
+    assert (caught.value.message, caught.value.hint, caught.value.exit_code) == (message, hint, 2)
+
+
+def test_the_most_itself_is_accepted() -> None:
+    assert (MOST_BEAMS, MOST_MAX_BYTES, MOST_FETCH_JOBS) == (64, 10**12, 32)
+    Overrides(num_beams=MOST_BEAMS)
+    ReadOptions(max_bytes=MOST_MAX_BYTES, fetch_jobs=MOST_FETCH_JOBS)
+    BatchSummarizer(max_bytes=MOST_MAX_BYTES)
+
+
+def test_an_over_limit_error_is_said_with_the_name_it_is_given() -> None:
+    error = OverLimitError("num_beams", 100, 64, "why").named("--beams")
+    assert (error.message, error.hint) == ("--beams 100 is more than 64", "give 64 or less: why")
+
+
+# (option, value, the line on stderr after "summarize: error: ")
+CLI = [
+    ("--beams", "65", f"--beams 65 is more than 64; {BEAMS_HINT}"),
+    ("--beams", "100000", f"--beams 100000 is more than 64; {BEAMS_HINT}"),
+    ("--max-bytes", str(2**63 - 1), f"--max-bytes {2**63 - 1} is more than 1000000000000; {BYTES_HINT}"),
+    ("--fetch-jobs", "1000", f"--fetch-jobs 1000 is more than 32; {JOBS_HINT}"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "said"), CLI, ids=[f"{c[0]} {c[1]}" for c in CLI])
+def test_the_cli_refuses_a_value_over_the_most_in_one_line(option: str, value: str, said: str) -> None:
+    # No model is needed: the value is refused before any is looked for.
+    result = CliRunner().invoke(app, ["run", "-", option, value], input="Un article.", prog_name="summarize")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"summarize: error: {said}\n"
