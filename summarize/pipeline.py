@@ -24,7 +24,7 @@ from typing import Any
 
 from . import __version__
 from .chunk import Chunk
-from .engines import Generated
+from .engines import Generated, threads_notice
 from .errors import InputError, ModelError, ModelNotFoundError, SummarizeError
 from .events import ArticleDone, Computing, Event, Observer
 from .guard import check_translation
@@ -159,6 +159,9 @@ class Summarizer:
         self.stats = RunStats()
         # Run-wide notes for the user (an option a model cannot honour), in the order made.
         self.notices: list[str] = []
+        notice = threads_notice(options.engine)
+        if notice is not None:
+            self.notices.append(notice)
         self._runners: dict[tuple[str, str], TaskRunner] = {}
         # Models that could not be loaded, so that later articles needing them fail at once
         # instead of looking (or downloading) again.

@@ -14,7 +14,7 @@ import pytest
 
 from summarize import convert
 from summarize.convert import converted_path, ensure_converted, supports_ctranslate2
-from summarize.engines import EngineOptions, load_engine, pick_backend
+from summarize.engines import EngineOptions, hf, load_engine, pick_backend
 from summarize.engines.ct2 import converted_for, cpu_isa, isa_choices
 from summarize.errors import ModelError
 from summarize.generation import Overrides, Settings, effective_settings
@@ -353,8 +353,9 @@ def test_auto_runs_the_checkpoint_when_the_models_dir_cannot_take_a_conversion(
 
 @pytest.mark.parametrize("family", ["marian", "barthez"])
 def test_a_batch_split_between_workers_gives_the_same_outputs_in_order(
-    tiny: dict[str, Path], tmp_path: Path, seed_text: str, family: str
+    tiny: dict[str, Path], tmp_path: Path, seed_text: str, family: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(hf, "available_cores", lambda: 8)  # threads past the cores are lowered to them
     model = _model(tiny[family], tmp_path)
     task = TASKS[family]
     settings = effective_settings(tiny[family], task, Overrides())
@@ -374,7 +375,10 @@ def test_a_batch_split_between_workers_gives_the_same_outputs_in_order(
     assert len(outputs[1]) == len(texts)
 
 
-def test_auto_workers_one_per_thread_up_to_four(tiny: dict[str, Path], tmp_path: Path) -> None:
+def test_auto_workers_one_per_thread_up_to_four(
+    tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hf, "available_cores", lambda: 8)  # threads past the cores are lowered to them
     model = _model(tiny["marian"], tmp_path)
     for threads, expected in ((1, 1), (2, 2), (8, 4)):
         options = EngineOptions(backend="ctranslate2", dtype="int8", threads=threads, models_dir=tmp_path)

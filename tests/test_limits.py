@@ -1,14 +1,15 @@
 """Numeric options have a most as well as a least: a value that would hang a run, grow its
 memory without end or fail inside an engine is refused when the options are built (the same
-UsageError for a program as for the command line).
+UsageError for a program as for the command line), and threads past the cores are lowered.
 
 Measured before the limits, on 2 cores with the copy model: ``--beams 100000`` grew past 3 GB
-in 30 s (16 GB in 11 minutes) without a word, ``--max-bytes 2**63-1`` failed every input as
-an internal error.
+in 30 s (16 GB in 11 minutes) without a word, ``--threads 1000`` turned a 5 s run into one
+still going after 40 s, ``--max-bytes 2**63-1`` failed every input as an internal error.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -16,8 +17,12 @@ from typer.testing import CliRunner
 
 from summarize.batch import BatchSummarizer
 from summarize.cli import app
+from summarize.engines import EngineOptions, available_cores, threads_notice
+from summarize.engines.hf import usable_threads
 from summarize.errors import OverLimitError, UsageError
 from summarize.generation import MOST_BEAMS, Overrides
+from summarize.options import RunOptions
+from summarize.pipeline import Summarizer
 from summarize.read import MOST_FETCH_JOBS, MOST_MAX_BYTES, ReadOptions
 
 HUGE = 10**30
@@ -81,3 +86,35 @@ def test_the_cli_refuses_a_value_over_the_most_in_one_line(option: str, value: s
     result = CliRunner().invoke(app, ["run", "-", option, value], input="Un article.", prog_name="summarize")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == f"summarize: error: {said}\n"
+
+
+def test_threads_past_the_cores_are_lowered_to_them() -> None:
+    cores = available_cores()
+    assert usable_threads(None) == cores
+    assert usable_threads(cores) == cores
+    assert usable_threads(cores + 1) == cores
+    assert usable_threads(HUGE) == cores  # past C's int range, the engines failed on it
+    assert usable_threads(1) == 1
+
+
+def test_threads_past_the_cores_are_told() -> None:
+    cores = available_cores()
+    said = f"--threads {cores + 1} is more than the {cores} cores this process may use: it runs on {cores}"
+    assert threads_notice(EngineOptions(threads=cores)) is None
+    assert threads_notice(EngineOptions()) is None
+    options = RunOptions(engine=EngineOptions(backend="transformers", threads=cores + 1))
+    assert Summarizer(options).notices == [said]
+    assert Summarizer(RunOptions(engine=EngineOptions(backend="transformers", threads=cores))).notices == []
+
+
+def test_the_cli_says_that_threads_past_the_cores_run_on_the_cores() -> None:
+    # An empty article needs no model: the warning comes with its record.
+    args = ["run", "-", "--no-cache", "--format", "jsonl", "--threads", str(HUGE)]
+    result = CliRunner().invoke(app, args, input="\n")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "skipped"
+    cores = available_cores()
+    assert result.stderr == (
+        f"summarize: warning: --threads {HUGE} is more than the {cores} cores this process may use: "
+        f"it runs on {cores}\n"
+    )

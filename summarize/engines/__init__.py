@@ -58,7 +58,7 @@ class EngineOptions:
     backend: str = "auto"
     dtype: str = "auto"
     device: str = "cpu"
-    threads: int | None = None
+    threads: int | None = None  # None: the cores this process may use; more is lowered to them
     # CTranslate2 batches run side by side on this many workers (None: one per thread, at most
     # 4); the output does not depend on it.
     workers: int | None = None
@@ -71,6 +71,24 @@ class EngineOptions:
             check_one_of("dtype", self.dtype, DTYPES)
         check_one_of("device", self.device, DEVICES)
         check_at_least(1, self, "threads", "workers", optional=True)
+
+
+def available_cores() -> int:
+    """The cores this process may use (its CPU affinity): the default threads, and the most."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def threads_notice(options: EngineOptions) -> str | None:
+    """What to tell the user when ``options.threads`` is more than :func:`available_cores`."""
+    cores = available_cores()
+    if options.threads is None or options.threads <= cores:
+        return None
+    return (
+        f"--threads {options.threads} is more than the {cores} cores this process may use: it runs on {cores}"
+    )
 
 
 @dataclass(frozen=True)

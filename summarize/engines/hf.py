@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ModelError, UsageError
 from ..generation import Settings
 from ..models import ResolvedModel, check_weights
-from . import EngineOptions, Generated, drop_empty_openmp_settings, one_cap_groups
+from . import EngineOptions, Generated, available_cores, drop_empty_openmp_settings, one_cap_groups
 
 # Spins of an idle OpenMP thread before it sleeps (see import_torch).
 SPIN_COUNT = "10000"
@@ -53,13 +53,13 @@ def import_torch() -> Any:
 
 
 def usable_threads(requested: int | None) -> int:
-    """The cores this process may use (its CPU affinity), or what the user asked for."""
-    if requested:
-        return requested
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """What the user asked for, or the cores this process may use (its CPU affinity), never more.
+
+    Threads past the cores only wait for them: --threads 1000 turned a 5 s run on 2 cores into
+    one still going after 40 s, and a value past C's int range failed in the engine.
+    """
+    cores = available_cores()
+    return min(requested, cores) if requested else cores
 
 
 def auto_device(version_file: Path | None = None, gpus: Callable[[], int] | None = None) -> str:
