@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -25,6 +26,7 @@ from summarize.options import RunOptions
 from summarize.pipeline import Summarizer
 from summarize.read import MOST_FETCH_JOBS, MOST_MAX_BYTES, ReadOptions
 
+README = Path(__file__).resolve().parents[1] / "README.md"
 HUGE = 10**30
 BEAMS_HINT = "give 64 or less: time and memory grow with the beams, decoded for every chunk of a batch"
 BYTES_HINT = "give 1000000000000 or less: an input is read whole into memory, so 1 TB already means no limit"
@@ -118,3 +120,15 @@ def test_the_cli_says_that_threads_past_the_cores_run_on_the_cores() -> None:
         f"summarize: warning: --threads {HUGE} is more than the {cores} cores this process may use: "
         f"it runs on {cores}\n"
     )
+
+
+def test_the_readme_options_table_says_the_limits() -> None:
+    rows = [line for line in README.read_text(encoding="utf-8").splitlines() if line.startswith("| `--")]
+
+    def row(option: str) -> str:
+        return next(line for line in rows if f"`{option} N`" in line)
+
+    assert f"`--beams` at most {MOST_BEAMS} " in row("--beams")
+    assert f"at most {MOST_MAX_BYTES // 10**12} TB" in row("--max-bytes")
+    assert f"at most {MOST_FETCH_JOBS} |" in row("--fetch-jobs")
+    assert "a larger N is lowered to them, with a warning" in row("--threads")
