@@ -1554,9 +1554,12 @@ def main() -> None:
         app(prog_name="summarize")
     except SystemExit as exc:
         read_queue = sys.modules.get("summarize.read_queue")
-        if read_queue is not None and read_queue.reading_ahead():
+        interrupted = exc.code in (EXIT_INTERRUPTED, EXIT_TERMINATED)
+        if interrupted or (read_queue is not None and read_queue.reading_ahead()):
             # The reader may be blocked in a read of stdin (`tail -f feed | summarize run -`):
-            # interpreter shutdown would wait for it, then abort on stdin's lock.  Every record
+            # interpreter shutdown would wait for it, then abort on stdin's lock.  After Ctrl-C
+            # or SIGTERM, CTranslate2's workers still hold the model batches queued before it,
+            # and shutdown waited for them (a minute and more with many beams).  Every record
             # and the cache are written by now, so leave at once with the run's exit code.
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from fault_tools import (
     MEMORY_PROBE,
+    WORDS,
     bad_inputs,
     by_own_shell,
     check_cache,
@@ -31,6 +32,7 @@ from fault_tools import (
     env,
     fast_args,
     fd_count,
+    jsonl,
     records,
     start_cli,
     texts,
@@ -595,6 +597,48 @@ def test_a_signal_keeps_the_finished_articles(
     assert [r["id"] for r in rerun] == ids
     assert all(r["cached"] == {"translation": True} for r in rerun)
     assert [r["translation_en"] for r in rerun] == [r["translation_en"] for r in done]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_ends_a_run_at_once_while_ctranslate2_decodes(tmp_path: Path, signum: int) -> None:
+    """CTranslate2 decodes in C++, where Python runs no signal handler, and shutdown waits for
+    the batches queued on its workers: Ctrl-C waited for the whole model batch (87 s here)."""
+    copy_model = Path(__file__).resolve().parent / "fixtures" / "copy_model"
+    rng = random.Random(7)
+    words = [rng.choice(WORDS) for _ in range(400)]
+    long = " ".join(f"Le {word} a voté le budget numéro {i}." for i, word in enumerate(words))
+    cmd = cli(
+        "run", "-", "--only", "translation", "--source-lang", "fr", "--translation-model",
+        str(copy_model), "--backend", "ctranslate2", "--beams", "64", "--batch-tokens", "1000000",
+        "--batch-size", "10000", "--format", "jsonl", "--models-dir", str(tmp_path / "models"),
+        "--no-cache",
+    )  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    # A fed stdin: the short article's record comes back (the model is loaded), then the long
+    # one is sent and decoded as one model batch, for a minute.
+    proc.stdin.write(jsonl([{"text": "Le maire a parlé."}]))
+    proc.stdin.flush()
+    assert json.loads(proc.stdout.readline())["status"] == "ok"
+    proc.stdin.write(jsonl([{"text": long}]))
+    proc.stdin.close()
+    time.sleep(2)
+    proc.send_signal(signum)
+    try:
+        code = proc.wait(timeout=15)
+    finally:
+        proc.kill()
+    assert code == (130 if signum == signal.SIGINT else 143)
+    said = "interrupted" if signum == signal.SIGINT else "terminated"
+    assert proc.stderr.read().strip().startswith(f"summarize: {said}")
 
 
 def test_an_interrupted_run_without_a_usable_cache_does_not_say_it_kept_its_results(
