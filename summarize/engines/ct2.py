@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-import time
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,11 +332,25 @@ def pick_device(ctranslate2: Any, requested: str) -> str:
 
 
 def _result(handle: Any) -> Any:
-    """``handle.result()``, waited for in Python: ``result()`` blocks in C++, where the main
-    thread runs no signal handler, so Ctrl-C and SIGTERM waited for the whole batch (minutes
-    with many beams).  Polled from 1 ms up to 20 ms: nothing against a batch's seconds."""
-    delay = 0.001
-    while not handle.done():
-        time.sleep(delay)
-        delay = min(2 * delay, 0.02)
-    return handle.result()
+    """``handle.result()``, waited for where a signal can interrupt the wait: ``result()``
+    blocks in C++, where the main thread runs no signal handler, so Ctrl-C and SIGTERM waited
+    for the whole batch (a minute and more with many beams).  A thread takes the result; the
+    caller waits on an Event, whose wait a signal's handler interrupts, with no delay added."""
+    if handle.done():
+        return handle.result()
+    taken = threading.Event()
+    box: list[Any] = []
+
+    def take() -> None:
+        try:
+            box.append(handle.result())
+        except BaseException as exc:  # raised in the caller, as result() would
+            box.append(exc)
+        finally:
+            taken.set()
+
+    threading.Thread(target=take, name="summarize-ct2-result", daemon=True).start()
+    taken.wait()
+    if isinstance(box[0], BaseException):
+        raise box[0]
+    return box[0]
