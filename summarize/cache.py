@@ -474,7 +474,10 @@ class Cache:
         if max_size_bytes is not None and max_size_bytes < 0:
             raise CacheUsageError(f"invalid size {max_size_bytes}", hint="the size must be >= 0")
         if older_than_days is not None and not (older_than_days >= 0 and math.isfinite(older_than_days)):
-            raise CacheUsageError(f"invalid age {older_than_days}", hint="the number of days must be >= 0")
+            raise CacheUsageError(
+                f"invalid age {older_than_days}",
+                hint="give --older-than a finite number of days, 0 or more (fractions too: 0.5 is 12 hours)",
+            )
         self._check_writable()
         removed = 0
         if older_than_days is not None:

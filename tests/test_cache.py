@@ -398,6 +398,14 @@ def test_prune_rejects_bad_arguments(db: Path, kwargs: dict) -> None:
         cache.prune(**kwargs)
 
 
+@pytest.mark.parametrize("days", [-1.0, float("nan"), float("inf")])
+def test_prune_names_the_ages_it_takes(db: Path, days: float) -> None:
+    # "must be >= 0" was said of inf too, which is >= 0.
+    with Cache.open(db) as cache, pytest.raises(CacheUsageError) as info:
+        cache.prune(older_than_days=days)
+    assert info.value.hint is not None and "finite number of days, 0 or more" in info.value.hint
+
+
 # --- bad files at the cache path ------------------------------------------------------------
 
 
