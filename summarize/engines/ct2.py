@@ -334,23 +334,19 @@ def pick_device(ctranslate2: Any, requested: str) -> str:
 def _result(handle: Any) -> Any:
     """``handle.result()``, waited for where a signal can interrupt the wait: ``result()``
     blocks in C++, where the main thread runs no signal handler, so Ctrl-C and SIGTERM waited
-    for the whole batch (a minute and more with many beams).  A thread takes the result; the
-    caller waits on an Event, whose wait a signal's handler interrupts, with no delay added."""
+    for the whole batch (a minute and more with many beams).  A thread takes the result into a
+    Future, whose wait a signal's handler interrupts, with no delay added."""
     if handle.done():
         return handle.result()
-    taken = threading.Event()
-    box: list[Any] = []
+    from concurrent.futures import Future  # only with a batch under way: not at start-up
+
+    future: Future[Any] = Future()
 
     def take() -> None:
         try:
-            box.append(handle.result())
+            future.set_result(handle.result())
         except BaseException as exc:  # raised in the caller, as result() would
-            box.append(exc)
-        finally:
-            taken.set()
+            future.set_exception(exc)
 
     threading.Thread(target=take, name="summarize-ct2-result", daemon=True).start()
-    taken.wait()
-    if isinstance(box[0], BaseException):
-        raise box[0]
-    return box[0]
+    return future.result()
